@@ -1,0 +1,37 @@
+// Web Crypto implementation of the verification primitives, for edge runtimes, workers,
+// Bun and Deno. Chosen by the default export condition; same contract as ./node.ts.
+
+export type HmacKey = Promise<CryptoKey>
+
+/** Prepares an HMAC-SHA256 key once per secret; verifiers keep it for their lifetime. */
+export function importHmacKey(secret: Uint8Array): HmacKey {
+  return crypto.subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+}
+
+const encoder = new TextEncoder()
+const asBytes = (data: Uint8Array | string): Uint8Array<ArrayBuffer> =>
+  (typeof data === 'string' ? encoder.encode(data) : data) as Uint8Array<ArrayBuffer>
+
+/** HMAC-SHA256 over `prefix` (UTF-8) followed by `data`. */
+export async function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array): Promise<Uint8Array> {
+  let message = asBytes(prefix)
+  if (data && data.length > 0) {
+    const joined = new Uint8Array(message.length + data.length)
+    joined.set(message)
+    joined.set(data, message.length)
+    message = joined
+  }
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await key, message))
+}
+
+export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', asBytes(data)))
+}
+
+/** Constant-time for equal lengths; lengths are public (every MAC here has a fixed size). */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}

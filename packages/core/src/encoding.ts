@@ -1,0 +1,74 @@
+// Runtime-neutral byte encodings (no Buffer): the core entry must run on edge runtimes too.
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export const utf8 = (text: string): Uint8Array => encoder.encode(text)
+export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes)
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+export function toHex(bytes: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]
+  return out
+}
+
+/** Decodes lower- or upper-case hex; undefined when the text is not hex of even length. */
+export function fromHex(text: string): Uint8Array | undefined {
+  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return undefined
+  const out = new Uint8Array(text.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.substr(i * 2, 2), 16)
+  return out
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const B64_LOOKUP = new Int16Array(128).fill(-1)
+for (let i = 0; i < 64; i++) B64_LOOKUP[B64.charCodeAt(i)] = i
+B64_LOOKUP['-'.charCodeAt(0)] = 62
+B64_LOOKUP['_'.charCodeAt(0)] = 63
+
+/** Standard base64 with padding, or base64url without padding. */
+export function toBase64(bytes: Uint8Array, url = false): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + '=='
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '='
+  }
+  return url ? out.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : out
+}
+
+/**
+ * Decodes base64 or base64url, padded or not. Undefined on any character outside the
+ * alphabet or an impossible length, so a mangled signature is rejected, never half-read.
+ */
+export function fromBase64(text: string): Uint8Array | undefined {
+  let end = text.length
+  while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--
+  if (text.length - end > 2 || end % 4 === 1) return undefined
+  const out = new Uint8Array(Math.floor((end * 3) / 4))
+  let bits = 0
+  let value = 0
+  let o = 0
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i)
+    const v = c < 128 ? B64_LOOKUP[c]! : -1
+    if (v < 0) return undefined
+    value = (value << 6) | v
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (value >> bits) & 0xff
+    }
+  }
+  return out
+}

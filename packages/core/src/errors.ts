@@ -1,0 +1,52 @@
+/** Machine-readable reasons the router puts in a rejection's JSON body (`{ status, reason }`). */
+export type RejectionReason =
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'raw_body_unavailable'
+  | 'missing_signature'
+  | 'malformed_signature'
+  | 'invalid_signature'
+  | 'signature_expired'
+  | 'signature_not_yet_valid'
+  | 'wrong_issuer'
+  | 'wrong_url'
+  | 'body_hash_mismatch'
+  | 'missing_delivery_id'
+  | 'malformed_json'
+  | 'missing_event_type'
+  | 'in_flight'
+  | 'handler_failed'
+  | 'non_retryable'
+  | 'store_unavailable'
+
+/** Thrown by a verifier: the delivery is not authentic (401) or not addressable (400). */
+export class VerificationError extends Error {
+  override readonly name = 'VerificationError'
+  constructor(
+    readonly reason: RejectionReason,
+    message: string,
+    readonly status: 401 | 400 = 401,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Throw from a handler when retrying cannot help (a malformed upload, a deleted user).
+ * The claim is released and the sender is told to stop: QStash gets 489 with
+ * `Upstash-NonRetryable-Error: true` (the message goes to its DLQ), other senders 422.
+ */
+export class NonRetryableError extends Error {
+  override readonly name = 'NonRetryableError'
+}
+
+/** A mistake in how the router or an adapter is set up; thrown at construction, never per request. */
+export class WebhookConfigError extends Error {
+  override readonly name = 'WebhookConfigError'
+}
+
+/** The raw request body is gone (a body parser ran first); the message says how to fix the mounting. */
+export class RawBodyUnavailableError extends Error {
+  override readonly name = 'RawBodyUnavailableError'
+}

@@ -1,0 +1,25 @@
+import type { RejectionReason } from './errors.js'
+import type { WebhookResult } from './types.js'
+
+/** Outcomes of a delivery that was accepted (all answered 200). */
+export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored'
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const
+
+export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookResult {
+  return {
+    status: 200,
+    headers: { ...JSON_HEADERS },
+    body: deliveryId === undefined ? `{"status":"${status}"}` : JSON.stringify({ status, deliveryId }),
+  }
+}
+
+/** A refusal: `{ status: 'rejected' | 'error', reason, message? }`. Never carries expected signatures or internals. */
+export function refused(httpStatus: number, reason: RejectionReason, message?: string, headers?: Record<string, string>): WebhookResult {
+  const kind = httpStatus >= 500 ? 'error' : 'rejected'
+  return {
+    status: httpStatus,
+    headers: { ...JSON_HEADERS, ...headers },
+    body: JSON.stringify(message === undefined ? { status: kind, reason } : { status: kind, reason, message }),
+  }
+}

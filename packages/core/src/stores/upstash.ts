@@ -1,0 +1,34 @@
+import type { DedupeStore } from '../types.js'
+import { claimOutcome, COMMIT_SCRIPT, RELEASE_SCRIPT, StoreUnavailableError } from './protocol.js'
+
+/** The part of `@upstash/redis`'s `Redis` client this store uses (structural, so core has no hard dependency). */
+export interface UpstashRedisLike {
+  set(key: string, value: string, options: { nx: true; ex: number; get: true }): Promise<unknown>
+  createScript(script: string): { exec(keys: string[], args: string[]): Promise<unknown> }
+}
+
+const unavailable = (error: unknown): never => {
+  throw new StoreUnavailableError('Upstash Redis did not answer', { cause: error })
+}
+
+/**
+ * Dedupe store over Upstash Redis (HTTP), for serverless and edge runtimes:
+ * `upstashStore(Redis.fromEnv())`. Claim is one `SET NX EX GET`; commit and release are
+ * one `EVALSHA` each (compare-and-set on the claim token).
+ */
+export function upstashStore(redis: UpstashRedisLike): DedupeStore {
+  const commitScript = redis.createScript(COMMIT_SCRIPT)
+  const releaseScript = redis.createScript(RELEASE_SCRIPT)
+  return {
+    async claim(key, token, lockSeconds) {
+      const previous = await redis.set(key, token, { nx: true, ex: lockSeconds, get: true }).catch(unavailable)
+      return claimOutcome(previous, lockSeconds)
+    },
+    async commit(key, token, ttlSeconds) {
+      return Number(await commitScript.exec([key], [token, String(ttlSeconds)]).catch(unavailable)) === 1
+    },
+    async release(key, token) {
+      return Number(await releaseScript.exec([key], [token]).catch(unavailable)) === 1
+    },
+  }
+}

@@ -1,0 +1,104 @@
+import type { WebhookEvent } from './events/types.js'
+
+/** Request headers as a web `Headers` object or a Node-style lower-cased record. */
+export type HeaderBag = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
+
+/** A request body the router can read: bytes, text, a web stream or a Node stream (async iterable). */
+export type RawBody =
+  | Uint8Array
+  | string
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>
+  | null
+  | undefined
+
+/** What an adapter hands the router: one HTTP request, body still raw. */
+export interface RawDelivery {
+  method: string
+  /** Absolute URL as the sender addressed it (used for QStash's `sub` check); a bare path skips that check. */
+  url: string
+  headers: HeaderBag
+  /** Raw body. Streams are read by the router up to `maxBodyBytes` and no further. */
+  body: RawBody
+}
+
+/** What the router answers; adapters copy it onto the framework's response unchanged. */
+export interface WebhookResult {
+  status: number
+  headers: Record<string, string>
+  /** JSON text. */
+  body: string
+}
+
+/** What a verifier proved about a delivery. */
+export interface VerifiedDelivery {
+  /** Stable across the sender's retries of one delivery; the dedupe key. */
+  deliveryId: string
+  /** Retry number as the sender reports it (0 = first attempt), when it reports one. */
+  attempt?: number
+  /** When the sender signed it (unix seconds), when the signature carries a time. */
+  timestamp?: number
+}
+
+/** The body as the router holds it after reading: bytes plus a lazily decoded string. */
+export interface DeliveryBody {
+  readonly bytes: Uint8Array
+  /** UTF-8 text of `bytes`, decoded once on first use. */
+  readonly text: string
+}
+
+/** Input a verifier checks. */
+export interface VerifyInput {
+  method: string
+  url: string
+  headers: HeaderBag
+  body: DeliveryBody
+}
+
+/**
+ * Checks one sender's signature. Implement this to support a sender we do not ship.
+ * `verify` throws a `VerificationError` (401 or 400) on failure; it must not look at the store.
+ */
+export interface Verifier {
+  /** Short name; part of the dedupe key (`<prefix>:<name>:<deliveryId>`). */
+  readonly name: string
+  /** True when this sender's signature header is present (used to pick one of several verifiers). */
+  matches(headers: HeaderBag): boolean
+  verify(input: VerifyInput): VerifiedDelivery | Promise<VerifiedDelivery>
+  /** Turns the parsed JSON body into a typed event. Defaults to the built-in event decoder. */
+  toEvent?(payload: Record<string, unknown>, headers: HeaderBag): WebhookEvent | undefined
+  /** Status telling this sender not to retry (QStash: 489). Defaults to 422. */
+  readonly nonRetryableStatus?: number
+  /** Extra headers sent with the non-retryable status. */
+  readonly nonRetryableHeaders?: Readonly<Record<string, string>>
+}
+
+/** Result of a dedupe claim. */
+export type ClaimOutcome =
+  /** Nobody had it: this caller owns the lock and runs the handler. */
+  | { readonly state: 'claimed' }
+  /** Already processed within `ttlSeconds`. */
+  | { readonly state: 'done' }
+  /** Another worker holds the lock; retry after this many seconds. */
+  | { readonly state: 'in-flight'; readonly retryAfterSeconds: number }
+
+/**
+ * Dedupe storage. Every method is one round trip; `commit` and `release` are
+ * compare-and-set on `token`, so a lock that expired and was taken over is left alone.
+ */
+export interface DedupeStore {
+  /** Set `key` to `token` for `lockSeconds` if absent, and say what was there. */
+  claim(key: string, token: string, lockSeconds: number): Promise<ClaimOutcome>
+  /** If `key` still holds `token`, mark it done for `ttlSeconds`. Returns whether it did. */
+  commit(key: string, token: string, ttlSeconds: number): Promise<boolean>
+  /** If `key` still holds `token`, delete it. Returns whether it did. */
+  release(key: string, token: string): Promise<boolean>
+}
+
+/** Minimal structured logger; `console` fits. */
+export interface Logger {
+  debug?(message: string, fields?: Record<string, unknown>): void
+  info?(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}

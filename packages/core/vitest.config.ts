@@ -1,0 +1,11 @@
+import { defineProject } from 'vitest/config'
+import { sharedResolve } from '../../vitest.shared.js'
+
+export default defineProject({
+  ...sharedResolve,
+  test: {
+    name: 'core',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['../../test/support/redis-global-setup.ts'],
+  },
+})
