@@ -1,4 +1,5 @@
 import { fromUtf8, utf8 } from './encoding.js'
+import { RawBodyUnavailableError } from './errors.js'
 import type { DeliveryBody, RawBody } from './types.js'
 
 /** The body grew past the limit; reading stopped there. */
@@ -69,4 +70,17 @@ export async function readBody(body: RawBody, limit: number): Promise<DeliveryBo
     offset += chunk.length
   }
   return new Body(bytes)
+}
+
+/**
+ * For adapters: a body that fails with the given fix when read, because a body parser
+ * consumed the raw bytes first. The router answers 500 `raw_body_unavailable` with it,
+ * at once and without re-serialising anything.
+ */
+export function missingRawBody(fix: string): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => Promise.reject(new RawBodyUnavailableError(fix)),
+    }),
+  }
 }

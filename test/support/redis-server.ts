@@ -1,0 +1,59 @@
+// Starts and stops a real redis-server on a free loopback port, for tests.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+
+/** Path of the redis-server binary, or undefined when it is not installed. */
+export function findRedisServer(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' })
+  const path = found.stdout.trim()
+  return found.status === 0 && path ? path : undefined
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RunningRedis {
+  url: string
+  port: number
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+/** Starts redis-server (no persistence) on `port` (default: a free one) and waits until it answers. */
+export async function startRedis(binary: string, port?: number): Promise<RunningRedis> {
+  const usePort = port ?? (await freePort())
+  const child = spawn(binary, ['--port', String(usePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  const started = Date.now()
+  while (!output.includes('Ready to accept connections')) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited early:\n${output}`)
+    if (Date.now() - started > 10_000) {
+      child.kill('SIGKILL')
+      throw new Error(`redis-server did not start within 10 s:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return {
+    url: `redis://127.0.0.1:${usePort}`,
+    port: usePort,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGKILL')
+      }),
+  }
+}
