@@ -1,0 +1,66 @@
+import * as pulumi from '@pulumi/pulumi'
+import * as upstash from '@upstash/pulumi'
+
+export interface DedupeRedisArgs {
+  /** Create an Upstash Redis database. When `false`, `restUrl` and `restToken` are required. Default: `true`. */
+  create?: boolean
+  /** Name of the created database. Default: the component's resource name. */
+  databaseName?: pulumi.Input<string>
+  /** Primary region of the created (global) database, e.g. `eu-central-1`. Default: `'eu-central-1'`. */
+  primaryRegion?: pulumi.Input<string>
+  /** Read replica regions of the created database. Default: none. */
+  readRegions?: pulumi.Input<pulumi.Input<string>[]>
+  /** Monthly budget cap of the created database, in USD. Default: Upstash's default ($20). */
+  budget?: pulumi.Input<number>
+  /** REST URL of an existing Redis (Upstash or compatible), used when `create` is `false`. Default: none. */
+  restUrl?: pulumi.Input<string>
+  /** REST token for `restUrl`; stored encrypted. Default: none. */
+  restToken?: pulumi.Input<string>
+}
+
+/**
+ * The Redis the app's dedupe store claims delivery IDs in: an Upstash database we create, or
+ * the user's own. Either way the app sees only `UPSTASH_REDIS_REST_URL` / `_TOKEN`.
+ */
+export class DedupeRedis extends pulumi.ComponentResource {
+  /** `UPSTASH_REDIS_REST_URL`; secret (it names the database). */
+  readonly restUrl: pulumi.Output<string>
+  /** `UPSTASH_REDIS_REST_TOKEN`; secret. */
+  readonly restToken: pulumi.Output<string>
+  /** The created database, when `create` is true. */
+  readonly database?: upstash.RedisDatabase
+
+  constructor(name: string, args: DedupeRedisArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('upload-webhooks:index:DedupeRedis', name, {}, opts)
+
+    if (args.create ?? true) {
+      if (args.restUrl !== undefined || args.restToken !== undefined) {
+        throw new Error(`DedupeRedis ${name}: restUrl/restToken are only used with create: false`)
+      }
+      this.database = new upstash.RedisDatabase(
+        `${name}-db`,
+        {
+          databaseName: args.databaseName ?? name,
+          region: 'global',
+          primaryRegion: args.primaryRegion ?? 'eu-central-1',
+          ...(args.readRegions !== undefined ? { readRegions: args.readRegions } : {}),
+          ...(args.budget !== undefined ? { budget: args.budget } : {}),
+          tls: true,
+          // Evicting a dedupe key would let a retried delivery run its handler twice.
+          eviction: false,
+        },
+        { parent: this },
+      )
+      this.restUrl = pulumi.secret(pulumi.interpolate`https://${this.database.endpoint}`)
+      this.restToken = pulumi.secret(this.database.restToken)
+    } else {
+      if (args.restUrl === undefined || args.restToken === undefined) {
+        throw new Error(`DedupeRedis ${name}: with create: false, pass restUrl and restToken of your Redis`)
+      }
+      this.restUrl = pulumi.secret(args.restUrl)
+      this.restToken = pulumi.secret(args.restToken)
+    }
+
+    this.registerOutputs({ restUrl: this.restUrl, restToken: this.restToken })
+  }
+}

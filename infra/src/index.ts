@@ -1,0 +1,11 @@
+// Reusable components, for stacks that want the pieces rather than the whole programme.
+export { UploadBucket, type UploadBucketArgs } from './upload-bucket.js'
+export { QStashUrlGroup, type QStashUrlGroupArgs, type UrlGroupEndpoint } from './qstash-url-group.js'
+export { QStashSigningKeys, type QStashSigningKeysArgs } from './qstash-signing-keys.js'
+export { DedupeRedis, type DedupeRedisArgs } from './dedupe-redis.js'
+export { DlqAlerts, type DlqAlertsArgs } from './dlq-alerts.js'
+export { UploadWebhookPipeline, type UploadWebhookPipelineArgs } from './pipeline.js'
+export { ConfigError, loadConfig, parseConfig, type StackConfig } from './config.js'
+export { QSTASH_REGIONS, qstashBaseUrl, type QStashRegion } from './qstash/region.js'
+export { QStashApiError } from './qstash/http.js'
+export { dlqMonitorSource } from './dlq-monitor-source.js'

@@ -1,0 +1,134 @@
+import * as pulumi from '@pulumi/pulumi'
+import { DedupeRedis } from './dedupe-redis.js'
+import { DlqAlerts } from './dlq-alerts.js'
+import { QStashSigningKeys } from './qstash-signing-keys.js'
+import { QStashUrlGroup, type UrlGroupEndpoint } from './qstash-url-group.js'
+import type { QStashRegion } from './qstash/region.js'
+import { UploadBucket } from './upload-bucket.js'
+
+export interface UploadWebhookPipelineArgs {
+  /** Cloudflare account for the bucket and the DLQ worker. Required. */
+  accountId: pulumi.Input<string>
+  /** QStash token of `qstashRegion`; kept secret everywhere. Required. */
+  qstashToken: pulumi.Input<string>
+  /** QStash region (`eu` or `us`); must match the token. Default: `'eu'`. */
+  qstashRegion?: QStashRegion
+  /** Overrides the QStash REST base URL (e.g. a local QStash dev server). Default: the region's URL. */
+  qstashBaseUrl?: pulumi.Input<string>
+  /** The app's webhook endpoints the URL group delivers to (https). Required, at least one. */
+  webhookUrls: pulumi.Input<pulumi.Input<string | UrlGroupEndpoint>[]>
+  /** Browser origins allowed to upload straight into the bucket. Required, at least one. */
+  allowedOrigins: pulumi.Input<pulumi.Input<string>[]>
+  /** Slack-compatible webhook for DLQ alerts; kept secret. Required. */
+  alertWebhookUrl: pulumi.Input<string>
+  /** R2 bucket name. Default: `<component name>-uploads`. */
+  bucketName?: pulumi.Input<string>
+  /** R2 location hint. Default: Cloudflare picks. */
+  bucketLocation?: pulumi.Input<string>
+  /** R2 jurisdiction (`default`, `eu`, `fedramp`). Default: `'default'`. */
+  bucketJurisdiction?: pulumi.Input<string>
+  /** Prefix of objects that expire on their own. Default: none. */
+  tempPrefix?: string
+  /** Days before objects under `tempPrefix` are deleted. Default: `7`. */
+  tempPrefixExpiryDays?: number
+  /** QStash URL group name. Default: the component's name. */
+  urlGroupName?: pulumi.Input<string>
+  /** Signing-key rotation trigger; a new value rotates once. Default: `''` (never). */
+  rotateSigningKeys?: pulumi.Input<string>
+  /** Dedupe Redis: create one on Upstash, or bring your own REST URL/token. Default: `{ create: true }` in the QStash region's Redis region (`eu-central-1` / `us-east-1`). */
+  redis?: { create: true; primaryRegion?: pulumi.Input<string> } | { create: false; restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> }
+  /** Cron schedule of the DLQ monitor. Default: `'*\/5 * * * *'`. */
+  dlqAlertsSchedule?: pulumi.Input<string>
+}
+
+/**
+ * Everything an upload-webhooks app needs, in one component. Its outputs are exactly the
+ * app's environment variables.
+ */
+export class UploadWebhookPipeline extends pulumi.ComponentResource {
+  readonly bucket: UploadBucket
+  readonly urlGroup: QStashUrlGroup
+  readonly signingKeys: QStashSigningKeys
+  readonly redis: DedupeRedis
+  readonly dlqAlerts: DlqAlerts
+  /** The app's environment, variable by variable; secrets stay secret. */
+  readonly env: {
+    QSTASH_CURRENT_SIGNING_KEY: pulumi.Output<string>
+    QSTASH_NEXT_SIGNING_KEY: pulumi.Output<string>
+    UPSTASH_REDIS_REST_URL: pulumi.Output<string>
+    UPSTASH_REDIS_REST_TOKEN: pulumi.Output<string>
+    UPLOAD_BUCKET_NAME: pulumi.Output<string>
+    QSTASH_URL_GROUP: pulumi.Output<string>
+  }
+
+  constructor(name: string, args: UploadWebhookPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('upload-webhooks:index:UploadWebhookPipeline', name, {}, opts)
+
+    const region = args.qstashRegion ?? 'eu'
+    const qstash = {
+      region,
+      token: pulumi.secret(args.qstashToken),
+      ...(args.qstashBaseUrl !== undefined ? { baseUrl: args.qstashBaseUrl } : {}),
+    }
+
+    this.bucket = new UploadBucket(
+      `${name}-uploads`,
+      {
+        accountId: args.accountId,
+        bucketName: args.bucketName ?? `${name}-uploads`,
+        allowedOrigins: args.allowedOrigins,
+        ...(args.bucketLocation !== undefined ? { location: args.bucketLocation } : {}),
+        ...(args.bucketJurisdiction !== undefined ? { jurisdiction: args.bucketJurisdiction } : {}),
+        ...(args.tempPrefix !== undefined ? { tempPrefix: args.tempPrefix } : {}),
+        ...(args.tempPrefixExpiryDays !== undefined ? { tempPrefixExpiryDays: args.tempPrefixExpiryDays } : {}),
+      },
+      { parent: this },
+    )
+
+    this.urlGroup = new QStashUrlGroup(
+      `${name}-urlgroup`,
+      { ...qstash, name: args.urlGroupName ?? name, endpoints: args.webhookUrls },
+      { parent: this },
+    )
+
+    this.signingKeys = new QStashSigningKeys(
+      `${name}-signing`,
+      { ...qstash, ...(args.rotateSigningKeys !== undefined ? { rotate: args.rotateSigningKeys } : {}) },
+      { parent: this },
+    )
+
+    const redis = args.redis ?? { create: true }
+    this.redis = new DedupeRedis(
+      `${name}-dedupe`,
+      redis.create
+        ? { create: true, primaryRegion: redis.primaryRegion ?? (region === 'us' ? 'us-east-1' : 'eu-central-1') }
+        : { create: false, restUrl: redis.restUrl, restToken: redis.restToken },
+      { parent: this },
+    )
+
+    this.dlqAlerts = new DlqAlerts(
+      `${name}-dlq-alerts`,
+      {
+        accountId: args.accountId,
+        qstashRegion: region,
+        ...(args.qstashBaseUrl !== undefined ? { qstashBaseUrl: args.qstashBaseUrl } : {}),
+        qstashToken: qstash.token,
+        alertWebhookUrl: pulumi.secret(args.alertWebhookUrl),
+        // Report only this pipeline's dead letters: the QStash account may serve other apps.
+        urlGroupName: this.urlGroup.name,
+        ...(args.dlqAlertsSchedule !== undefined ? { schedule: args.dlqAlertsSchedule } : {}),
+      },
+      { parent: this },
+    )
+
+    this.env = {
+      QSTASH_CURRENT_SIGNING_KEY: this.signingKeys.current,
+      QSTASH_NEXT_SIGNING_KEY: this.signingKeys.next,
+      UPSTASH_REDIS_REST_URL: this.redis.restUrl,
+      UPSTASH_REDIS_REST_TOKEN: this.redis.restToken,
+      UPLOAD_BUCKET_NAME: this.bucket.bucketName,
+      QSTASH_URL_GROUP: this.urlGroup.name,
+    }
+    this.registerOutputs(this.env)
+  }
+}
