@@ -1,0 +1,68 @@
+// Both crypto implementations must agree with each other and with node:crypto on any input.
+import fc from 'fast-check'
+import { createHash, createHmac } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import * as nodeImpl from '../src/crypto/node.js'
+import * as webImpl from '../src/crypto/web.js'
+import { fromBase64, fromHex, toBase64, toHex } from '../src/encoding.js'
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+
+describe('crypto implementations (node:crypto and Web Crypto)', () => {
+  it('compute the same HMAC-SHA256 of prefix + data as node:crypto, for any key and input', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 80 }), fc.string(), fc.uint8Array({ maxLength: 300 }), async (key, prefix, data) => {
+        const expected = createHmac('sha256', key).update(prefix).update(data).digest('hex')
+        expect(hex(nodeImpl.hmacSha256(nodeImpl.importHmacKey(key), prefix, data))).toBe(expected)
+        expect(hex(await webImpl.hmacSha256(webImpl.importHmacKey(key), prefix, data))).toBe(expected)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('compute the same SHA-256 as node:crypto', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), async (data) => {
+        const expected = createHash('sha256').update(data).digest('hex')
+        expect(hex(nodeImpl.sha256(data))).toBe(expected)
+        expect(hex(await webImpl.sha256(data))).toBe(expected)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('compare in constant time and never equate different lengths or contents', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
+        const same = Buffer.from(a).equals(Buffer.from(b))
+        expect(nodeImpl.timingSafeEqual(a, b)).toBe(same)
+        expect(webImpl.timingSafeEqual(a, b)).toBe(same)
+        expect(nodeImpl.timingSafeEqual(a, Uint8Array.from(a))).toBe(true)
+        expect(webImpl.timingSafeEqual(a, Uint8Array.from(a))).toBe(true)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+describe('encodings', () => {
+  it('base64, base64url and hex round-trip and match Buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const buffer = Buffer.from(bytes)
+        expect(toBase64(bytes)).toBe(buffer.toString('base64'))
+        expect(toBase64(bytes, true)).toBe(buffer.toString('base64url'))
+        expect(toHex(bytes)).toBe(buffer.toString('hex'))
+        expect(hex(fromBase64(buffer.toString('base64'))!)).toBe(buffer.toString('hex'))
+        expect(hex(fromBase64(buffer.toString('base64url'))!)).toBe(buffer.toString('hex'))
+        expect(hex(fromHex(buffer.toString('hex').toUpperCase())!)).toBe(buffer.toString('hex'))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('refuse text outside the alphabet or of impossible length rather than half-decoding it', () => {
+    for (const bad of ['ab$d', 'abcde', 'a===', 'ab==c', 'é']) expect(fromBase64(bad), bad).toBeUndefined()
+    for (const bad of ['abc', 'zz', '0x12']) expect(fromHex(bad), bad).toBeUndefined()
+  })
+})
