@@ -3,7 +3,7 @@
 import { loadConfig } from './src/config.js'
 import { program } from './src/program.js'
 
-const env = program(loadConfig())
+const { env } = program(loadConfig())
 
 // Stack outputs are exactly the app's environment variables:
 //   pulumi stack output --json --show-secrets

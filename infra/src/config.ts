@@ -20,7 +20,7 @@ export interface StackConfig {
   tempPrefixExpiryDays?: number
   urlGroupName: string
   rotateSigningKeys: string
-  redis: { create: true; primaryRegion: string } | { create: false; restUrl: string; restToken: string }
+  redis: { create: true; primaryRegion: string; databaseName: string } | { create: false; restUrl: string; restToken: string }
   dlqAlertsSchedule: string
 }
 
@@ -170,7 +170,8 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
     if (!REDIS_REGIONS.includes(primaryRegion)) {
       throw new ConfigError(key('redisPrimaryRegion'), `is "${primaryRegion}", not one of ${REDIS_REGIONS.join(', ')}`, set('redisPrimaryRegion', DEFAULT_REDIS_REGION[region]))
     }
-    redis = { create: true, primaryRegion }
+    const databaseName = opt('redisDatabaseName') ?? `${project}-${stack}-dedupe`
+    redis = { create: true, primaryRegion, databaseName }
   } else {
     const restUrl = httpsUrl('redisRestUrl', req('redisRestUrl', 'the REST URL of your Redis, since createRedis is false', 'https://<db>.upstash.io'), 'https://<db>.upstash.io')
     const restToken = req('redisRestToken', 'the REST token of your Redis, since createRedis is false', '<token>', true)

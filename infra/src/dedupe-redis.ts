@@ -31,12 +31,16 @@ export class DedupeRedis extends pulumi.ComponentResource {
   readonly database?: upstash.RedisDatabase
 
   constructor(name: string, args: DedupeRedisArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything, so a mistake leaves no half-registered component.
+    if ((args.create ?? true) && (args.restUrl !== undefined || args.restToken !== undefined)) {
+      throw new Error(`DedupeRedis ${name}: restUrl/restToken are only used with create: false`)
+    }
+    if (args.create === false && (args.restUrl === undefined || args.restToken === undefined)) {
+      throw new Error(`DedupeRedis ${name}: with create: false, pass restUrl and restToken of your Redis`)
+    }
     super('upload-webhooks:index:DedupeRedis', name, {}, opts)
 
     if (args.create ?? true) {
-      if (args.restUrl !== undefined || args.restToken !== undefined) {
-        throw new Error(`DedupeRedis ${name}: restUrl/restToken are only used with create: false`)
-      }
       this.database = new upstash.RedisDatabase(
         `${name}-db`,
         {
@@ -54,11 +58,8 @@ export class DedupeRedis extends pulumi.ComponentResource {
       this.restUrl = pulumi.secret(pulumi.interpolate`https://${this.database.endpoint}`)
       this.restToken = pulumi.secret(this.database.restToken)
     } else {
-      if (args.restUrl === undefined || args.restToken === undefined) {
-        throw new Error(`DedupeRedis ${name}: with create: false, pass restUrl and restToken of your Redis`)
-      }
-      this.restUrl = pulumi.secret(args.restUrl)
-      this.restToken = pulumi.secret(args.restToken)
+      this.restUrl = pulumi.secret(args.restUrl!)
+      this.restToken = pulumi.secret(args.restToken!)
     }
 
     this.registerOutputs({ restUrl: this.restUrl, restToken: this.restToken })

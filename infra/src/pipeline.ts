@@ -35,8 +35,8 @@ export interface UploadWebhookPipelineArgs {
   urlGroupName?: pulumi.Input<string>
   /** Signing-key rotation trigger; a new value rotates once. Default: `''` (never). */
   rotateSigningKeys?: pulumi.Input<string>
-  /** Dedupe Redis: create one on Upstash, or bring your own REST URL/token. Default: `{ create: true }` in the QStash region's Redis region (`eu-central-1` / `us-east-1`). */
-  redis?: { create: true; primaryRegion?: pulumi.Input<string> } | { create: false; restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> }
+  /** Dedupe Redis: create one on Upstash, or bring your own REST URL/token. Default: `{ create: true }`, named `<component name>-dedupe`, in the QStash region's Redis region (`eu-central-1` / `us-east-1`). */
+  redis?: { create: true; primaryRegion?: pulumi.Input<string>; databaseName?: pulumi.Input<string> } | { create: false; restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> }
   /** Cron schedule of the DLQ monitor. Default: `'*\/5 * * * *'`. */
   dlqAlertsSchedule?: pulumi.Input<string>
 }
@@ -101,7 +101,11 @@ export class UploadWebhookPipeline extends pulumi.ComponentResource {
     this.redis = new DedupeRedis(
       `${name}-dedupe`,
       redis.create
-        ? { create: true, primaryRegion: redis.primaryRegion ?? (region === 'us' ? 'us-east-1' : 'eu-central-1') }
+        ? {
+            create: true,
+            databaseName: redis.databaseName ?? `${name}-dedupe`,
+            primaryRegion: redis.primaryRegion ?? (region === 'us' ? 'us-east-1' : 'eu-central-1'),
+          }
         : { create: false, restUrl: redis.restUrl, restToken: redis.restToken },
       { parent: this },
     )

@@ -2,9 +2,9 @@ import * as pulumi from '@pulumi/pulumi'
 import type { StackConfig } from './config.js'
 import { UploadWebhookPipeline } from './pipeline.js'
 
-/** Builds the stack from validated config and returns its outputs: the app's environment. */
-export function program(config: StackConfig): UploadWebhookPipeline['env'] {
-  const pipeline = new UploadWebhookPipeline(pulumi.getProject(), {
+/** Builds the stack from validated config; `pipeline.env` holds the stack outputs. */
+export function program(config: StackConfig): UploadWebhookPipeline {
+  return new UploadWebhookPipeline(pulumi.getProject(), {
     accountId: config.accountId,
     qstashToken: pulumi.secret(config.qstashToken),
     qstashRegion: config.qstashRegion,
@@ -19,9 +19,8 @@ export function program(config: StackConfig): UploadWebhookPipeline['env'] {
     urlGroupName: config.urlGroupName,
     rotateSigningKeys: config.rotateSigningKeys,
     redis: config.redis.create
-      ? { create: true, primaryRegion: config.redis.primaryRegion }
+      ? { create: true, primaryRegion: config.redis.primaryRegion, databaseName: config.redis.databaseName }
       : { create: false, restUrl: config.redis.restUrl, restToken: pulumi.secret(config.redis.restToken) },
     dlqAlertsSchedule: config.dlqAlertsSchedule,
   })
-  return pipeline.env
 }

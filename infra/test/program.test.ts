@@ -1,0 +1,128 @@
+import * as pulumi from '@pulumi/pulumi'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.js'
+import { program } from '../src/program.js'
+import { installMocks, ofType, PROJECT, setStackConfig, settleTree, valueOf, type RecordedResource } from './support/pulumi-mocks.js'
+
+const ACCOUNT = '0123456789abcdef0123456789abcdef'
+const CONFIG = {
+  accountId: ACCOUNT,
+  qstashToken: 'qstash-token-secret',
+  qstashRegion: 'us',
+  webhookUrls: '["https://app.example.com/api/webhooks/upload"]',
+  allowedOrigins: '["https://app.example.com"]',
+  alertWebhookUrl: 'https://hooks.slack.com/services/T/B/X',
+  rotateSigningKeys: '2026-11-22',
+}
+const SECRET_KEYS = ['qstashToken', 'alertWebhookUrl']
+const ENV_VARS = [
+  'QSTASH_CURRENT_SIGNING_KEY',
+  'QSTASH_NEXT_SIGNING_KEY',
+  'QSTASH_URL_GROUP',
+  'UPLOAD_BUCKET_NAME',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'UPSTASH_REDIS_REST_URL',
+]
+
+let recorded: RecordedResource[] = []
+beforeAll(() => {
+  recorded = installMocks()
+})
+beforeEach(() => {
+  recorded.length = 0
+  setStackConfig(CONFIG, SECRET_KEYS)
+})
+
+describe('the programme', () => {
+  it('registers exactly the pipeline, its five components and their resources', async () => {
+    const pipeline = program(loadConfig())
+    await settleTree(pipeline)
+    expect(recorded.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      'cloudflare:index/r2Bucket:R2Bucket upload-webhooks-uploads-bucket',
+      'cloudflare:index/r2BucketCors:R2BucketCors upload-webhooks-uploads-cors',
+      'cloudflare:index/r2BucketLifecycle:R2BucketLifecycle upload-webhooks-uploads-lifecycle',
+      'cloudflare:index/workersCronTrigger:WorkersCronTrigger upload-webhooks-dlq-alerts-cron',
+      'cloudflare:index/workersKvNamespace:WorkersKvNamespace upload-webhooks-dlq-alerts-state',
+      'cloudflare:index/workersScript:WorkersScript upload-webhooks-dlq-alerts-script',
+      'pulumi-nodejs:dynamic/qstash:SigningKeys upload-webhooks-signing-keys',
+      'pulumi-nodejs:dynamic/qstash:UrlGroup upload-webhooks-urlgroup-group',
+      'upload-webhooks:index:DedupeRedis upload-webhooks-dedupe',
+      'upload-webhooks:index:DlqAlerts upload-webhooks-dlq-alerts',
+      'upload-webhooks:index:QStashSigningKeys upload-webhooks-signing',
+      'upload-webhooks:index:QStashUrlGroup upload-webhooks-urlgroup',
+      'upload-webhooks:index:UploadBucket upload-webhooks-uploads',
+      'upload-webhooks:index:UploadWebhookPipeline upload-webhooks',
+      'upstash:index/redisDatabase:RedisDatabase upload-webhooks-dedupe-db',
+    ])
+    // Every component hangs off the pipeline.
+    for (const c of [pipeline.bucket, pipeline.urlGroup, pipeline.signingKeys, pipeline.redis, pipeline.dlqAlerts]) {
+      expect(await valueOf(c.urn)).toContain('upload-webhooks:index:UploadWebhookPipeline$upload-webhooks:index:')
+    }
+  })
+
+  it('wires config into the resources: region, names, rotation, Redis region, alert filter', async () => {
+    await settleTree(program(loadConfig()))
+    const one = (type: string) => ofType(recorded, type)[0]!.inputs
+    expect(one('cloudflare:index/r2Bucket:R2Bucket')).toMatchObject({ accountId: ACCOUNT, name: 'upload-webhooks-test-uploads' })
+    expect(one('pulumi-nodejs:dynamic/qstash:UrlGroup')).toMatchObject({
+      name: 'upload-webhooks-test',
+      baseUrl: 'https://qstash-us-east-1.upstash.io',
+      endpoints: [{ url: 'https://app.example.com/api/webhooks/upload' }],
+    })
+    expect(one('pulumi-nodejs:dynamic/qstash:SigningKeys')).toMatchObject({ rotate: '2026-11-22', baseUrl: 'https://qstash-us-east-1.upstash.io' })
+    expect(one('upstash:index/redisDatabase:RedisDatabase')).toMatchObject({ databaseName: 'upload-webhooks-test-dedupe', primaryRegion: 'us-east-1', eviction: false })
+    const bindings = one('cloudflare:index/workersScript:WorkersScript').bindings as { name: string; text?: string }[]
+    expect(bindings.find((b) => b.name === 'URL_GROUP')?.text).toBe('upload-webhooks-test')
+    expect(bindings.find((b) => b.name === 'QSTASH_URL')?.text).toBe('https://qstash-us-east-1.upstash.io')
+  })
+
+  it('keeps the QStash token and alert webhook secret wherever they are used', async () => {
+    await settleTree(program(loadConfig()))
+    for (const type of ['pulumi-nodejs:dynamic/qstash:UrlGroup', 'pulumi-nodejs:dynamic/qstash:SigningKeys']) {
+      expect(ofType(recorded, type)[0]?.secretInputs).toContain('token')
+    }
+    expect(ofType(recorded, 'cloudflare:index/workersScript:WorkersScript')[0]?.secretInputs).toContain('bindings')
+  })
+
+  it('bring-your-own Redis creates no database and still exports secrets', async () => {
+    setStackConfig({ ...CONFIG, createRedis: 'false', redisRestUrl: 'https://mine.upstash.io', redisRestToken: 'mine' }, [...SECRET_KEYS, 'redisRestToken'])
+    const { env, redis } = program(loadConfig())
+    await settleTree(redis)
+    expect(ofType(recorded, 'upstash:index/redisDatabase:RedisDatabase')).toEqual([])
+    expect(await valueOf(env.UPSTASH_REDIS_REST_URL)).toBe('https://mine.upstash.io')
+    expect(await pulumi.isSecret(env.UPSTASH_REDIS_REST_TOKEN)).toBe(true)
+  })
+
+  it('fails before creating anything when config is missing, naming the key and the fix', () => {
+    const { accountId: _omitted, ...rest } = CONFIG
+    setStackConfig(rest, SECRET_KEYS)
+    expect(() => loadConfig()).toThrow(ConfigError)
+    expect(() => loadConfig()).toThrow(`Fix: pulumi config set ${PROJECT}:accountId <account-id>`)
+    expect(recorded).toEqual([])
+  })
+})
+
+describe('index.ts stack outputs', () => {
+  it('are exactly the app environment variables, with keys and Redis credentials secret', async () => {
+    const outputs = (await import('../index.js')) as Record<string, pulumi.Output<string>>
+    expect(Object.keys(outputs).sort()).toEqual(ENV_VARS)
+    const values = Object.fromEntries(await Promise.all(ENV_VARS.map(async (k) => [k, await valueOf(outputs[k]!)])))
+    expect(values).toEqual({
+      QSTASH_CURRENT_SIGNING_KEY: 'sig_current_mock',
+      QSTASH_NEXT_SIGNING_KEY: 'sig_next_mock',
+      QSTASH_URL_GROUP: 'upload-webhooks-test',
+      UPLOAD_BUCKET_NAME: 'upload-webhooks-test-uploads',
+      UPSTASH_REDIS_REST_TOKEN: 'redis-rest-token-mock',
+      UPSTASH_REDIS_REST_URL: 'https://upload-webhooks-test-dedupe.upstash.io',
+    })
+    const secret = Object.fromEntries(await Promise.all(ENV_VARS.map(async (k) => [k, await pulumi.isSecret(outputs[k]!)])))
+    expect(secret).toEqual({
+      QSTASH_CURRENT_SIGNING_KEY: true,
+      QSTASH_NEXT_SIGNING_KEY: true,
+      QSTASH_URL_GROUP: false,
+      UPLOAD_BUCKET_NAME: false,
+      UPSTASH_REDIS_REST_TOKEN: true,
+      UPSTASH_REDIS_REST_URL: true,
+    })
+  })
+})
