@@ -1,0 +1,31 @@
+// Entry point: `pnpm dev` (tsx watch) or `pnpm build && pnpm start`.
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { createApp, WEBHOOK_PATH } from './app.js'
+import { handlers } from './handlers.js'
+import { webhookSetupFromEnv } from './webhook-setup.js'
+
+// A local .env (see .env.example), if present; the real environment wins over it.
+if (existsSync('.env')) process.loadEnvFile('.env')
+
+const setup = webhookSetupFromEnv()
+const port = Number(process.env.PORT || 3000)
+const host = process.env.HOST || undefined
+
+const app = createApp({ setup, handlers })
+// Express 5 calls back with the listen error, if any.
+const ready = (error?: Error) => {
+  if (error) {
+    console.error(`[example-express] cannot listen on port ${port}: ${error.message} (set PORT to a free port)`)
+    process.exit(1)
+  }
+  const { port: actual } = server.address() as AddressInfo
+  console.log(`[example-express] listening on http://${host ?? 'localhost'}:${actual}`)
+  console.log(`[example-express] webhook: POST ${WEBHOOK_PATH} · received: GET /uploads`)
+  for (const line of setup.summary) console.log(`[example-express] ${line}`)
+}
+const server = host ? app.listen(port, host, ready) : app.listen(port, ready)
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => server.close(() => process.exit(0)))
+}
