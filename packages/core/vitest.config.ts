@@ -5,6 +5,7 @@ export default defineProject({
   ...sharedResolve,
   test: {
     name: 'core',
+    env: { EXPECTED_CRYPTO: 'node' },
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['../../test/support/redis-global-setup.ts'],
   },
