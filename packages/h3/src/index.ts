@@ -1,0 +1,74 @@
+// h3 adapter for both majors, without importing h3: v2 events carry a web `Request` (`event.req`),
+// v1 events (Nuxt 4 / Nitro 2) a Node request (`event.node.req`). It converts and answers a web
+// `Response`, which both majors send with its status and headers. No policy here.
+import { createWebhookRouter, missingRawBody, type RawBody, type RawDelivery, type WebhookRouterOptions } from '@upload-webhooks/core'
+
+export interface UploadWebhooksOptions extends WebhookRouterOptions {
+  /**
+   * Public URL QStash delivers to, checked against the token's `sub` claim. Default: the request
+   * URL as h3 computes it (v2: `event.req.url`, per srvx's proxy settings; v1: like `getRequestURL(event)`:
+   * `Host`, and `https` when `X-Forwarded-Proto: https`).
+   */
+  url?: string
+}
+
+/** The parts of an h3 v1 event this adapter reads. */
+interface H3V1Event {
+  method?: string
+  path?: string
+  web?: { request?: Request }
+  _requestBody?: unknown
+  node: { req: AsyncIterable<Uint8Array> & { method?: string; url?: string; originalUrl?: string; headers: Record<string, string | string[] | undefined>; readableEnded?: boolean; socket?: { encrypted?: boolean }; rawBody?: unknown; body?: unknown; [key: symbol]: unknown } }
+}
+/** The parts of an h3 v2 event this adapter reads. */
+interface H3V2Event {
+  req: Request
+}
+export type H3EventLike = H3V1Event | H3V2Event
+
+const READ_FIX = 'do not read the request body (readBody, readRawBody, a body-parsing middleware) before uploadWebhooks handles the request'
+// h3 v1's readRawBody() keeps the raw bytes (a Promise<Buffer>) on the Node request under this symbol.
+const H3_V1_RAW_BODY = Symbol.for('h3RawBody')
+
+const isRaw = (value: unknown): value is RawBody =>
+  value instanceof Uint8Array || typeof value === 'string' || typeof (value as ReadableStream | undefined)?.getReader === 'function'
+
+async function fromV1(event: H3V1Event): Promise<RawDelivery> {
+  const req = event.node.req
+  const web = event.web?.request
+  const url = web?.url ?? `${req.headers['x-forwarded-proto'] === 'https' || req.socket?.encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${(req.originalUrl ?? event.path ?? req.url ?? '/').replace(/^[/\\]+/, '/')}`
+  const kept = await req[H3_V1_RAW_BODY]
+  let body: RawBody
+  if (web?.body) body = web.body
+  else if (isRaw(event._requestBody)) body = event._requestBody
+  else if (kept instanceof Uint8Array) body = kept
+  else if (isRaw(req.rawBody)) body = req.rawBody
+  else if (isRaw(req.body)) body = req.body
+  else if (req.body !== undefined || req.readableEnded) body = missingRawBody(READ_FIX)
+  else body = req
+  return { method: event.method ?? req.method ?? 'GET', url, headers: req.headers, body }
+}
+
+function fromV2(event: H3V2Event): RawDelivery {
+  const { req } = event
+  return { method: req.method, url: req.url, headers: req.headers, body: req.bodyUsed ? missingRawBody(READ_FIX) : req.body }
+}
+
+/**
+ * h3 event handler (v1 and v2) that verifies, dedupes and routes upload webhooks: `export default`
+ * it from a Nuxt server route, or `app.use('/api/webhooks/upload', handler)`. Answers a `Response`.
+ */
+export function uploadWebhooks(options: UploadWebhooksOptions): ((event: H3EventLike) => Promise<Response>) & { __is_handler__: true } {
+  const { url, ...routerOptions } = options
+  const router = createWebhookRouter(routerOptions)
+  async function uploadWebhooksHandler(event: H3EventLike): Promise<Response> {
+    const delivery = 'req' in event && typeof event.req?.headers?.get === 'function' ? fromV2(event) : await fromV1(event as H3V1Event)
+    const result = await router.receive(url === undefined ? delivery : { ...delivery, url })
+    return new Response(result.body, { status: result.status, headers: result.headers })
+  }
+  // h3 v1 treats functions with this marker as event handlers (what defineEventHandler() sets),
+  // instead of warning about an implicit conversion; v2 ignores it.
+  return Object.assign(uploadWebhooksHandler, { __is_handler__: true as const })
+}
+
+export type { WebhookRouterOptions } from '@upload-webhooks/core'
