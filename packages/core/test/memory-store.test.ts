@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+  vi.restoreAllMocks()
+  vi.resetModules()
+})
+
+// Fresh module per test: the production warning is once per process.
+const load = async () => (await import('../src/stores/memory.js')).memoryStore
+
+describe('memoryStore', () => {
+  it('keeps at most maxEntries keys, dropping the oldest first', async () => {
+    const store = (await load())({ maxEntries: 3 })
+    for (const key of ['a', 'b', 'c', 'd']) await store.claim(key, `claim:${key}`, 30)
+    expect(await store.claim('a', 'claim:a2', 30)).toEqual({ state: 'claimed' }) // 'a' was evicted
+    expect(await store.claim('d', 'claim:d2', 30)).toMatchObject({ state: 'in-flight' })
+  })
+
+  it('warns once, naming the fix, when created with NODE_ENV=production', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    vi.stubEnv('NODE_ENV', 'production')
+    const memoryStore = await load()
+    memoryStore()
+    memoryStore()
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0]![0]).toMatch(/redisStore|upstashStore/)
+  })
+
+  it('stays quiet outside production', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    vi.stubEnv('NODE_ENV', 'development')
+    ;(await load())()
+    expect(warn).not.toHaveBeenCalled()
+  })
+})
