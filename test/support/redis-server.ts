@@ -27,10 +27,14 @@ export interface RunningRedis {
   stop(): Promise<void>
 }
 
-/** Starts redis-server (no persistence) on `port` (default: a free one) and waits until it answers. */
-export async function startRedis(binary: string, port?: number): Promise<RunningRedis> {
+/**
+ * Starts redis-server (no persistence) on `port` (default: a free one) and waits until it answers.
+ * `extraArgs` come last and so override the defaults (e.g. `--dir <tmp> --appendonly yes` for a
+ * server whose data must survive a restart). Default: none.
+ */
+export async function startRedis(binary: string, port?: number, extraArgs: readonly string[] = []): Promise<RunningRedis> {
   const usePort = port ?? (await freePort())
-  const child = spawn(binary, ['--port', String(usePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
+  const child = spawn(binary, ['--port', String(usePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -1,0 +1,120 @@
+// The router options every reliability server process uses, whatever its adapter: all four
+// verifiers, a real Redis dedupe store, and handlers that record their effect in Redis.
+import type { Logger, WebhookRouterOptions } from '@upload-webhooks/core'
+import { qstash, sonuslab, standardWebhooks, uploadcare } from '@upload-webhooks/core'
+import { redisStore } from '@upload-webhooks/core/redis'
+import { devSecret, devSigningKeys, devStandardWebhooksSecret } from '@upload-webhooks/core/testing'
+import { Redis } from 'ioredis'
+import { EFFECTS_KEY, PUBLIC_URL, RAN_ON_KEY, WEBHOOK_PATH } from '../support/constants.js'
+
+export { WEBHOOK_PATH }
+
+/** Everything a server process is told through its environment. */
+export interface ServerEnv {
+  /** Name written next to each effect, so a test can tell which process ran a handler. */
+  name: string
+  redisUrl: string
+  /** Share of handler calls that throw before their effect (0–1). Default: 0. */
+  faultRate: number
+  /** Dedupe lock, seconds. Default: the router's (30). */
+  lockSeconds: number | undefined
+  /** Each handler waits a random 0..this many ms before its effect, so duplicates overlap. Default: 0. */
+  handlerDelayMs: number
+  /** Print `start <fileId>` when a handler begins (the SIGKILL scenario waits for one). */
+  reportStarts: boolean
+}
+
+export function readServerEnv(env = process.env): ServerEnv {
+  const redisUrl = env.RELIABILITY_REDIS_URL
+  if (!redisUrl) throw new Error('RELIABILITY_REDIS_URL is required (redis://127.0.0.1:<port>/<db>)')
+  return {
+    name: env.RELIABILITY_NAME ?? `pid-${process.pid}`,
+    redisUrl,
+    faultRate: Number(env.RELIABILITY_FAULT_RATE ?? 0),
+    lockSeconds: env.RELIABILITY_LOCK_SECONDS ? Number(env.RELIABILITY_LOCK_SECONDS) : undefined,
+    handlerDelayMs: Number(env.RELIABILITY_HANDLER_DELAY_MS ?? 0),
+    reportStarts: env.RELIABILITY_REPORT_STARTS === '1',
+  }
+}
+
+/** What a process counts; printed as `stats <json>` when it is asked to stop (SIGTERM). */
+export interface ServerStats {
+  handlerCalls: number
+  /** Handler calls that threw on purpose (fault injection), before any effect. */
+  injectedFaults: number
+  /** Effect writes that failed (Redis down): the outcome is unknown, the handler threw. */
+  effectWriteErrors: number
+  /** The router answered 200 but could not mark the delivery done (store down after the effect). */
+  commitFailures: number
+  releaseFailures: number
+  storeUnavailable: number
+}
+
+/**
+ * The Redis client every process uses: no offline queue, so commands fail at once while Redis
+ * is down (the router answers 503), quick reconnects, and no automatic re-sending of commands
+ * that were in flight when the connection dropped (a re-sent HINCRBY would double an effect).
+ */
+export function createRedis(url: string): Redis {
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: (times) => Math.min(50 * times, 300),
+    lazyConnect: false,
+  })
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerStats, print: (line: string) => void): WebhookRouterOptions {
+  // Quiet logger that counts: 30 % injected faults would otherwise flood the test output.
+  const logger: Logger = {
+    warn: () => {},
+    error: (message) => {
+      if (message.includes('could not mark a delivery done')) stats.commitFailures++
+      else if (message.includes('could not release a claim')) stats.releaseFailures++
+      else if (message.includes('dedupe store unreachable')) stats.storeUnavailable++
+    },
+  }
+
+  async function recordEffect(event: { file?: { id: string } }) {
+    const fileId = event.file?.id
+    if (!fileId) throw new Error('reliability events always carry a file id')
+    stats.handlerCalls++
+    if (env.reportStarts) print(`start ${fileId}`)
+    if (env.handlerDelayMs > 0) await sleep(Math.random() * env.handlerDelayMs)
+    // Thrown before the effect: a handler that fails must leave nothing behind for its retry to double.
+    if (Math.random() < env.faultRate) {
+      stats.injectedFaults++
+      throw new Error('injected fault')
+    }
+    try {
+      // One transaction: the effect count and which process produced it.
+      const result = await redis.multi().hincrby(EFFECTS_KEY, fileId, 1).hset(RAN_ON_KEY, fileId, env.name).exec()
+      const failed = result?.find(([error]) => error)
+      if (!result || failed) throw failed?.[0] ?? new Error('transaction aborted')
+    } catch (error) {
+      stats.effectWriteErrors++
+      throw error
+    }
+  }
+
+  return {
+    verify: [
+      qstash({ ...devSigningKeys, url: PUBLIC_URL }),
+      sonuslab({ secret: devSecret }),
+      uploadcare({ secret: devSecret }),
+      standardWebhooks({ secret: devStandardWebhooksSecret }),
+    ],
+    store: redisStore(redis, { commandTimeoutMs: 1000 }),
+    ...(env.lockSeconds ? { dedupe: { lockSeconds: env.lockSeconds } } : {}),
+    logger,
+    handlers: {
+      onUploadComplete: recordEffect,
+      'upload.completed': recordEffect,
+      'file.uploaded': recordEffect,
+    },
+  }
+}

@@ -1,0 +1,66 @@
+// One summary line per scenario, printed when the scenario ends and again, all together, when
+// the reliability run ends (figures-global-setup.ts), so the numbers can be quoted.
+import { appendFileSync } from 'node:fs'
+import { inject } from 'vitest'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** File the scenarios append their summary lines to; printed by the global teardown. */
+    reliabilityFiguresFile: string
+  }
+}
+
+export interface Figures {
+  scenario: string
+  events: number
+  deliveries: number
+  requests: number
+  effects: number
+  doubled: number
+  lost: number
+  /** Per HTTP request, milliseconds. */
+  latencies: readonly number[]
+  wallMs: number
+  /** Anything else worth quoting (status counts, takeovers, ...). */
+  extra?: Record<string, string | number>
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+export function formatFigures(f: Figures): string {
+  const ms = (v: number) => `${v.toFixed(1)}ms`
+  const parts = [
+    `events=${f.events}`,
+    `deliveries=${f.deliveries}`,
+    `requests=${f.requests}`,
+    `effects=${f.effects}`,
+    `doubled=${f.doubled}`,
+    `lost=${f.lost}`,
+    `latency median=${ms(percentile(f.latencies, 50))} p99=${ms(percentile(f.latencies, 99))} max=${ms(Math.max(0, ...f.latencies))}`,
+    `wall=${(f.wallMs / 1000).toFixed(1)}s`,
+    ...Object.entries(f.extra ?? {}).map(([k, v]) => `${k}=${v}`),
+  ]
+  return `[reliability] ${f.scenario.padEnd(22)} ${parts.join(' ')}`
+}
+
+/** Prints the line now and keeps it for the end-of-run summary. */
+export function recordFigures(f: Figures): string {
+  const line = formatFigures(f)
+  console.log(line)
+  appendFileSync(inject('reliabilityFiguresFile'), `${line}\n`)
+  return line
+}
+
+/** How big the run is: `RELIABILITY_SCALE=4` sends four times the events. Default: 1. */
+export function scale(): number {
+  const value = Number(process.env.RELIABILITY_SCALE ?? 1)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`RELIABILITY_SCALE must be a positive number, got ${process.env.RELIABILITY_SCALE}`)
+  return value
+}
+
+/** `base` events times the scale, whole. */
+export const scaled = (base: number) => Math.max(1, Math.round(base * scale()))
