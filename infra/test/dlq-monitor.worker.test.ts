@@ -81,7 +81,7 @@ async function runCron(): Promise<string> {
 }
 
 async function cursor(): Promise<{ since: number; seen: string[] } | null> {
-  const raw = await (await mf.getKVNamespace('DLQ_STATE')).get('dlq-cursor')
+  const raw = await (await mf.getKVNamespace('DLQ_STATE')).get('dlq-cursor', 'text')
   return raw === null ? null : (JSON.parse(raw) as { since: number; seen: string[] })
 }
 
