@@ -1,4 +1,5 @@
 // Conformance-suite mounts (test/adapters/): Express 5 and 4 in real servers.
+/// <reference path="./express4.d.ts" />
 import express5 from 'express'
 import express4 from 'express4'
 import { nodeEndpoint, WEBHOOK_PATH, type Mount } from '../../../test/adapters/harness.js'

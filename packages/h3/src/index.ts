@@ -24,7 +24,14 @@ interface H3V1Event {
 interface H3V2Event {
   req: Request
 }
-export type H3EventLike = H3V1Event | H3V2Event
+/**
+ * An h3 v1 or v2 event. Kept loose on purpose so the handler type-checks as an event handler or
+ * middleware against either major's own types; the shape is checked at run time.
+ */
+export interface H3EventLike {
+  req?: unknown
+  node?: unknown
+}
 
 const READ_FIX = 'do not read the request body (readBody, readRawBody, a body-parsing middleware) before uploadWebhooks handles the request'
 // h3 v1's readRawBody() keeps the raw bytes (a Promise<Buffer>) on the Node request under this symbol.
@@ -62,7 +69,8 @@ export function uploadWebhooks(options: UploadWebhooksOptions): ((event: H3Event
   const { url, ...routerOptions } = options
   const router = createWebhookRouter(routerOptions)
   async function uploadWebhooksHandler(event: H3EventLike): Promise<Response> {
-    const delivery = 'req' in event && typeof event.req?.headers?.get === 'function' ? fromV2(event) : await fromV1(event as H3V1Event)
+    const isV2 = typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function'
+    const delivery = isV2 ? fromV2(event as H3V2Event) : await fromV1(event as H3V1Event)
     const result = await router.receive(url === undefined ? delivery : { ...delivery, url })
     return new Response(result.body, { status: result.status, headers: result.headers })
   }

@@ -73,7 +73,7 @@ describe.each([
     expect(ok.status).toBe(200)
     expect(await ok.json()).toMatchObject({ status: 'processed' })
     expect(seen).toHaveLength(1)
-    expect(seen[0]!.file?.id).toBe('file_1')
+    expect(seen[0]).toMatchObject({ file: { id: 'file_1' } })
 
     expect((await post(base, { path: '/other' })).status).toBe(404)
     const get = await fetch(base + PATH)
