@@ -74,8 +74,8 @@ export function uploadWebhooks(options: UploadWebhooksOptions): ((event: H3Event
     const result = await router.receive(url === undefined ? delivery : { ...delivery, url })
     return new Response(result.body, { status: result.status, headers: result.headers })
   }
-  // h3 v1 treats functions with this marker as event handlers (what defineEventHandler() sets),
-  // instead of warning about an implicit conversion; v2 ignores it.
+  // The marker defineEventHandler() sets: h3 v1 then takes it as an event handler, never as a
+  // Node middleware (fromNodeMiddleware) or a function to convert; v2 ignores it.
   return Object.assign(uploadWebhooksHandler, { __is_handler__: true as const })
 }
 
