@@ -24,3 +24,8 @@ export function sha256(data: Uint8Array | string): Uint8Array {
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && nodeTimingSafeEqual(a, b)
 }
+
+/** UTF-8 text of a base64url segment, decoded natively (lenient: only used after the signature verified). */
+export function base64UrlText(segment: string): string {
+  return Buffer.from(segment, 'base64url').toString('utf8')
+}

@@ -8,7 +8,10 @@ export function importHmacKey(secret: Uint8Array): HmacKey {
   return crypto.subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
 }
 
+import { fromBase64 } from '../encoding.js'
+
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 const asBytes = (data: Uint8Array | string): Uint8Array<ArrayBuffer> =>
   (typeof data === 'string' ? encoder.encode(data) : data) as Uint8Array<ArrayBuffer>
 
@@ -34,4 +37,10 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
   return diff === 0
+}
+
+/** UTF-8 text of a base64url segment; undefined when it is not base64url. */
+export function base64UrlText(segment: string): string | undefined {
+  const bytes = fromBase64(segment)
+  return bytes && decoder.decode(bytes)
 }
