@@ -32,15 +32,13 @@ export class DedupeRedis extends pulumi.ComponentResource {
 
   constructor(name: string, args: DedupeRedisArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything, so a mistake leaves no half-registered component.
-    if ((args.create ?? true) && (args.restUrl !== undefined || args.restToken !== undefined)) {
-      throw new Error(`DedupeRedis ${name}: restUrl/restToken are only used with create: false`)
-    }
-    if (args.create === false && (args.restUrl === undefined || args.restToken === undefined)) {
-      throw new Error(`DedupeRedis ${name}: with create: false, pass restUrl and restToken of your Redis`)
-    }
+    const external = externalRedis(name, args)
     super('upload-webhooks:index:DedupeRedis', name, {}, opts)
 
-    if (args.create ?? true) {
+    if (external) {
+      this.restUrl = pulumi.secret(external.restUrl)
+      this.restToken = pulumi.secret(external.restToken)
+    } else {
       this.database = new upstash.RedisDatabase(
         `${name}-db`,
         {
@@ -57,11 +55,22 @@ export class DedupeRedis extends pulumi.ComponentResource {
       )
       this.restUrl = pulumi.secret(pulumi.interpolate`https://${this.database.endpoint}`)
       this.restToken = pulumi.secret(this.database.restToken)
-    } else {
-      this.restUrl = pulumi.secret(args.restUrl!)
-      this.restToken = pulumi.secret(args.restToken!)
     }
 
     this.registerOutputs({ restUrl: this.restUrl, restToken: this.restToken })
   }
+}
+
+/** The user's own Redis when `create` is false; throws on contradictory arguments. */
+function externalRedis(name: string, args: DedupeRedisArgs): { restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> } | undefined {
+  if (args.create ?? true) {
+    if (args.restUrl !== undefined || args.restToken !== undefined) {
+      throw new Error(`DedupeRedis ${name}: restUrl/restToken are only used with create: false`)
+    }
+    return undefined
+  }
+  if (args.restUrl === undefined || args.restToken === undefined) {
+    throw new Error(`DedupeRedis ${name}: with create: false, pass restUrl and restToken of your Redis`)
+  }
+  return { restUrl: args.restUrl, restToken: args.restToken }
 }

@@ -32,9 +32,13 @@ export interface DlqAlertsArgs {
  * the cursor (what was already reported).
  */
 export class DlqAlerts extends pulumi.ComponentResource {
+  /** Name of the deployed worker script. */
   readonly scriptName: pulumi.Output<string>
+  /** KV namespace holding the worker's cursor (bound as `DLQ_STATE`). */
   readonly state: cloudflare.WorkersKvNamespace
+  /** The monitor worker. */
   readonly script: cloudflare.WorkersScript
+  /** Its cron trigger. */
   readonly cron: cloudflare.WorkersCronTrigger
 
   constructor(name: string, args: DlqAlertsArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -46,10 +46,15 @@ export interface UploadWebhookPipelineArgs {
  * app's environment variables.
  */
 export class UploadWebhookPipeline extends pulumi.ComponentResource {
+  /** The upload bucket (`UPLOAD_BUCKET_NAME`). */
   readonly bucket: UploadBucket
+  /** The URL group publishers send to (`QSTASH_URL_GROUP`). */
   readonly urlGroup: QStashUrlGroup
+  /** The region's signing keys (`QSTASH_CURRENT_SIGNING_KEY`, `QSTASH_NEXT_SIGNING_KEY`). */
   readonly signingKeys: QStashSigningKeys
+  /** The dedupe Redis (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`). */
   readonly redis: DedupeRedis
+  /** The DLQ monitor. */
   readonly dlqAlerts: DlqAlerts
   /** The app's environment, variable by variable; secrets stay secret. */
   readonly env: {

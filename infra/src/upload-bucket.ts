@@ -31,8 +31,11 @@ const DAY_SECONDS = 86_400
 export class UploadBucket extends pulumi.ComponentResource {
   /** The bucket's name (`UPLOAD_BUCKET_NAME`). */
   readonly bucketName: pulumi.Output<string>
+  /** The R2 bucket. */
   readonly bucket: cloudflare.R2Bucket
+  /** Its CORS policy for browser uploads. */
   readonly cors: cloudflare.R2BucketCors
+  /** Its lifecycle rules (multipart abort, temp expiry). */
   readonly lifecycle: cloudflare.R2BucketLifecycle
 
   constructor(name: string, args: UploadBucketArgs, opts?: pulumi.ComponentResourceOptions) {
