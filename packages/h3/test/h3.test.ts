@@ -107,6 +107,21 @@ describe.each([
   })
 })
 
+describe('registered as a POST route, the way Nitro registers server/api/webhooks/upload.post.ts', () => {
+  it('h3 v1: createRouter().post(path, handler)', async () => {
+    const app = v1.createApp()
+    app.use(v1.createRouter().post(PATH, uploadWebhooks(options())))
+    const base = await listen(v1.toNodeListener(app))
+    expect((await post(base)).status).toBe(200)
+  })
+
+  it('h3 v2: app.post(path, handler)', async () => {
+    const app = new H3().post(PATH, uploadWebhooks(options()))
+    const base = await listen(toNodeHandler(app) as (req: IncomingMessage, res: ServerResponse) => void)
+    expect((await post(base)).status).toBe(200)
+  })
+})
+
 describe('h3 v1 specifics', () => {
   it('uses the raw bytes h3 kept when readBody() ran first', async () => {
     const app = v1.createApp()
