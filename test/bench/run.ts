@@ -1,0 +1,161 @@
+// `pnpm bench`: middleware overhead, verification cost and Redis round trips, side by side.
+// Prints markdown tables and writes the figures as JSON under test/bench/results/.
+// `pnpm bench --smoke` (or BENCH_SMOKE=1) runs every part for a moment: it exits non-zero when
+// the harness breaks (a delivery rejected, a server that will not start), never on the figures.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { parseArgs } from 'node:util'
+import { findRedisServer, startRedis } from '../support/redis-server.js'
+import { resultsDir } from './paths.js'
+import { FRAMEWORKS, isFramework, type Framework } from './frameworks.js'
+import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
+import { roundTripTable, throughputTable, verifyTable } from './report.js'
+import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
+import { measureVerifyCost, type VerifyResult } from './verify-cost.js'
+
+const PARTS = ['verify', 'redis', 'throughput'] as const
+type Part = (typeof PARTS)[number]
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: process.env.BENCH_SMOKE === '1' },
+    only: { type: 'string' },
+    frameworks: { type: 'string' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '10' },
+    'verify-ms': { type: 'string', default: '642' },
+    profile: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+})
+
+if (args.help) {
+  console.log(`pnpm bench [--smoke] [--only ${PARTS.join(',')}] [--frameworks ${Object.keys(FRAMEWORKS).join(',')}]
+           [--duration 5] [--rounds 3] [--warmup 1] [--connections 10] [--verify-ms 642] [--profile]
+  --smoke      every part for a moment (CI): fails only when the harness breaks
+  --duration   measured seconds per throughput run       --rounds  rounds of (bare, memory, redis)
+  --warmup     unmeasured seconds before each run         --connections  autocannon connections
+  --verify-ms  CPU time sampled per verifier              --profile  --cpu-prof the server processes
+               (profiles land in test/bench/results/profiles/)`)
+  process.exit(0)
+}
+
+const list = <T extends string>(value: string | undefined, all: readonly T[], valid: (v: string) => v is T, what: string): T[] => {
+  if (!value) return [...all]
+  const picked = value.split(',').map((v) => v.trim())
+  const bad = picked.filter((v) => !valid(v))
+  if (bad.length) throw new Error(`bench: unknown ${what} ${bad.join(', ')}; choose from ${all.join(', ')}`)
+  return picked as T[]
+}
+const number = (name: string, value: string) => {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0) throw new Error(`bench: --${name} must be a non-negative number, got ${value}`)
+  return n
+}
+
+const smoke = args.smoke
+const parts = list(args.only, PARTS, (v): v is Part => (PARTS as readonly string[]).includes(v), 'part')
+const frameworks = list(args.frameworks, Object.keys(FRAMEWORKS) as Framework[], isFramework, 'framework')
+const t0 = performance.now()
+const log = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`)
+
+const redisBinary = findRedisServer()
+if (!redisBinary && (parts.includes('redis') || parts.includes('throughput'))) {
+  throw new Error('bench: redis-server is not installed (apt-get install redis-server); it is needed for the Redis round trips and the Redis variant')
+}
+
+const gitCommit = (() => {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== ''
+    return dirty ? `${head} (with uncommitted changes)` : head
+  } catch {
+    return 'unknown'
+  }
+})()
+
+const started = new Date()
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  loadAverageAtEnd: [] as number[],
+}
+const problems: string[] = []
+let verify: VerifyResult | undefined
+let roundTrips: RoundTripRow[] | undefined
+let throughput: ThroughputRow[] | undefined
+
+log(`bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`)
+
+if (parts.includes('verify')) {
+  log('verification cost…')
+  verify = await measureVerifyCost({ minCpuMs: number('verify-ms', args['verify-ms']), smoke })
+}
+
+if (parts.includes('redis')) {
+  log('Redis round trips…')
+  roundTrips = await measureRoundTrips(redisBinary!)
+  for (const row of roundTrips) {
+    if (row.roundTrips !== row.clientCommands) {
+      problems.push(`round trips "${row.scenario}": commandstats says ${row.roundTrips}, the client sent ${row.clientCommands}: the counting is off`)
+    }
+  }
+}
+
+if (parts.includes('throughput')) {
+  log('throughput…')
+  const redis = await startRedis(redisBinary!)
+  try {
+    const profileDir = args.profile ? `${resultsDir}profiles` : undefined
+    if (profileDir) mkdirSync(profileDir, { recursive: true })
+    const options: ThroughputOptions = smoke
+      ? { frameworks, rounds: 1, durationSec: 0.15, warmupSec: 0, connections: 4, redisUrl: redis.url, ...(profileDir ? { profileDir } : {}) }
+      : {
+          frameworks,
+          rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
+          durationSec: number('duration', args.duration),
+          warmupSec: number('warmup', args.warmup),
+          connections: Math.max(1, Math.round(number('connections', args.connections))),
+          redisUrl: redis.url,
+          ...(profileDir ? { profileDir } : {}),
+        }
+    const measured = await measureThroughput(options, log)
+    throughput = measured.rows
+    problems.push(...measured.problems)
+  } finally {
+    await redis.stop()
+  }
+}
+
+machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)))
+const sections: string[] = [
+  `## upload-webhooks benchmark${smoke ? ' (smoke run: figures are not meaningful)' : ''}`,
+  `${started.toISOString()} · commit ${gitCommit} · ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB · Node ${machine.node} · ` +
+    `load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end`,
+]
+if (throughput) {
+  sections.push(
+    '### 1. Throughput: 1 KiB QStash-signed `onUploadComplete`, unique delivery IDs',
+    throughputTable(throughput),
+    smoke ? '' : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), servers in child processes; medians over rounds.`,
+  )
+}
+if (verify) sections.push('### 2. Verification cost per delivery (1 KiB body)', verifyTable(verify))
+if (roundTrips) sections.push('### 3. Redis round trips per delivery (`INFO commandstats` deltas)', roundTripTable(roundTrips))
+if (problems.length) sections.push('### Problems', ...problems.map((p) => `- ${p}`))
+console.log(sections.filter(Boolean).join('\n\n'))
+
+mkdirSync(resultsDir, { recursive: true })
+const file = `${resultsDir}${smoke ? 'smoke' : 'bench'}-${started.toISOString().replace(/[:.]/g, '-')}.json`
+writeFileSync(file, `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, throughput, verify, roundTrips, problems }, null, 2)}\n`)
+log(`\nfigures written to ${file}`)
+if (problems.length) {
+  log(`bench: ${problems.length} problem(s) above: the harness did not measure what it claims`)
+  process.exitCode = 1
+}

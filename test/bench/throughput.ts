@@ -1,0 +1,223 @@
+// Part 1: throughput of each framework × variant, driven by autocannon from this process while
+// each server runs in a child process (on 2 cores the load generator and the server then each
+// get one, and a server's GC never pauses the load generator). Variants of one framework are
+// run back to back in rounds, rotating their order, and the ratios are taken within a round.
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { signQStash } from '@upload-webhooks/core/testing'
+import autocannon from 'autocannon'
+import { FRAMEWORKS, type Framework } from './frameworks.js'
+import { uploadBody, WEBHOOK_PATH } from './payload.js'
+import { VARIANTS, type Variant } from './servers/variant.js'
+
+export interface ThroughputOptions {
+  frameworks: readonly Framework[]
+  /** Rounds of (bare, memory, redis) per framework; each ratio is the median over rounds. */
+  rounds: number
+  /** Measured seconds per run. */
+  durationSec: number
+  /** Unmeasured seconds before each run (JIT, connection pools, Redis script cache). */
+  warmupSec: number
+  connections: number
+  redisUrl: string
+  /** Directory for `--cpu-prof` profiles of the server processes; undefined: no profiling. */
+  profileDir?: string
+}
+
+export interface Sample {
+  reqPerSec: number
+  p50Ms: number
+  p99Ms: number
+  responses: number
+  non2xx: number
+  errors: number
+}
+
+export interface ThroughputRow {
+  framework: Framework
+  label: string
+  variant: Variant
+  /** Medians over rounds. */
+  reqPerSec: number
+  p50Ms: number
+  p99Ms: number
+  /** Median over rounds of this variant's req/s ÷ the bare route's in the same round. */
+  ratio?: number
+  samples: Sample[]
+}
+
+/** A signed delivery, minus its message ID (set per request, so every delivery is new). */
+interface Signed {
+  body: string
+  headers: Record<string, string>
+}
+
+const POOL_SIZE = 256
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const percentile = (sorted: Float64Array, p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!)
+
+interface RunningServer {
+  port: number
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+function startServer(framework: Framework, variant: Variant, options: ThroughputOptions): Promise<RunningServer> {
+  const execArgv = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${framework}-${variant}-${Date.now()}.cpuprofile`] : []
+  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [framework, variant], {
+    env: { ...process.env, BENCH_REDIS_URL: options.redisUrl, NODE_ENV: 'development' },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench: the ${framework}/${variant} server exited (${code}) before listening`)))
+    child.once('message', (message) => {
+      const port = (message as { port?: number }).port
+      if (typeof port !== 'number') return reject(new Error(`bench: unexpected message from the ${framework}/${variant} server`))
+      child.removeAllListeners('exit')
+      resolve({
+        port,
+        child,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done()
+            const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+            child.once('exit', () => {
+              clearTimeout(timer)
+              done()
+            })
+            child.send('stop')
+          }),
+      })
+    })
+  })
+}
+
+async function signPool(port: number): Promise<Signed[]> {
+  const url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`
+  const pool: Signed[] = []
+  for (let i = 0; i < POOL_SIZE; i++) {
+    const body = uploadBody(i)
+    const { 'upstash-message-id': _, ...headers } = await signQStash({ body, url, expiresInSeconds: 3600 })
+    pool.push({ body, headers: { 'content-type': 'application/json', ...headers } })
+  }
+  return pool
+}
+
+/** One signed delivery with a fresh message ID. */
+type NextDelivery = () => { body: string; headers: Record<string, string> }
+
+function deliveries(pool: Signed[], idPrefix: string): NextDelivery {
+  let n = 0
+  return () => {
+    const signed = pool[n % pool.length]!
+    return { body: signed.body, headers: { ...signed.headers, 'upstash-message-id': `${idPrefix}${n++}` } }
+  }
+}
+
+/** Sends one delivery and, for the middleware, the same one again: proves the route verifies and dedupes. */
+async function preflight(server: RunningServer, variant: Variant, next: NextDelivery, name: string) {
+  const delivery = next()
+  const send = () => fetch(`http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, { method: 'POST', ...delivery })
+  const first = await send()
+  const firstBody = await first.text()
+  if (first.status !== 200 || !firstBody.includes('"processed"')) throw new Error(`bench: ${name} answered ${first.status} ${firstBody} to a signed delivery`)
+  if (variant === 'bare') return
+  const again = await send()
+  const againBody = await again.text()
+  if (again.status !== 200 || !againBody.includes('"duplicate"')) throw new Error(`bench: ${name} answered ${again.status} ${againBody} to a duplicate`)
+}
+
+async function load(port: number, next: NextDelivery, options: ThroughputOptions, seconds: number): Promise<Sample> {
+  const latencies: number[] = []
+  let first = 0
+  let last = 0
+  // The instance is both the result promise and an event emitter (its typings only say the former).
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: options.connections,
+    pipelining: 1,
+    duration: seconds,
+    // autocannon checks for the end of a run once per sample interval: short runs need short ones.
+    sampleInt: Math.min(1000, Math.max(20, seconds * 250)),
+    requests: [{ method: 'POST', path: WEBHOOK_PATH, setupRequest: (request) => ({ ...request, ...next() }) }],
+  }) as Promise<autocannon.Result> & import('node:events').EventEmitter
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    last = performance.now()
+    if (first === 0) first = last
+    if (status < 300) latencies.push(ms)
+  })
+  const result = await instance
+  const sorted = Float64Array.from(latencies).sort()
+  return {
+    // Between the first and the last answer: leaves out connection set-up and autocannon's stop tick.
+    reqPerSec: latencies.length > 1 ? ((latencies.length - 1) * 1000) / (last - first) : 0,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    responses: latencies.length,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  }
+}
+
+/** Runs every framework's three variants; `problems` collects runs with errors or non-2xx answers. */
+export async function measureThroughput(options: ThroughputOptions, log: (line: string) => void): Promise<{ rows: ThroughputRow[]; problems: string[] }> {
+  const rows: ThroughputRow[] = []
+  const problems: string[] = []
+  const runId = Date.now().toString(36)
+  for (const framework of options.frameworks) {
+    const { label } = FRAMEWORKS[framework]
+    const servers = new Map<Variant, RunningServer>()
+    const nexts = new Map<Variant, NextDelivery>()
+    try {
+      // Started together (idle servers cost nothing); each is checked before any load.
+      const started = await Promise.allSettled(VARIANTS.map((variant) => startServer(framework, variant, options)))
+      started.forEach((outcome, i) => outcome.status === 'fulfilled' && servers.set(VARIANTS[i]!, outcome.value))
+      const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+      if (failed) throw failed.reason
+      for (const [variant, server] of servers) {
+        const next = deliveries(await signPool(server.port), `msg_${runId}_${framework}_${variant}_`)
+        nexts.set(variant, next)
+        await preflight(server, variant, next, `${label} ${variant}`)
+      }
+      const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]))
+      const ratios = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]))
+      for (let round = 0; round < options.rounds; round++) {
+        const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)
+        const inRound = new Map<Variant, Sample>()
+        for (const variant of order) {
+          const server = servers.get(variant)!
+          const next = nexts.get(variant)!
+          if (options.warmupSec > 0) await load(server.port, next, options, options.warmupSec)
+          const sample = await load(server.port, next, options, options.durationSec)
+          if (sample.non2xx > 0 || sample.errors > 0 || sample.responses === 0) problems.push(`${label} ${variant}: ${sample.non2xx} non-2xx answers, ${sample.errors} errors/timeouts`)
+          inRound.set(variant, sample)
+          samples.get(variant)!.push(sample)
+          log(`  ${label.padEnd(12)} ${variant.padEnd(6)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50Ms.toFixed(2)} ms, p99 ${sample.p99Ms.toFixed(2)} ms`)
+        }
+        const bare = inRound.get('bare')!.reqPerSec
+        for (const variant of VARIANTS) ratios.get(variant)!.push(inRound.get(variant)!.reqPerSec / bare)
+      }
+      for (const variant of VARIANTS) {
+        const s = samples.get(variant)!
+        rows.push({
+          framework,
+          label,
+          variant,
+          reqPerSec: median(s.map((x) => x.reqPerSec)),
+          p50Ms: median(s.map((x) => x.p50Ms)),
+          p99Ms: median(s.map((x) => x.p99Ms)),
+          ...(variant === 'bare' ? {} : { ratio: median(ratios.get(variant)!) }),
+          samples: s,
+        })
+      }
+    } finally {
+      await Promise.all([...servers.values()].map((server) => server.stop()))
+    }
+  }
+  return { rows, problems }
+}

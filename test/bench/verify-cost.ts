@@ -1,0 +1,159 @@
+// Part 2: what verifying one 1 KiB delivery costs — our four verifiers next to each sender's
+// vendor verifier, the node:crypto floor (one HMAC-SHA256 + one SHA-256), and our Web Crypto path.
+import { createHash, createHmac, createSecretKey } from 'node:crypto'
+import { verify as octokitVerify } from '@octokit/webhooks-methods'
+import { qstash, sonuslab, standardWebhooks, uploadcare, type Verifier, type VerifyInput } from '@upload-webhooks/core'
+import {
+  devSecret,
+  devSigningKeys,
+  devStandardWebhooksSecret,
+  signQStash,
+  signStandardWebhooks,
+  signTimestampedHmac,
+  signUploadcare,
+} from '@upload-webhooks/core/testing'
+import { Receiver } from '@upstash/qstash'
+import { measure } from 'mitata'
+import { Webhook } from 'standardwebhooks'
+import Stripe from 'stripe'
+import { coreCryptoDist } from './paths.js'
+import { uploadBody, WEBHOOK_PATH } from './payload.js'
+
+export interface VerifyRow {
+  name: string
+  kind: 'ours' | 'vendor' | 'floor' | 'primitives'
+  /** Mean time per call, nanoseconds. */
+  avgNs: number
+  p50Ns: number
+  p99Ns: number
+  /** Vendor row this one is compared against (like for like: both parse JSON or neither does). */
+  vendor?: string
+  /** The row's work includes `JSON.parse` of the body (Stripe and standardwebhooks return the event). */
+  parsesJson: boolean
+}
+
+export interface VerifyResult {
+  floorNs: number
+  rows: VerifyRow[]
+}
+
+interface Case {
+  name: string
+  kind: VerifyRow['kind']
+  vendor?: string
+  parsesJson?: boolean
+  run: () => unknown
+}
+
+/**
+ * Samples each case for about `minCpuMs` of CPU time (mitata's default is 642 ms); `smoke`
+ * takes a handful of samples, enough to prove every case runs and verifies.
+ */
+export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boolean }): Promise<VerifyResult> {
+  const text = uploadBody(1)
+  const bytes = new Uint8Array(Buffer.from(text))
+  const body = { bytes, text }
+  const url = `http://127.0.0.1${WEBHOOK_PATH}`
+  const deliveryId = 'dlv_bench_0001'
+  const input = (headers: Record<string, string>): VerifyInput => ({ method: 'POST', url, headers, body })
+
+  // Signed once, up front: signing is not what is measured.
+  const qstashHeaders = await signQStash({ body: text, url, messageId: deliveryId, expiresInSeconds: 3600 })
+  const hmacHeader = await signTimestampedHmac({ body: text, secret: devSecret })
+  const ucHeader = await signUploadcare({ body: text, secret: devSecret })
+  const swHeaders = await signStandardWebhooks({ body: text, secret: devStandardWebhooksSecret, id: deliveryId })
+
+  const ours = {
+    qstash: qstash({ ...devSigningKeys }),
+    sonuslab: sonuslab({ secret: devSecret }),
+    uploadcare: uploadcare({ secret: devSecret }),
+    standardWebhooks: standardWebhooks({ secret: devStandardWebhooksSecret }),
+  }
+  const inputs = {
+    qstash: input(qstashHeaders),
+    sonuslab: input({ 'x-sonuslab-signature': hmacHeader, 'x-sonuslab-delivery': deliveryId }),
+    uploadcare: input({ 'x-uc-signature': ucHeader }),
+    standardWebhooks: input(swHeaders),
+  }
+  const receiver = new Receiver({ ...devSigningKeys })
+  const stripe = new Stripe('sk_test_bench_offline')
+  const svix = new Webhook(devStandardWebhooksSecret)
+  const githubSignature = `sha256=${ucHeader.slice(3)}` // GitHub's scheme is Uploadcare's: hex HMAC of the raw body
+
+  const floorKey = createSecretKey(Buffer.from(devSecret))
+  const webCrypto = (await import(new URL('web.js', coreCryptoDist).href)) as typeof import('../../packages/core/src/crypto/web.js')
+  const nodeCrypto = (await import(new URL('node.js', coreCryptoDist).href)) as typeof import('../../packages/core/src/crypto/node.js')
+  const webKey = webCrypto.importHmacKey(Buffer.from(devSecret))
+  const nodeKey = nodeCrypto.importHmacKey(Buffer.from(devSecret))
+
+  const verifyWith = (v: Verifier, i: VerifyInput) => () => v.verify(i)
+  const verifyAndParse = (v: Verifier, i: VerifyInput) => async () => {
+    await v.verify(i)
+    return JSON.parse(i.body.text)
+  }
+  const cases: Case[] = [
+    {
+      name: 'floor: node:crypto HMAC-SHA256 + SHA-256',
+      kind: 'floor',
+      run: () => [createHmac('sha256', floorKey).update(bytes).digest(), createHash('sha256').update(bytes).digest()],
+    },
+    { name: 'core crypto/node.ts: hmacSha256 + sha256', kind: 'primitives', run: () => [nodeCrypto.hmacSha256(nodeKey, '', bytes), nodeCrypto.sha256(bytes)] },
+    {
+      name: 'core crypto/web.ts: hmacSha256 + sha256 (cached key)',
+      kind: 'primitives',
+      run: () => Promise.all([webCrypto.hmacSha256(webKey, '', bytes), webCrypto.sha256(bytes)]),
+    },
+    { name: 'qstash()', kind: 'ours', vendor: '@upstash/qstash Receiver.verify', run: verifyWith(ours.qstash, inputs.qstash) },
+    {
+      name: '@upstash/qstash Receiver.verify',
+      kind: 'vendor',
+      run: () => receiver.verify({ signature: qstashHeaders['upstash-signature']!, body: text, url }),
+    },
+    { name: 'sonuslab() (timestampedHmac)', kind: 'ours', run: verifyWith(ours.sonuslab, inputs.sonuslab) },
+    {
+      name: 'sonuslab() + JSON.parse',
+      kind: 'ours',
+      vendor: 'stripe webhooks.constructEventAsync',
+      parsesJson: true,
+      run: verifyAndParse(ours.sonuslab, inputs.sonuslab),
+    },
+    {
+      name: 'stripe webhooks.constructEventAsync',
+      kind: 'vendor',
+      parsesJson: true,
+      run: () => stripe.webhooks.constructEventAsync(text, hmacHeader, devSecret),
+    },
+    { name: 'uploadcare() (HMAC + SHA-256 delivery ID)', kind: 'ours', vendor: '@octokit/webhooks-methods verify', run: verifyWith(ours.uploadcare, inputs.uploadcare) },
+    { name: '@octokit/webhooks-methods verify', kind: 'vendor', run: () => octokitVerify(devSecret, text, githubSignature) },
+    { name: 'standardWebhooks()', kind: 'ours', run: verifyWith(ours.standardWebhooks, inputs.standardWebhooks) },
+    {
+      name: 'standardWebhooks() + JSON.parse',
+      kind: 'ours',
+      vendor: 'standardwebhooks Webhook.verify',
+      parsesJson: true,
+      run: verifyAndParse(ours.standardWebhooks, inputs.standardWebhooks),
+    },
+    { name: 'standardwebhooks Webhook.verify', kind: 'vendor', parsesJson: true, run: () => svix.verify(text, swHeaders) },
+  ]
+
+  // A case that does not verify would time the rejection path: fail the harness instead.
+  for (const c of cases) {
+    const outcome = await c.run()
+    if (outcome === false) throw new Error(`bench: "${c.name}" rejected the benchmark delivery; the signing setup is broken`)
+  }
+
+  const rows: VerifyRow[] = []
+  for (const c of cases) {
+    const stats = await measure(c.run, options.smoke ? { min_cpu_time: 0, min_samples: 4, max_samples: 4, warmup_samples: 1 } : { min_cpu_time: options.minCpuMs * 1e6 })
+    rows.push({
+      name: c.name,
+      kind: c.kind,
+      avgNs: stats.avg,
+      p50Ns: stats.p50,
+      p99Ns: stats.p99,
+      parsesJson: c.parsesJson ?? false,
+      ...(c.vendor ? { vendor: c.vendor } : {}),
+    })
+  }
+  return { floorNs: rows[0]!.avgNs, rows }
+}
