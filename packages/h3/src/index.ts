@@ -12,13 +12,24 @@ export interface UploadWebhooksOptions extends WebhookRouterOptions {
   url?: string
 }
 
-/** The parts of an h3 v1 event this adapter reads. */
+/** The parts of an h3 v1 event (and its Node request) this adapter reads. */
+interface H3V1NodeRequest extends AsyncIterable<Uint8Array> {
+  method?: string
+  url?: string
+  originalUrl?: string
+  headers: Record<string, string | string[] | undefined>
+  readableEnded?: boolean
+  socket?: { encrypted?: boolean }
+  rawBody?: unknown
+  body?: unknown
+  [key: symbol]: unknown
+}
 interface H3V1Event {
   method?: string
   path?: string
   web?: { request?: Request }
   _requestBody?: unknown
-  node: { req: AsyncIterable<Uint8Array> & { method?: string; url?: string; originalUrl?: string; headers: Record<string, string | string[] | undefined>; readableEnded?: boolean; socket?: { encrypted?: boolean }; rawBody?: unknown; body?: unknown; [key: symbol]: unknown } }
+  node: { req: H3V1NodeRequest }
 }
 /** The parts of an h3 v2 event this adapter reads. */
 interface H3V2Event {
@@ -43,7 +54,10 @@ const isRaw = (value: unknown): value is RawBody =>
 async function fromV1(event: H3V1Event): Promise<RawDelivery> {
   const req = event.node.req
   const web = event.web?.request
-  const url = web?.url ?? `${req.headers['x-forwarded-proto'] === 'https' || req.socket?.encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${(req.originalUrl ?? event.path ?? req.url ?? '/').replace(/^[/\\]+/, '/')}`
+  // As h3 v1's getRequestURL(event) builds it.
+  const proto = req.headers['x-forwarded-proto'] === 'https' || req.socket?.encrypted ? 'https' : 'http'
+  const path = (req.originalUrl ?? event.path ?? req.url ?? '/').replace(/^[/\\]+/, '/')
+  const url = web?.url ?? `${proto}://${req.headers.host ?? 'localhost'}${path}`
   const kept = await req[H3_V1_RAW_BODY]
   let body: RawBody
   if (web?.body) body = web.body
