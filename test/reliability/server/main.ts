@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http'
 import type { WebhookRouterOptions } from '@upload-webhooks/core'
 import type { H3EventLike } from '@upload-webhooks/h3'
-import { createRedis, createRouterOptions, readServerEnv, WEBHOOK_PATH, type ServerStats } from './options.js'
+import { createRedis, createRouterOptions, readServerEnv, redisReady, WEBHOOK_PATH, type ServerStats } from './options.js'
 
 /** `h3` is h3 v1 (Nuxt 4), `h3v2` is h3 2.x, `node` is bare node:http over `router.receive`. */
 export type AdapterName = 'express' | 'h3' | 'h3v2' | 'node'
@@ -60,6 +60,7 @@ async function main() {
   const redis = createRedis(env.redisUrl)
   // ioredis reports every failed reconnect; the router's 503s are what the tests look at.
   redis.on('error', () => {})
+  await redisReady(redis)
   const stats: ServerStats = { handlerCalls: 0, injectedFaults: 0, effectWriteErrors: 0, commitFailures: 0, releaseFailures: 0, storeUnavailable: 0 }
   const server = await listen(adapter, createRouterOptions(env, redis, stats, print))
   server.keepAliveTimeout = 30_000

@@ -20,8 +20,10 @@ export interface ServerEnv {
   lockSeconds: number | undefined
   /** Each handler waits a random 0..this many ms before its effect, so duplicates overlap. Default: 0. */
   handlerDelayMs: number
-  /** Print `start <fileId>` when a handler begins (the SIGKILL scenario waits for one). */
+  /** Print `start <fileId>` when a handler begins (the SIGKILL scenario watches them). */
   reportStarts: boolean
+  /** After this many handler calls, every further call hangs before its effect (until the process is killed). Default: never. */
+  hangAfter: number | undefined
 }
 
 export function readServerEnv(env = process.env): ServerEnv {
@@ -34,6 +36,7 @@ export function readServerEnv(env = process.env): ServerEnv {
     lockSeconds: env.RELIABILITY_LOCK_SECONDS ? Number(env.RELIABILITY_LOCK_SECONDS) : undefined,
     handlerDelayMs: Number(env.RELIABILITY_HANDLER_DELAY_MS ?? 0),
     reportStarts: env.RELIABILITY_REPORT_STARTS === '1',
+    hangAfter: env.RELIABILITY_HANG_AFTER ? Number(env.RELIABILITY_HANG_AFTER) : undefined,
   }
 }
 
@@ -66,6 +69,18 @@ export function createRedis(url: string): Redis {
   })
 }
 
+/** Resolves once the client can take commands (with no offline queue, earlier ones would fail). */
+export function redisReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Redis not ready after 10 s')), 10_000)
+    redis.once('ready', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerStats, print: (line: string) => void): WebhookRouterOptions {
@@ -84,6 +99,8 @@ export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerS
     if (!fileId) throw new Error('reliability events always carry a file id')
     stats.handlerCalls++
     if (env.reportStarts) print(`start ${fileId}`)
+    // A process about to be SIGKILLed: its handlers stall before the effect, so the kill lands mid-handler.
+    if (env.hangAfter !== undefined && stats.handlerCalls > env.hangAfter) await new Promise(() => {})
     if (env.handlerDelayMs > 0) await sleep(Math.random() * env.handlerDelayMs)
     // Thrown before the effect: a handler that fails must leave nothing behind for its retry to double.
     if (Math.random() < env.faultRate) {

@@ -64,3 +64,11 @@ export function scale(): number {
 
 /** `base` events times the scale, whole. */
 export const scaled = (base: number) => Math.max(1, Math.round(base * scale()))
+
+/** A summary line for a scenario that is not a storm (corpus, fuzzing): `key=value` fields. */
+export function recordLine(scenario: string, fields: Record<string, string | number>): string {
+  const line = `[reliability] ${scenario.padEnd(22)} ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ')}`
+  console.log(line)
+  appendFileSync(inject('reliabilityFiguresFile'), `${line}\n`)
+  return line
+}

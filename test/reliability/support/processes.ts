@@ -20,6 +20,7 @@ export interface ServerProcessOptions {
   lockSeconds?: number
   handlerDelayMs?: number
   reportStarts?: boolean
+  hangAfter?: number
 }
 
 export interface ServerProcess {
@@ -30,8 +31,8 @@ export interface ServerProcess {
   readonly child: ChildProcess
   /** File ids whose handler started here, in order (only with `reportStarts`). */
   readonly started: string[]
-  /** Resolves once a handler has started here (only with `reportStarts`). */
-  firstStart(): Promise<string>
+  /** Resolves once `count` handlers have started here (only with `reportStarts`). */
+  startsReached(count: number): Promise<void>
   /** SIGTERM; resolves with the process's counters. */
   stop(): Promise<ServerStats>
   /** SIGKILL: no goodbye, no counters. */
@@ -51,12 +52,13 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
       RELIABILITY_LOCK_SECONDS: options.lockSeconds ? String(options.lockSeconds) : '',
       RELIABILITY_HANDLER_DELAY_MS: String(options.handlerDelayMs ?? 0),
       RELIABILITY_REPORT_STARTS: options.reportStarts ? '1' : '0',
+      RELIABILITY_HANG_AFTER: options.hangAfter === undefined ? '' : String(options.hangAfter),
     },
   })
   alive.add(child)
   child.once('exit', () => alive.delete(child))
   const started: string[] = []
-  const startWaiters: ((id: string) => void)[] = []
+  const startWaiters: { count: number; resolve: () => void }[] = []
   let statsLine: ((stats: ServerStats) => void) | undefined
   let stderr = ''
   let buffered = ''
@@ -73,7 +75,10 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
       if (line.startsWith('start ')) {
         const id = line.slice(6)
         started.push(id)
-        for (const waiter of startWaiters.splice(0)) waiter(id)
+        for (const waiter of startWaiters.filter((w) => started.length >= w.count)) {
+          startWaiters.splice(startWaiters.indexOf(waiter), 1)
+          waiter.resolve()
+        }
       } else if (line.startsWith('ready ')) onReady?.(Number(line.slice(6)))
       else if (line.startsWith('stats ')) statsLine?.(JSON.parse(line.slice(6)) as ServerStats)
     }
@@ -94,7 +99,7 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
     url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
     child,
     started,
-    firstStart: () => (started.length > 0 ? Promise.resolve(started[0]!) : new Promise((resolve) => startWaiters.push(resolve))),
+    startsReached: (count) => (started.length >= count ? Promise.resolve() : new Promise((resolve) => startWaiters.push({ count, resolve }))),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${options.name} already exited:\n${stderr}`)
       const stats = new Promise<ServerStats>((resolve) => (statsLine = resolve))

@@ -1,0 +1,152 @@
+// Faults during a storm: handlers that throw, redis-server crash-restarted mid-run, and a
+// server process SIGKILLed mid-handler. Every event still ends with exactly one effect.
+import { afterEach, describe, expect, test } from 'vitest'
+import type { ServerStats } from './server/options.js'
+import { makeEvents } from './support/events.js'
+import { recordFigures, scaled } from './support/figures.js'
+import { readLedger, type Ledger } from './support/ledger.js'
+import { killAllServers, startServer } from './support/processes.js'
+import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
+import { SECOND_ADAPTER, stormSeed } from './support/scenario.js'
+import { seededRandom, storm, type StormResult } from './support/sender.js'
+
+let redis: ScenarioRedis | undefined
+afterEach(async () => {
+  await killAllServers()
+  await redis?.stop()
+  redis = undefined
+})
+
+const sum = (stats: readonly ServerStats[], field: keyof ServerStats) => stats.reduce((total, s) => total + s[field], 0)
+
+function record(scenario: string, result: StormResult, ledger: Ledger, extra: Record<string, string | number>) {
+  recordFigures({
+    scenario,
+    events: result.events,
+    deliveries: result.deliveries,
+    requests: result.requests,
+    effects: ledger.effects,
+    doubled: ledger.doubled.length,
+    lost: ledger.lost.length,
+    latencies: result.latencies,
+    wallMs: result.wallMs,
+    extra: { answers: JSON.stringify(result.statuses), ...extra },
+  })
+}
+
+describe.skipIf(!redisServerPath)('faults', () => {
+  test('30 % of handler calls throw: every event still processed exactly once', async () => {
+    redis = await startScenarioRedis()
+    const url = redis.server.url
+    const servers = await Promise.all([
+      startServer({ adapter: 'express', name: 'express', redisUrl: url, faultRate: 0.3, handlerDelayMs: 2 }),
+      startServer({ adapter: SECOND_ADAPTER, name: SECOND_ADAPTER, redisUrl: url, faultRate: 0.3, handlerDelayMs: 2 }),
+    ])
+    const events = makeEvents('throw', scaled(1500))
+    const seed = stormSeed()
+    const result = await storm({ events, targets: servers.map((s) => s.url), random: seededRandom(seed) })
+    const stats = await Promise.all(servers.map((s) => s.stop()))
+    const ledger = await readLedger(redis.client, events)
+    const faults = sum(stats, 'injectedFaults')
+    record('handler-throws-30%', result, ledger, { handlerCalls: sum(stats, 'handlerCalls'), injectedFaults: faults, seed })
+
+    expect(result.undelivered).toEqual([])
+    expect(ledger.doubled).toEqual([])
+    expect(ledger.lost).toEqual([])
+    expect(ledger.effects).toBe(events.length)
+    // About 30 % of calls threw (binomial; ±5 points is far outside chance), each answered 500 and retried.
+    expect(faults / sum(stats, 'handlerCalls')).toBeGreaterThan(0.25)
+    expect(faults / sum(stats, 'handlerCalls')).toBeLessThan(0.35)
+    expect(result.statuses['500']).toBe(faults)
+    expect(sum(stats, 'handlerCalls')).toBe(events.length + faults)
+  })
+
+  test('redis-server crash-restarted mid-run: 503 while down, recovery without a process restart, nothing lost', async () => {
+    redis = await startScenarioRedis({ durable: true })
+    const url = redis.server.url
+    // lockSeconds 2: claims orphaned by the crash (in flight when Redis died) expire quickly.
+    const servers = await Promise.all([
+      startServer({ adapter: 'express', name: 'express', redisUrl: url, lockSeconds: 2, handlerDelayMs: 2 }),
+      startServer({ adapter: SECOND_ADAPTER, name: SECOND_ADAPTER, redisUrl: url, lockSeconds: 2, handlerDelayMs: 2 }),
+    ])
+    const pids = servers.map((s) => s.child.pid)
+    const events = makeEvents('restart', scaled(1500))
+    const seed = stormSeed()
+    let restart: Promise<void> | undefined
+    let answersBeforeRestart = 0
+    const downMs = 1500
+    const result = await storm({
+      events,
+      targets: servers.map((s) => s.url),
+      random: seededRandom(seed),
+      onAnswer: (_status, requests) => {
+        // A third of the way in: kill Redis, keep it down for 1.5 s, start it again on the same port.
+        if (!restart && requests >= events.length) {
+          answersBeforeRestart = requests
+          restart = redis!.restart(downMs)
+        }
+      },
+    })
+    await restart
+    const stats = await Promise.all(servers.map((s) => s.stop()))
+    const ledger = await readLedger(redis.client, events)
+    // Where the effect and the dedupe marker are separate writes, a crash between them cannot be
+    // told apart from "not done": each such ambiguous outcome may legitimately run the handler again.
+    const ambiguous = sum(stats, 'commitFailures') + sum(stats, 'effectWriteErrors')
+    record('redis-restart', result, ledger, {
+      restartedAfter: answersBeforeRestart,
+      downMs,
+      storeUnavailable503: sum(stats, 'storeUnavailable'),
+      commitFailures: sum(stats, 'commitFailures'),
+      effectWriteErrors: sum(stats, 'effectWriteErrors'),
+      seed,
+    })
+
+    expect(restart, 'the restart never happened').toBeDefined()
+    expect(result.statuses['503'] ?? 0).toBeGreaterThan(0)
+    expect(result.undelivered).toEqual([])
+    expect(ledger.lost).toEqual([])
+    expect(ledger.doubled.length).toBeLessThanOrEqual(ambiguous)
+    expect(ledger.effects).toBe(events.length + ledger.doubled.length)
+    // Same processes before and after: they recovered on their own.
+    expect(servers.map((s) => s.child.pid)).toEqual(pids)
+  })
+
+  test('a server process SIGKILLed mid-handler: its claims expire after lockSeconds and the other process runs them', async () => {
+    redis = await startScenarioRedis()
+    const url = redis.server.url
+    const hangAfter = 30
+    const victim = await startServer({ adapter: 'express', name: 'victim', redisUrl: url, lockSeconds: 2, reportStarts: true, hangAfter })
+    const survivor = await startServer({ adapter: SECOND_ADAPTER, name: 'survivor', redisUrl: url, lockSeconds: 2, handlerDelayMs: 2 })
+    const events = makeEvents('sigkill', scaled(1000))
+    const seed = stormSeed()
+    const run = storm({ events, targets: [victim.url, survivor.url], random: seededRandom(seed) })
+    // Once the victim has handlers stuck mid-way (after its first 30 finished normally), kill it.
+    await victim.startsReached(hangAfter + 8)
+    await victim.kill()
+    const killedAt = performance.now()
+    const result = await run
+    const stats = await survivor.stop()
+    const ledger = await readLedger(redis.client, events)
+    const midHandler = victim.started.slice(hangAfter)
+    const takenOver = midHandler.filter((id) => ledger.ranOn[id] === 'survivor')
+    record('sigkill-mid-handler', result, ledger, {
+      killedMidHandler: midHandler.length,
+      takenOverBySurvivor: takenOver.length,
+      survivorHandlerCalls: stats.handlerCalls,
+      lockSeconds: 2,
+      runAfterKill: `${((performance.now() - killedAt) / 1000).toFixed(1)}s`,
+      seed,
+    })
+
+    expect(midHandler.length).toBeGreaterThan(0)
+    expect(takenOver).toEqual(midHandler)
+    expect(result.undelivered).toEqual([])
+    expect(ledger.doubled).toEqual([])
+    expect(ledger.lost).toEqual([])
+    expect(ledger.effects).toBe(events.length)
+    // The survivor had to wait out the dead process's locks: it answered 409 meanwhile.
+    expect(result.statuses['409'] ?? 0).toBeGreaterThan(0)
+    expect(result.statuses['network'] ?? 0).toBeGreaterThan(0)
+  })
+})

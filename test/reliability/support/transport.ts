@@ -1,0 +1,73 @@
+// Sends a corpus case either straight into router.handle() (a web Request) or over a real
+// socket with node:http, byte for byte: repeated header lines stay separate lines.
+import { request as httpRequest } from 'node:http'
+import type { HostileCase } from './corpus.js'
+
+export interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+const CHUNK = 64 * 1024
+
+function bytesOf(body: HostileCase['body']): Uint8Array | undefined {
+  if (body === null) return undefined
+  return typeof body === 'string' ? new TextEncoder().encode(body) : body
+}
+
+/** The case as a web `Request` (a streamed body becomes a ReadableStream of 64 KiB chunks). */
+export function toRequest(c: Pick<HostileCase, 'method' | 'headers' | 'body' | 'streamed'>, url = 'http://127.0.0.1/api/webhooks'): Request {
+  const headers = new Headers()
+  for (const [name, value] of c.headers) headers.append(name, value)
+  const bytes = bytesOf(c.body)
+  let body: BodyInit | undefined = bytes as BodyInit | undefined
+  if (bytes && c.streamed) {
+    let offset = 0
+    body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close()
+        controller.enqueue(bytes.subarray(offset, offset + CHUNK))
+        offset += CHUNK
+      },
+    })
+  }
+  return new Request(url, { method: c.method, headers, body, duplex: 'half' } as RequestInit)
+}
+
+/** Over HTTP/1.1 on a fresh connection. Resolves with the answer even if the server closes while the body is still going out (413). */
+export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' | 'body' | 'streamed'>): Promise<Answer> {
+  const target = new URL(url)
+  const bytes = bytesOf(c.body)
+  const flat: string[] = ['host', target.host, 'connection', 'close']
+  for (const [name, value] of c.headers) flat.push(name, value)
+  if (bytes && !c.streamed) flat.push('content-length', String(bytes.length))
+  if (bytes && c.streamed) flat.push('transfer-encoding', 'chunked')
+  return new Promise<Answer>((resolve, reject) => {
+    let answered = false
+    const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: c.method, headers: flat, agent: false })
+    req.setTimeout(15_000, () => req.destroy(new Error(`no answer within 15 s (${c.method} ${url})`)))
+    req.on('response', (res) => {
+      answered = true
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+    })
+    req.on('error', (error) => {
+      if (!answered) reject(error)
+    })
+    if (!bytes) return void req.end()
+    if (!c.streamed) return void req.end(bytes)
+    let offset = 0
+    const pump = () => {
+      while (offset < bytes.length) {
+        const chunk = bytes.subarray(offset, offset + CHUNK)
+        offset += CHUNK
+        if (!req.write(chunk)) return void req.once('drain', pump)
+      }
+      req.end()
+    }
+    pump()
+  })
+}
