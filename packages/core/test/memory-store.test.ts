@@ -17,6 +17,18 @@ describe('memoryStore', () => {
     expect(await store.claim('d', 'claim:d2', 30)).toMatchObject({ state: 'in-flight' })
   })
 
+  it('evicts by last write, so a committed delivery outlives older claims', async () => {
+    const store = (await load())({ maxEntries: 3 })
+    for (const key of ['a', 'b', 'c']) await store.claim(key, `claim:${key}`, 30)
+    expect(await store.commit('a', 'claim:a', 60)).toBe(true) // rewritten: now the newest
+    await store.claim('d', 'claim:d', 30) // evicts b
+    await store.claim('e', 'claim:e', 30) // evicts c
+    expect(await store.claim('a', 'claim:a2', 30)).toEqual({ state: 'done' })
+    expect(await store.claim('b', 'claim:b2', 30)).toEqual({ state: 'claimed' }) // evicts d
+    expect(await store.claim('c', 'claim:c2', 30)).toEqual({ state: 'claimed' }) // evicts e
+    expect(await store.claim('a', 'claim:a3', 30)).toEqual({ state: 'claimed' }) // a was the oldest left
+  })
+
   it('warns once, naming the fix, when created with NODE_ENV=production', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     vi.stubEnv('NODE_ENV', 'production')

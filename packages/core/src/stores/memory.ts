@@ -34,10 +34,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     return entry
   }
 
+  // One live iterator evicts from the front: every key before it has already been deleted, so it
+  // always yields the oldest. A fresh keys().next() per eviction rescans the deleted slots V8
+  // leaves at the front of the Map until it compacts (~6 µs per delivery at 10 000 keys).
+  let oldest: Iterator<string> | undefined
   function set(key: string, value: string, seconds: number, now: number) {
     entries.delete(key) // re-insert so Map order stays oldest-first
     entries.set(key, { value, expiresAt: now + seconds * 1000 })
-    while (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
+    while (entries.size > maxEntries) {
+      let next = oldest?.next()
+      if (!next || next.done) next = (oldest = entries.keys()).next()
+      entries.delete(next.value as string)
+    }
   }
 
   return {
