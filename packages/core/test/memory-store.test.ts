@@ -23,10 +23,10 @@ describe('memoryStore', () => {
     expect(await store.commit('a', 'claim:a', 60)).toBe(true) // rewritten: now the newest
     await store.claim('d', 'claim:d', 30) // evicts b
     await store.claim('e', 'claim:e', 30) // evicts c
-    expect(await store.claim('a', 'claim:a2', 30)).toEqual({ state: 'done' })
-    expect(await store.claim('b', 'claim:b2', 30)).toEqual({ state: 'claimed' }) // evicts d
-    expect(await store.claim('c', 'claim:c2', 30)).toEqual({ state: 'claimed' }) // evicts e
-    expect(await store.claim('a', 'claim:a3', 30)).toEqual({ state: 'claimed' }) // a was the oldest left
+    expect(await store.claim('a', 'claim:a2', 30)).toEqual({ state: 'done' }) // a read, not rewritten: order a d e
+    expect(await store.claim('b', 'claim:b2', 30)).toEqual({ state: 'claimed' }) // b was evicted; now evicts a
+    expect(await store.claim('d', 'claim:d2', 30)).toMatchObject({ state: 'in-flight' })
+    expect(await store.claim('a', 'claim:a3', 30)).toEqual({ state: 'claimed' })
   })
 
   it('warns once, naming the fix, when created with NODE_ENV=production', async () => {
