@@ -57,6 +57,12 @@ export interface WebhookRouterOptions {
   dedupe?: DedupeOptions
   /** When the store is unreachable: `'reject'` answers 503 so the sender retries (fail closed); `'process'` runs the handler without dedupe. Default: `'reject'`. */
   onStoreError?: 'reject' | 'process'
+  /**
+   * Public URL of this endpoint, as the sender addresses it (QStash checks it against the token's `sub`).
+   * Default: the request URL as the adapter rebuilt it; behind a proxy that rewrites the host, set this
+   * (or enable your framework's trust-proxy setting).
+   */
+  url?: string
   /** Largest body accepted, in bytes; reading stops past it (413). Default: 1 048 576 (1 MiB). */
   maxBodyBytes?: number
   /** Called for a verified event with no handler, before the 200 `ignored` answer. Default: none. */
@@ -176,7 +182,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
     if (!verifier) return refused(401, 'missing_signature', `no signature header for: ${expectedHeaders}`)
     let verified: VerifiedDelivery
     try {
-      verified = await verifier.verify({ method: delivery.method, url: delivery.url, headers, body })
+      verified = await verifier.verify({ method: delivery.method, url: options.url ?? delivery.url, headers, body })
     } catch (error) {
       if (error instanceof VerificationError) {
         logger.debug?.('[upload-webhooks] delivery rejected', { verifier: verifier.name, reason: error.reason })

@@ -9,12 +9,6 @@ export interface UploadWebhooksOptions extends WebhookRouterOptions {
    * `app.use()`. Default: none — every request reaching the middleware is handled (`app.post(path, mw)`).
    */
   path?: string
-  /**
-   * Public URL QStash delivers to, checked against the token's `sub` claim. Default: rebuilt from
-   * the request (`req.protocol`, host, `req.originalUrl`); `X-Forwarded-Proto`/`-Host` count only
-   * when Express `trust proxy` is on.
-   */
-  url?: string
 }
 
 const PARSED_FIX =
@@ -46,7 +40,7 @@ function hostOf(req: Request): string | undefined {
 
 /** Express middleware (or route handler) that verifies, dedupes and routes upload webhooks. */
 export function uploadWebhooks(options: UploadWebhooksOptions): RequestHandler {
-  const { path, url, ...routerOptions } = options
+  const { path, ...routerOptions } = options
   const router = createWebhookRouter(routerOptions)
   const mountPath = path === undefined ? undefined : trimSlash(path)
 
@@ -55,7 +49,8 @@ export function uploadWebhooks(options: UploadWebhooksOptions): RequestHandler {
     router
       .receive({
         method: req.method,
-        url: url ?? `${req.protocol}://${hostOf(req) ?? 'localhost'}${req.originalUrl}`,
+        // X-Forwarded-Proto/-Host count only when Express `trust proxy` is on (options.url overrides).
+        url: `${req.protocol}://${hostOf(req) ?? 'localhost'}${req.originalUrl}`,
         headers: req.headers,
         body: rawBodyOf(req),
       })

@@ -3,14 +3,11 @@
 // `Response`, which both majors send with its status and headers. No policy here.
 import { createWebhookRouter, missingRawBody, type RawBody, type RawDelivery, type WebhookRouterOptions } from '@upload-webhooks/core'
 
-export interface UploadWebhooksOptions extends WebhookRouterOptions {
-  /**
-   * Public URL QStash delivers to, checked against the token's `sub` claim. Default: the request
-   * URL as h3 computes it (v2: `event.req.url`, per srvx's proxy settings; v1: like `getRequestURL(event)`:
-   * `Host`, and `https` when `X-Forwarded-Proto: https`).
-   */
-  url?: string
-}
+/**
+ * Core's options. `url` defaults to the request URL as h3 computes it (v2: `event.req.url`, per
+ * srvx's proxy settings; v1: like `getRequestURL(event)`: `Host`, and `https` when `X-Forwarded-Proto: https`).
+ */
+export type UploadWebhooksOptions = WebhookRouterOptions
 
 /** The parts of an h3 v1 event (and its Node request) this adapter reads. */
 interface H3V1NodeRequest extends AsyncIterable<Uint8Array> {
@@ -80,12 +77,11 @@ function fromV2(event: H3V2Event): RawDelivery {
  * it from a Nuxt server route, or `app.use('/api/webhooks/upload', handler)`. Answers a `Response`.
  */
 export function uploadWebhooks(options: UploadWebhooksOptions): ((event: H3EventLike) => Promise<Response>) & { __is_handler__: true } {
-  const { url, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions)
+  const router = createWebhookRouter(options)
   async function uploadWebhooksHandler(event: H3EventLike): Promise<Response> {
     const isV2 = typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function'
     const delivery = isV2 ? fromV2(event as H3V2Event) : await fromV1(event as H3V1Event)
-    const result = await router.receive(url === undefined ? delivery : { ...delivery, url })
+    const result = await router.receive(delivery)
     return new Response(result.body, { status: result.status, headers: result.headers })
   }
   // The marker defineEventHandler() sets: h3 v1 then takes it as an event handler, never as a

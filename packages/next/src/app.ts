@@ -2,10 +2,8 @@
 // out. This file (and core's entry) import no `node:` module, so the Edge bundle stays clean.
 import { createWebhookRouter, missingRawBody, type WebhookRouterOptions } from '@upload-webhooks/core'
 
-export interface UploadWebhooksOptions extends WebhookRouterOptions {
-  /** Public URL QStash delivers to, checked against the token's `sub` claim. Default: `request.url` as Next builds it. */
-  url?: string
-}
+/** Core's options; `url` defaults to `request.url` as Next builds it. */
+export type UploadWebhooksOptions = WebhookRouterOptions
 
 /** The body was read before the handler ran (e.g. by middleware calling `request.json()`). */
 export const APP_READ_FIX = 'do not read the request body before uploadWebhooks handles it (no request.json()/text() in front of it)'
@@ -15,12 +13,11 @@ export const APP_READ_FIX = 'do not read the request body before uploadWebhooks 
  * `app/api/webhooks/upload/route.ts`.
  */
 export function uploadWebhooks(options: UploadWebhooksOptions): (request: Request) => Promise<Response> {
-  const { url, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions)
+  const router = createWebhookRouter(options)
   return async function POST(request: Request): Promise<Response> {
     const result = await router.receive({
       method: request.method,
-      url: url ?? request.url,
+      url: request.url,
       headers: request.headers,
       body: request.bodyUsed ? missingRawBody(APP_READ_FIX) : request.body,
     })

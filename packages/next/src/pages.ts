@@ -3,13 +3,11 @@
 import { createWebhookRouter, missingRawBody, type RawBody, type WebhookRouterOptions } from '@upload-webhooks/core'
 import type { NextApiRequest, NextApiResponse } from 'next'
 
-export interface PagesUploadWebhooksOptions extends WebhookRouterOptions {
-  /**
-   * Public URL QStash delivers to, checked against the token's `sub` claim. Default: rebuilt from
-   * `X-Forwarded-Proto` / `X-Forwarded-Host` (which Next's server and Vercel set), else `Host`, plus `req.url`.
-   */
-  url?: string
-}
+/**
+ * Core's options; `url` defaults to the URL rebuilt from `X-Forwarded-Proto` / `X-Forwarded-Host`
+ * (which Next's server and Vercel set), else `Host`, plus `req.url`.
+ */
+export type PagesUploadWebhooksOptions = WebhookRouterOptions
 
 export const PAGES_BODY_PARSER_FIX =
   'add `export const config = { api: { bodyParser: false } }` to this API route: Next parsed the body, and the signature covers the raw bytes'
@@ -35,10 +33,9 @@ function urlOf(req: NextApiRequest): string {
  * `pages/api/webhooks/upload.ts`, with `export const config = { api: { bodyParser: false } }`.
  */
 export function pagesUploadWebhooks(options: PagesUploadWebhooksOptions): (req: NextApiRequest, res: NextApiResponse) => Promise<void> {
-  const { url, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions)
+  const router = createWebhookRouter(options)
   return async function uploadWebhooksApiRoute(req: NextApiRequest, res: NextApiResponse): Promise<void> {
-    const result = await router.receive({ method: req.method ?? 'GET', url: url ?? urlOf(req), headers: req.headers, body: rawBodyOf(req) })
+    const result = await router.receive({ method: req.method ?? 'GET', url: urlOf(req), headers: req.headers, body: rawBodyOf(req) })
     res.statusCode = result.status
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value)
     res.end(result.body)
