@@ -18,57 +18,86 @@ export type WebhookEnv = Partial<Record<
   string
 >>
 
-export interface WebhookSetup {
-  verify: Verifier
-  store: DedupeStore
-  /** One line per choice made, for the startup log. */
+/** What the environment asks for, before any client exists: safe to compute just for a log line. */
+export interface WebhookPlan {
+  keys: { currentSigningKey: string; nextSigningKey: string }
+  /** URL the signature must name; undefined: the request's own URL. */
+  url: string | undefined
+  store: { kind: 'upstash'; url: string; token: string } | { kind: 'redis'; url: string } | { kind: 'memory' }
+  /** One line per choice, for the startup log. */
   summary: string[]
 }
 
-const set = (value: string | undefined): value is string => value !== undefined && value.trim() !== ''
-
-function requirePair(env: WebhookEnv, a: keyof WebhookEnv, b: keyof WebhookEnv): boolean {
-  if (set(env[a]) !== set(env[b])) {
-    const missing = set(env[a]) ? b : a
-    throw new WebhookConfigError(`${missing} is not set: set both ${a} and ${b}, or neither.`)
-  }
-  return set(env[a])
+export interface WebhookSetup {
+  verify: Verifier
+  store: DedupeStore
+  summary: string[]
 }
 
-/**
- * Reads the environment once at startup. Nothing set: the public dev signing keys and an
- * in-memory store, so the app runs with no account anywhere (and says so).
- */
-export function webhookSetupFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookSetup {
-  const summary: string[] = []
-  const url = set(env.WEBHOOK_PUBLIC_URL) ? env.WEBHOOK_PUBLIC_URL : undefined
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== ''
 
-  let keys: { currentSigningKey: string; nextSigningKey: string }
-  if (requirePair(env, 'QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY')) {
-    keys = { currentSigningKey: env.QSTASH_CURRENT_SIGNING_KEY!, nextSigningKey: env.QSTASH_NEXT_SIGNING_KEY! }
+function pair(env: WebhookEnv, a: keyof WebhookEnv, b: keyof WebhookEnv): [string, string] | undefined {
+  if (isSet(env[a]) !== isSet(env[b])) {
+    throw new WebhookConfigError(`${isSet(env[a]) ? b : a} is not set: set both ${a} and ${b}, or neither.`)
+  }
+  return isSet(env[a]) ? [env[a]!, env[b]!] : undefined
+}
+
+/** Reads the environment. Nothing set: the public dev signing keys and an in-memory store. */
+export function webhookPlanFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookPlan {
+  const summary: string[] = []
+  const signingKeys = pair(env, 'QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY')
+  if (signingKeys) {
     summary.push('signing keys: QSTASH_CURRENT_SIGNING_KEY / QSTASH_NEXT_SIGNING_KEY from the environment')
   } else {
-    keys = devSigningKeys
     const warning = env.NODE_ENV === 'production' ? 'WARNING: anyone can sign deliveries with them. ' : ''
     summary.push(
       `signing keys: the public DEV keys (devSigningKeys from @upload-webhooks/core/testing). ${warning}` +
         'Set QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY to verify real QStash deliveries.',
     )
   }
-  if (url) summary.push(`destination URL checked against the signature: ${url}`)
-  const verify = qstash({ ...keys, ...(url ? { url } : {}) })
+  const url = isSet(env.WEBHOOK_PUBLIC_URL) ? env.WEBHOOK_PUBLIC_URL : undefined
+  if (url) summary.push(`signatures must name this URL: ${url}`)
 
-  let store: DedupeStore
-  if (requirePair(env, 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN')) {
-    store = upstashStore(new UpstashRedis({ url: env.UPSTASH_REDIS_REST_URL!, token: env.UPSTASH_REDIS_REST_TOKEN! }))
-    summary.push(`dedupe store: Upstash Redis at ${new URL(env.UPSTASH_REDIS_REST_URL!).host}`)
-  } else if (set(env.REDIS_URL)) {
-    // No offline queue: while Redis is down a delivery gets 503 at once and QStash retries it.
-    store = redisStore(new IORedis(env.REDIS_URL, { enableOfflineQueue: false }))
+  let store: WebhookPlan['store']
+  const upstash = pair(env, 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN')
+  if (upstash) {
+    store = { kind: 'upstash', url: upstash[0], token: upstash[1] }
+    summary.push(`dedupe store: Upstash Redis at ${new URL(upstash[0]).host}`)
+  } else if (isSet(env.REDIS_URL)) {
+    store = { kind: 'redis', url: env.REDIS_URL }
     summary.push(`dedupe store: Redis at ${new URL(env.REDIS_URL).host}`)
   } else {
-    store = memoryStore()
+    store = { kind: 'memory' }
     summary.push('dedupe store: in memory (this process only). Set UPSTASH_REDIS_REST_URL/_TOKEN or REDIS_URL to share it.')
   }
-  return { verify, store, summary }
+  const keys = signingKeys ? { currentSigningKey: signingKeys[0], nextSigningKey: signingKeys[1] } : devSigningKeys
+  return { keys, url, store, summary }
+}
+
+/** Builds the verifier and store the plan names; call once per process (Redis clients connect here). */
+export function webhookSetupFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookSetup {
+  const plan = webhookPlanFromEnv(env)
+  const verify = qstash({ ...plan.keys, ...(plan.url ? { url: plan.url } : {}) })
+  let store: DedupeStore
+  switch (plan.store.kind) {
+    case 'upstash':
+      store = upstashStore(new UpstashRedis({ url: plan.store.url, token: plan.store.token }))
+      break
+    case 'redis': {
+      // No offline queue: while Redis is down a delivery gets 503 at once and QStash retries it.
+      const client = new IORedis(plan.store.url, { enableOfflineQueue: false })
+      let reported = false
+      client.on('error', (error: Error) => {
+        if (!reported) console.warn(`Redis is unreachable (${error.message}): deliveries are answered 503 until it is back.`)
+        reported = true
+      })
+      client.on('ready', () => (reported = false))
+      store = redisStore(client)
+      break
+    }
+    case 'memory':
+      store = memoryStore()
+  }
+  return { verify, store, summary: plan.summary }
 }

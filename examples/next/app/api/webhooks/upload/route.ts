@@ -1,0 +1,19 @@
+// The webhook route: QStash delivers here (POST /api/webhooks/upload).
+import { uploadWebhooks } from '@upload-webhooks/next'
+import { handlers } from '../../../../lib/handlers.js'
+import { webhookSetupFromEnv } from '../../../../lib/webhook-setup.js'
+
+// node:crypto verification and the ioredis store need the Node.js runtime.
+export const runtime = 'nodejs'
+export const dynamic = 'force-dynamic'
+
+// Built on the first delivery, not when `next build` imports this module (no Redis connection then).
+let handle: ((request: Request) => Promise<Response>) | undefined
+
+export function POST(request: Request): Promise<Response> {
+  if (!handle) {
+    const { verify, store } = webhookSetupFromEnv()
+    handle = uploadWebhooks({ verify, store, handlers })
+  }
+  return handle(request)
+}

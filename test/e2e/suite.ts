@@ -1,0 +1,115 @@
+// One end-to-end suite, run against each example's built server: signed deliveries in, answers
+// and GET /uploads out.
+import { readFileSync } from 'node:fs'
+import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exampleDir, run, startApp, type RunningApp } from './harness.js'
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
+const uploadBody = fixture('uploadkit-onUploadComplete.json')
+const failureBody = fixture('qstash-failure-callback.json')
+const WEBHOOK_PATH = '/api/webhooks/upload'
+
+export interface ExampleCommands {
+  /** Build command, run in the example's folder. */
+  build: [string, ...string[]]
+  /** Command that serves the built app on `PORT`. */
+  start: [string, ...string[]]
+  /** Type check (TypeScript 7 `tsc`: Next's and Nuxt's own checks need the JS API it lacks). */
+  typecheck: [string, ...string[]]
+}
+
+export function exampleSuite(name: string, commands: ExampleCommands) {
+  describe(`examples/${name}, built and started as a user would`, () => {
+    const cwd = exampleDir(name)
+    let app: RunningApp
+    let endpoint: string
+
+    beforeAll(async () => {
+      const buildSeconds = await run(commands.build[0], commands.build.slice(1), cwd)
+      const started = performance.now()
+      app = await startApp(commands.start[0], commands.start.slice(1), cwd)
+      endpoint = `${app.origin}${WEBHOOK_PATH}`
+      console.log(`[e2e] ${name}: build ${buildSeconds.toFixed(1)} s, start ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    })
+    afterAll(async () => {
+      await app?.stop()
+    })
+
+    async function deliver(body: string, options: { messageId: string; retried?: number; signingKey?: string }) {
+      const signed = await signQStash({
+        body,
+        url: endpoint,
+        messageId: options.messageId,
+        retried: options.retried ?? 0,
+        signingKey: options.signingKey ?? devSigningKeys.currentSigningKey,
+      })
+      const response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body })
+      return { status: response.status, body: (await response.json()) as { status: string; reason?: string; deliveryId?: string } }
+    }
+    const received = async () => (await (await fetch(`${app.origin}/uploads`)).json()) as { uploads: any[]; failures: any[] }
+
+    it('type-checks with tsc', async () => {
+      await run(commands.typecheck[0], commands.typecheck.slice(1), cwd)
+    })
+
+    it('says at startup that it runs on the dev signing keys and the in-memory store', () => {
+      expect(app.output()).toContain('signing keys: the public DEV keys')
+      expect(app.output()).toContain('dedupe store: in memory')
+    })
+
+    it('starts with nothing received', async () => {
+      expect(await received()).toEqual({ uploads: [], failures: [] })
+    })
+
+    it('processes a signed onUploadComplete, then answers duplicate to the same message', async () => {
+      expect(await deliver(uploadBody, { messageId: 'msg_e2e_valid' })).toEqual({
+        status: 200,
+        body: { status: 'processed', deliveryId: 'msg_e2e_valid' },
+      })
+      expect(await deliver(uploadBody, { messageId: 'msg_e2e_valid', retried: 1 })).toEqual({
+        status: 200,
+        body: { status: 'duplicate', deliveryId: 'msg_e2e_valid' },
+      })
+    })
+
+    it('refuses a delivery signed with another key (401) and runs no handler', async () => {
+      const answer = await deliver(uploadBody, { messageId: 'msg_e2e_forged', signingKey: 'sig_not_the_right_key' })
+      expect(answer).toEqual({ status: 401, body: expect.objectContaining({ status: 'rejected', reason: 'invalid_signature' }) })
+    })
+
+    it('answers 200 ignored to an event type it has no handler for', async () => {
+      const answer = await deliver(JSON.stringify({ event: 'onUploadDeleted', file: { id: 'file_abc123' } }), { messageId: 'msg_e2e_unknown' })
+      expect(answer).toEqual({ status: 200, body: { status: 'ignored', deliveryId: 'msg_e2e_unknown' } })
+    })
+
+    it('answers 413 to a body over 1 MiB', async () => {
+      const oversized = JSON.stringify({ event: 'onUploadComplete', padding: 'x'.repeat(1024 * 1024 + 1) })
+      const answer = await deliver(oversized, { messageId: 'msg_e2e_oversized' })
+      expect(answer).toEqual({ status: 413, body: expect.objectContaining({ reason: 'payload_too_large' }) })
+    })
+
+    it('records a QStash failure callback with its second handler', async () => {
+      expect(await deliver(failureBody, { messageId: 'msg_e2e_failure' })).toEqual({
+        status: 200,
+        body: { status: 'processed', deliveryId: 'msg_e2e_failure' },
+      })
+    })
+
+    it('shows at GET /uploads exactly what the handlers wrote: one upload, one failure', async () => {
+      const state = await received()
+      expect(state.uploads).toEqual([
+        expect.objectContaining({
+          deliveryId: 'msg_e2e_valid',
+          attempt: 0,
+          sender: 'qstash',
+          file: expect.objectContaining({ id: 'file_abc123', name: 'photo.jpg', size: 1048576, contentType: 'image/jpeg' }),
+          metadata: { userId: 'user_123', category: 'avatar' },
+        }),
+      ])
+      expect(state.failures).toEqual([
+        expect.objectContaining({ deliveryId: 'msg_e2e_failure', sourceMessageId: expect.stringMatching(/^msg_/), status: 500, dlqId: '1725323658779-0' }),
+      ])
+    })
+  })
+}
