@@ -1,6 +1,6 @@
 // The router options every reliability server process uses, whatever its adapter: all four
 // verifiers, a real Redis dedupe store, and handlers that record their effect in Redis.
-import type { Logger, WebhookRouterOptions } from '@upload-webhooks/core'
+import type { Logger, Verifier, WebhookRouterOptions } from '@upload-webhooks/core'
 import { qstash, sonuslab, standardWebhooks, uploadcare } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { devSecret, devSigningKeys, devStandardWebhooksSecret } from '@upload-webhooks/core/testing'
@@ -81,6 +81,16 @@ export function redisReady(redis: Redis): Promise<void> {
   })
 }
 
+/** All four senders, with the development keys the simulated senders sign with. */
+export function createVerifiers(): Verifier[] {
+  return [
+    qstash({ ...devSigningKeys, url: PUBLIC_URL }),
+    sonuslab({ secret: devSecret }),
+    uploadcare({ secret: devSecret }),
+    standardWebhooks({ secret: devStandardWebhooksSecret }),
+  ]
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerStats, print: (line: string) => void): WebhookRouterOptions {
@@ -119,12 +129,7 @@ export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerS
   }
 
   return {
-    verify: [
-      qstash({ ...devSigningKeys, url: PUBLIC_URL }),
-      sonuslab({ secret: devSecret }),
-      uploadcare({ secret: devSecret }),
-      standardWebhooks({ secret: devStandardWebhooksSecret }),
-    ],
+    verify: createVerifiers(),
     store: redisStore(redis, { commandTimeoutMs: 1000 }),
     ...(env.lockSeconds ? { dedupe: { lockSeconds: env.lockSeconds } } : {}),
     logger,
