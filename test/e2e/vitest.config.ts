@@ -11,6 +11,7 @@ export default defineProject({
     name: 'e2e',
     include: ['**/*.test.ts'],
     fileParallelism: false,
+    globalSetup: ['../support/redis-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 240_000,
   },
