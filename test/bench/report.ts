@@ -19,8 +19,9 @@ const fixed = (value: number | undefined, digits: number) => (value === undefine
 const micros = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
 
 export function throughputTable(rows: ThroughputRow[]): string {
+  const bareCpu = (row: ThroughputRow) => rows.find((r) => r.framework === row.framework && r.variant === 'bare')?.serverCpuMicrosPerRequest ?? NaN
   return table(
-    ['framework', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'ratio to bare', 'target'],
+    ['framework', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'ratio to bare', 'target', 'server CPU µs/req', 'bare ÷ this CPU/req ²'],
     rows.map((r) => {
       const target = r.variant === 'memory' ? MEMORY_RATIO_TARGET : r.variant === 'redis' ? REDIS_RATIO_TARGET : undefined
       const variant = r.variant === 'bare' ? '(a) bare route' : r.variant === 'memory' ? '(b) middleware, memory store' : '(c) middleware, Redis (ioredis)'
@@ -32,9 +33,11 @@ export function throughputTable(rows: ThroughputRow[]): string {
         fixed(r.p99Ms, 2),
         r.ratio === undefined ? '1' : `${r.ratio.toFixed(2)}×`,
         target === undefined ? '' : `≥ ${target.toFixed(2)}× ${mark(ratioVerdict(r.ratio ?? NaN, target))}`,
+        r.serverCpuMicrosPerRequest.toFixed(0),
+        `${(bareCpu(r) / r.serverCpuMicrosPerRequest).toFixed(2)}×`,
       ]
     }),
-  )
+  ) + '\n\n² the ratio a CPU-bound server would reach, from its own CPU time per request: steadier than req/s when other work shares the machine.'
 }
 
 export function verifyTable(result: VerifyResult): string {

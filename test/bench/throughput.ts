@@ -29,6 +29,8 @@ export interface Sample {
   p50Ms: number
   p99Ms: number
   responses: number
+  /** Server process CPU time (user + system) per answered request, µs: less sensitive to a busy machine than req/s. */
+  serverCpuMicrosPerRequest: number
   non2xx: number
   errors: number
 }
@@ -41,6 +43,7 @@ export interface ThroughputRow {
   reqPerSec: number
   p50Ms: number
   p99Ms: number
+  serverCpuMicrosPerRequest: number
   /** Median over rounds of this variant's req/s ÷ the bare route's in the same round. */
   ratio?: number
   samples: Sample[]
@@ -63,6 +66,8 @@ const percentile = (sorted: Float64Array, p: number) => (sorted.length === 0 ? N
 interface RunningServer {
   port: number
   child: ChildProcess
+  /** CPU time the server process has used so far, µs. */
+  cpuMicros(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -82,6 +87,11 @@ function startServer(framework: Framework, variant: Variant, options: Throughput
       resolve({
         port,
         child,
+        cpuMicros: () =>
+          new Promise<number>((answer) => {
+            child.once('message', (reply) => answer((reply as { cpuMicros: number }).cpuMicros))
+            child.send('cpu')
+          }),
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null) return done()
@@ -132,13 +142,14 @@ async function preflight(server: RunningServer, variant: Variant, next: NextDeli
   if (again.status !== 200 || !againBody.includes('"duplicate"')) throw new Error(`bench: ${name} answered ${again.status} ${againBody} to a duplicate`)
 }
 
-async function load(port: number, next: NextDelivery, options: ThroughputOptions, seconds: number): Promise<Sample> {
+async function load(server: RunningServer, next: NextDelivery, options: ThroughputOptions, seconds: number): Promise<Sample> {
   const latencies: number[] = []
   let first = 0
   let last = 0
+  const cpuBefore = await server.cpuMicros()
   // The instance is both the result promise and an event emitter (its typings only say the former).
   const instance = autocannon({
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.port}`,
     connections: options.connections,
     pipelining: 1,
     duration: seconds,
@@ -152,6 +163,7 @@ async function load(port: number, next: NextDelivery, options: ThroughputOptions
     if (status < 300) latencies.push(ms)
   })
   const result = await instance
+  const cpu = (await server.cpuMicros()) - cpuBefore
   const sorted = Float64Array.from(latencies).sort()
   return {
     // Between the first and the last answer: leaves out connection set-up and autocannon's stop tick.
@@ -159,6 +171,7 @@ async function load(port: number, next: NextDelivery, options: ThroughputOptions
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     responses: latencies.length,
+    serverCpuMicrosPerRequest: cpu / Math.max(1, latencies.length + result.non2xx),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   }
@@ -169,35 +182,44 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
   const rows: ThroughputRow[] = []
   const problems: string[] = []
   const runId = Date.now().toString(36)
-  for (const framework of options.frameworks) {
-    const { label } = FRAMEWORKS[framework]
-    const servers = new Map<Variant, RunningServer>()
-    const nexts = new Map<Variant, NextDelivery>()
-    try {
-      // Started together (idle servers cost nothing); each is checked before any load.
-      const started = await Promise.allSettled(VARIANTS.map((variant) => startServer(framework, variant, options)))
-      started.forEach((outcome, i) => outcome.status === 'fulfilled' && servers.set(VARIANTS[i]!, outcome.value))
-      const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
-      if (failed) throw failed.reason
-      for (const [variant, server] of servers) {
-        const next = deliveries(await signPool(server.port), `msg_${runId}_${framework}_${variant}_`)
-        nexts.set(variant, next)
-        await preflight(server, variant, next, `${label} ${variant}`)
-      }
+  const key = (framework: Framework, variant: Variant) => `${framework}/${variant}`
+  const servers = new Map<string, RunningServer>()
+  const nexts = new Map<string, NextDelivery>()
+  try {
+    // All started together (an idle server costs nothing) and each checked before any load.
+    const wanted = options.frameworks.flatMap((framework) => VARIANTS.map((variant) => [framework, variant] as const))
+    const started = await Promise.allSettled(wanted.map(([framework, variant]) => startServer(framework, variant, options)))
+    started.forEach((outcome, i) => outcome.status === 'fulfilled' && servers.set(key(...wanted[i]!), outcome.value))
+    const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+    if (failed) throw failed.reason
+    for (const [framework, variant] of wanted) {
+      const server = servers.get(key(framework, variant))!
+      const next = deliveries(await signPool(server.port), `msg_${runId}_${framework}_${variant}_`)
+      nexts.set(key(framework, variant), next)
+      await preflight(server, variant, next, `${FRAMEWORKS[framework].label} ${variant}`)
+    }
+
+    for (const framework of options.frameworks) {
+      const { label } = FRAMEWORKS[framework]
       const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]))
       const ratios = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]))
       for (let round = 0; round < options.rounds; round++) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)
         const inRound = new Map<Variant, Sample>()
         for (const variant of order) {
-          const server = servers.get(variant)!
-          const next = nexts.get(variant)!
-          if (options.warmupSec > 0) await load(server.port, next, options, options.warmupSec)
-          const sample = await load(server.port, next, options, options.durationSec)
-          if (sample.non2xx > 0 || sample.errors > 0 || sample.responses === 0) problems.push(`${label} ${variant}: ${sample.non2xx} non-2xx answers, ${sample.errors} errors/timeouts`)
+          const server = servers.get(key(framework, variant))!
+          const next = nexts.get(key(framework, variant))!
+          if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
+          const sample = await load(server, next, options, options.durationSec)
+          if (sample.non2xx > 0 || sample.errors > 0 || sample.responses === 0) {
+            problems.push(`${label} ${variant}: ${sample.responses} answers, ${sample.non2xx} non-2xx, ${sample.errors} errors/timeouts`)
+          }
           inRound.set(variant, sample)
           samples.get(variant)!.push(sample)
-          log(`  ${label.padEnd(12)} ${variant.padEnd(6)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50Ms.toFixed(2)} ms, p99 ${sample.p99Ms.toFixed(2)} ms`)
+          log(
+            `  ${`${label} ${variant}`.padEnd(34)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50Ms.toFixed(2)} ms, ` +
+              `p99 ${sample.p99Ms.toFixed(2)} ms, server CPU ${sample.serverCpuMicrosPerRequest.toFixed(0)} µs/req`,
+          )
         }
         const bare = inRound.get('bare')!.reqPerSec
         for (const variant of VARIANTS) ratios.get(variant)!.push(inRound.get(variant)!.reqPerSec / bare)
@@ -211,13 +233,14 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
           reqPerSec: median(s.map((x) => x.reqPerSec)),
           p50Ms: median(s.map((x) => x.p50Ms)),
           p99Ms: median(s.map((x) => x.p99Ms)),
+          serverCpuMicrosPerRequest: median(s.map((x) => x.serverCpuMicrosPerRequest)),
           ...(variant === 'bare' ? {} : { ratio: median(ratios.get(variant)!) }),
           samples: s,
         })
       }
-    } finally {
-      await Promise.all([...servers.values()].map((server) => server.stop()))
     }
+  } finally {
+    await Promise.all([...servers.values()].map((server) => server.stop()))
   }
   return { rows, problems }
 }

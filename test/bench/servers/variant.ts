@@ -1,9 +1,7 @@
 // What each benchmark server variant runs: (a) bare route, (b) our middleware + memory store,
 // (c) our middleware + real Redis through ioredis.
 import { memoryStore, qstash, type WebhookRouterOptions } from '@upload-webhooks/core'
-import { redisStore } from '@upload-webhooks/core/redis'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
-import { Redis } from 'ioredis'
 import { quietLogger } from '../quiet-logger.js'
 
 export type Variant = 'bare' | 'memory' | 'redis'
@@ -23,11 +21,13 @@ export interface VariantSetup {
  * Middleware options as an app would write them: the QStash verifier with the dev keys and a
  * handler that does nothing, so what is measured is our overhead, not the handler's work.
  */
-export function setupVariant(variant: Variant, redisUrl: string | undefined): VariantSetup {
+export async function setupVariant(variant: Variant, redisUrl: string | undefined): Promise<VariantSetup> {
   if (variant === 'bare') return { close: async () => {} }
   const base = { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: () => {} }, logger: quietLogger }
   if (variant === 'memory') return { options: { ...base, store: memoryStore() }, close: async () => {} }
   if (!redisUrl) throw new Error('bench: the redis variant needs BENCH_REDIS_URL')
+  // Imported here so the other variants' processes start without ioredis.
+  const [{ Redis }, { redisStore }] = await Promise.all([import('ioredis'), import('@upload-webhooks/core/redis')])
   const client = new Redis(redisUrl)
   return {
     options: { ...base, store: redisStore(client) },
