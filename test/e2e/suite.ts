@@ -17,6 +17,8 @@ export interface ExampleCommands {
   start: [string, ...string[]]
   /** Type check (TypeScript 7 `tsc`: Next's and Nuxt's own checks need the JS API it lacks). */
   typecheck: [string, ...string[]]
+  /** The home page renders the received list too (server-rendered from another bundle than the webhook route). */
+  homePageListsUploads?: boolean
 }
 
 export function exampleSuite(name: string, commands: ExampleCommands) {
@@ -110,6 +112,14 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
       expect(state.failures).toEqual([
         expect.objectContaining({ deliveryId: 'msg_e2e_failure', sourceMessageId: expect.stringMatching(/^msg_/), status: 500, dlqId: '1725323658779-0' }),
       ])
+    })
+
+    it.runIf(commands.homePageListsUploads)('renders the same list on its home page', async () => {
+      const response = await fetch(`${app.origin}/`)
+      expect(response.status).toBe(200)
+      const html = await response.text()
+      expect(html).toContain('msg_e2e_valid')
+      expect(html).toContain('photo.jpg')
     })
   })
 }
