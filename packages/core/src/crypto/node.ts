@@ -11,7 +11,8 @@ export function importHmacKey(secret: Uint8Array): HmacKey {
 
 /** HMAC-SHA256 over `prefix` (UTF-8) followed by `data`, without concatenating them. */
 export function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array): Uint8Array {
-  const mac = createHmac('sha256', key).update(prefix)
+  const mac = createHmac('sha256', key)
+  if (prefix) mac.update(prefix) // Uploadcare signs the bare body: skip an empty update
   if (data) mac.update(data)
   return mac.digest()
 }

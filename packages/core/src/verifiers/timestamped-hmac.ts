@@ -60,7 +60,8 @@ export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
     if (!parsed) throw new VerificationError('malformed_signature', `${options.signatureHeader} is not of the form t=<unix>,v1=<hex>`)
     let valid = false
     for (const key of keys) {
-      const expected = await hmacSha256(key, `${parsed.timestamp}.`, body.bytes)
+      const mac = hmacSha256(key, `${parsed.timestamp}.`, body.bytes)
+      const expected = mac instanceof Uint8Array ? mac : await mac // only Web Crypto's promises cost a tick
       for (const candidate of parsed.signatures) if (timingSafeEqual(expected, candidate)) valid = true
       if (valid) break
     }
