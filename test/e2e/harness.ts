@@ -66,15 +66,27 @@ export async function startApp(command: string, args: string[], cwd: string, ext
   // `localhost`: what a developer types, and the host `next start` puts in `request.url` (which
   // the QStash signature's URL is checked against).
   const origin = `http://localhost:${port}`
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal)
+    } catch {
+      // the group is gone already
+    }
+  }
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve()
-      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000)
+      const done = () => {
+        // A wrapper (pnpm, sh) can exit before the server it started: leave nothing behind.
+        signalGroup('SIGKILL')
+        resolve()
+      }
+      if (child.exitCode !== null || child.signalCode !== null) return done()
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 5000)
       child.once('exit', () => {
         clearTimeout(timer)
-        resolve()
+        done()
       })
-      process.kill(-child.pid!, 'SIGTERM')
+      signalGroup('SIGTERM')
     })
 
   const deadline = Date.now() + 60_000
