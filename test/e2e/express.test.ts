@@ -39,3 +39,43 @@ describe.skipIf(!redisUrl)('examples/express with REDIS_URL: two instances share
     expect([await seen(first), await seen(second)]).toEqual([1, 0])
   })
 })
+
+describe('examples/express with real QStash keys and a public URL (as behind a tunnel)', () => {
+  const keys = { QSTASH_CURRENT_SIGNING_KEY: 'sig_e2e_current_key', QSTASH_NEXT_SIGNING_KEY: 'sig_e2e_next_key' }
+  const publicUrl = 'https://abc-tunnel.example.com/api/webhooks/upload'
+  let app: RunningApp
+  beforeAll(async () => {
+    app = await startApp('node', ['dist/server.js'], exampleDir('express'), { ...keys, WEBHOOK_PUBLIC_URL: publicUrl })
+  })
+  afterAll(async () => {
+    await app?.stop()
+  })
+
+  async function deliver(signingKey: string, signedUrl: string) {
+    const body = JSON.stringify({ event: 'onUploadComplete', file: { id: 'file_tunnel', fileName: 'real.png' } })
+    const signed = await signQStash({ body, url: signedUrl, messageId: `msg_${crypto.randomUUID()}`, signingKey })
+    const response = await fetch(`${app.origin}/api/webhooks/upload`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body })
+    return { status: response.status, body: (await response.json()) as { status: string; reason?: string } }
+  }
+
+  it('says it uses the keys from the environment and checks the public URL', () => {
+    expect(app.output()).toContain('signing keys: QSTASH_CURRENT_SIGNING_KEY / QSTASH_NEXT_SIGNING_KEY from the environment')
+    expect(app.output()).toContain(`signatures must name this URL: ${publicUrl}`)
+  })
+
+  it('accepts deliveries signed with the current or the next key for the public URL', async () => {
+    expect((await deliver(keys.QSTASH_CURRENT_SIGNING_KEY, publicUrl)).body.status).toBe('processed')
+    expect((await deliver(keys.QSTASH_NEXT_SIGNING_KEY, publicUrl)).body.status).toBe('processed')
+  })
+
+  it('no longer accepts the public dev keys', async () => {
+    expect(await deliver(devSigningKeys.currentSigningKey, publicUrl)).toEqual({ status: 401, body: expect.objectContaining({ reason: 'invalid_signature' }) })
+  })
+
+  it('refuses a delivery signed for the local URL instead of the public one', async () => {
+    expect(await deliver(keys.QSTASH_CURRENT_SIGNING_KEY, `${app.origin}/api/webhooks/upload`)).toEqual({
+      status: 401,
+      body: expect.objectContaining({ reason: 'wrong_url' }),
+    })
+  })
+})

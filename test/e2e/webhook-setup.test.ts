@@ -59,4 +59,10 @@ describe('webhookSetupFromEnv', () => {
     expect(await setup.store.claim('k', 't', 30)).toEqual({ state: 'claimed' })
     expect(await setup.store.claim('k', 't2', 30)).toMatchObject({ state: 'in-flight' })
   })
+
+  it('wraps an Upstash client in a store when the Upstash pair is set (no request until a delivery)', () => {
+    const setup = webhookSetupFromEnv({ UPSTASH_REDIS_REST_URL: 'https://eu1-fine-cat-1234.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't' })
+    expect(setup.summary[1]).toBe('dedupe store: Upstash Redis at eu1-fine-cat-1234.upstash.io')
+    expect(typeof setup.store.claim).toBe('function')
+  })
 })
