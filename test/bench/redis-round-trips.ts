@@ -94,7 +94,7 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
     const delivery = async (messageId: string, body = uploadBody(7)) => ({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/json', ...(await signQStash({ body, url, messageId })) },
+      headers: { 'content-type': 'application/json', ...(await signQStash({ body, url, messageId, signingKey: devSigningKeys.currentSigningKey })) },
       body,
     })
 

@@ -4,7 +4,7 @@
 // run back to back in rounds, rotating their order, and the ratios are taken within a round.
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { signQStash } from '@upload-webhooks/core/testing'
+import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import autocannon from 'autocannon'
 import { FRAMEWORKS, type Framework } from './frameworks.js'
 import { uploadBody, WEBHOOK_PATH } from './payload.js'
@@ -112,7 +112,7 @@ async function signPool(port: number): Promise<Signed[]> {
   const pool: Signed[] = []
   for (let i = 0; i < POOL_SIZE; i++) {
     const body = uploadBody(i)
-    const { 'upstash-message-id': _, ...headers } = await signQStash({ body, url, expiresInSeconds: 3600 })
+    const { 'upstash-message-id': _, ...headers } = await signQStash({ body, url, signingKey: devSigningKeys.currentSigningKey, expiresInSeconds: 3600 })
     pool.push({ body, headers: { 'content-type': 'application/json', ...headers } })
   }
   return pool

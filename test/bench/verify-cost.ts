@@ -58,7 +58,7 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
   const input = (headers: Record<string, string>): VerifyInput => ({ method: 'POST', url, headers, body })
 
   // Signed once, up front: signing is not what is measured.
-  const qstashHeaders = await signQStash({ body: text, url, messageId: deliveryId, expiresInSeconds: 3600 })
+  const qstashHeaders = await signQStash({ body: text, url, messageId: deliveryId, signingKey: devSigningKeys.currentSigningKey, expiresInSeconds: 3600 })
   const hmacHeader = await signTimestampedHmac({ body: text, secret: devSecret })
   const ucHeader = await signUploadcare({ body: text, secret: devSecret })
   const swHeaders = await signStandardWebhooks({ body: text, secret: devStandardWebhooksSecret, id: deliveryId })
