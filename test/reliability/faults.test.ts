@@ -1,13 +1,16 @@
 // Faults during a storm: handlers that throw, redis-server crash-restarted mid-run, and a
 // server process SIGKILLed mid-handler. Every event still ends with exactly one effect.
+import { createWebhookRouter } from '@upload-webhooks/core'
+import { redisStore } from '@upload-webhooks/core/redis'
 import { afterEach, describe, expect, test } from 'vitest'
-import type { ServerStats } from './server/options.js'
-import { makeEvents } from './support/events.js'
+import { createRedis, createVerifiers, redisReady, type ServerStats } from './server/options.js'
+import { makeEvents, signAttempt } from './support/events.js'
 import { recordFigures, scaled } from './support/figures.js'
 import { readLedger, type Ledger } from './support/ledger.js'
 import { killAllServers, startServer } from './support/processes.js'
 import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
 import { SECOND_ADAPTER, stormSeed } from './support/scenario.js'
+import { toRequest } from './support/transport.js'
 import { seededRandom, storm, type StormResult } from './support/sender.js'
 
 let redis: ScenarioRedis | undefined
@@ -54,9 +57,10 @@ describe.skipIf(!redisServerPath)('faults', () => {
     expect(ledger.doubled).toEqual([])
     expect(ledger.lost).toEqual([])
     expect(ledger.effects).toBe(events.length)
-    // About 30 % of calls threw (binomial; ±5 points is far outside chance), each answered 500 and retried.
-    expect(faults / sum(stats, 'handlerCalls')).toBeGreaterThan(0.25)
-    expect(faults / sum(stats, 'handlerCalls')).toBeLessThan(0.35)
+    // About 30 % of calls threw (binomial: within 5 standard deviations), each answered 500 and retried.
+    const calls = sum(stats, 'handlerCalls')
+    const sigma = Math.sqrt(0.3 * 0.7 * calls)
+    expect(Math.abs(faults - 0.3 * calls)).toBeLessThan(5 * sigma)
     expect(result.statuses['500']).toBe(faults)
     expect(sum(stats, 'handlerCalls')).toBe(events.length + faults)
   })
@@ -148,5 +152,48 @@ describe.skipIf(!redisServerPath)('faults', () => {
     // The survivor had to wait out the dead process's locks: it answered 409 meanwhile.
     expect(result.statuses['409'] ?? 0).toBeGreaterThan(0)
     expect(result.statuses['network'] ?? 0).toBeGreaterThan(0)
+  })
+
+  // Known gap, reported: the handler's effect and the `done` marker are two writes. When the store
+  // dies between them, the router answers 200 (right: the effect happened) but the claim is left to
+  // expire, and a later duplicate of the same delivery runs the handler again. Marked `fails` so it
+  // turns red, and gets flipped, once core closes the gap (e.g. by retrying the commit while the
+  // claim's lock lasts).
+  test.fails('known gap: Redis dying between a handler\'s effect and its commit lets a later duplicate run the handler again', async () => {
+    redis = await startScenarioRedis({ durable: true })
+    const client = createRedis(redis.server.url)
+    client.on('error', () => {})
+    await redisReady(client)
+    let effects = 0
+    const scenarioRedis = redis
+    const router = createWebhookRouter({
+      verify: createVerifiers(),
+      store: redisStore(client, { commandTimeoutMs: 500 }),
+      dedupe: { lockSeconds: 1 },
+      logger: { warn: () => {}, error: () => {} },
+      handlers: {
+        'upload.completed': async () => {
+          effects++
+          // The crash lands after the effect, before the router's commit.
+          if (effects === 1) await scenarioRedis.server.stop()
+        },
+      },
+    })
+    const event = makeEvents('gap', 2).find((e) => e.kind === 'sonuslab')!
+    const deliver = async () => {
+      const response = await router.handle(toRequest({ method: 'POST', headers: Object.entries(await signAttempt(event, 0)), body: event.body }))
+      return { status: response.status, body: (await response.json()) as { status: string } }
+    }
+    try {
+      expect(await deliver()).toEqual({ status: 200, body: expect.objectContaining({ status: 'processed' }) })
+      await redis.restart(0)
+      await redisReady(client)
+      await new Promise((resolve) => setTimeout(resolve, 1200)) // the orphaned claim's lock expires
+      const duplicate = await deliver()
+      expect(duplicate.status).toBe(200)
+      expect(effects).toBe(1)
+    } finally {
+      client.disconnect()
+    }
   })
 })

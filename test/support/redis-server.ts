@@ -55,7 +55,8 @@ export async function startRedis(binary: string, port?: number, extraArgs: reado
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
+        // A killed process has a signalCode and no exitCode: both mean it is gone (stop() twice must not hang).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
         child.once('exit', () => resolve())
         child.kill('SIGKILL')
       }),
