@@ -149,11 +149,38 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
     if (token !== undefined) {
       // The effect happened: answer 200 even if the commit fails (the sender then does not retry).
       await store.commit(key, token, ttlSeconds).catch((storeError: unknown) => {
-        logger.error('[upload-webhooks] could not mark a delivery done; its claim expires after lockSeconds', { key, error: storeError })
+        logger.error('[upload-webhooks] could not mark a delivery done; retrying while its claim lasts', { key, error: storeError })
         reportError(storeError, { phase: 'store', deliveryId: context.deliveryId, event })
+        retryCommit(key, token)
       })
     }
     return accepted('processed', context.deliveryId)
+  }
+
+  /**
+   * After a failed commit the claim still locks the delivery for up to `lockSeconds`; if the store
+   * comes back (with its data) within that time, writing `done` keeps a later duplicate from running
+   * the handler a second time. Runs in the background (the 200 is not held back) and stops at the
+   * first answer: commit is compare-and-set, so an expired or taken-over claim is left alone.
+   */
+  function retryCommit(key: string, token: string) {
+    const deadline = Date.now() + lockSeconds * 1000
+    let delay = 100
+    const schedule = () => {
+      if (Date.now() + delay > deadline) return
+      const timer = setTimeout(() => {
+        store.commit(key, token, ttlSeconds).then(
+          (committed) => committed && logger.info?.('[upload-webhooks] marked a delivery done after the store came back', { key }),
+          () => {
+            delay = Math.min(delay * 2, 2000)
+            schedule()
+          },
+        )
+      }, delay)
+      // Never keeps a Node process alive just for this.
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    schedule()
   }
 
   async function receive(delivery: RawDelivery): Promise<WebhookResult> {
