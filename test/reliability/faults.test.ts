@@ -154,12 +154,11 @@ describe.skipIf(!redisServerPath)('faults', () => {
     expect(result.statuses['network'] ?? 0).toBeGreaterThan(0)
   })
 
-  // Known gap, reported: the handler's effect and the `done` marker are two writes. When the store
-  // dies between them, the router answers 200 (right: the effect happened) but the claim is left to
-  // expire, and a later duplicate of the same delivery runs the handler again. Marked `fails` so it
-  // turns red, and gets flipped, once core closes the gap (e.g. by retrying the commit while the
-  // claim's lock lasts).
-  test.fails('known gap: Redis dying between a handler\'s effect and its commit lets a later duplicate run the handler again', async () => {
+  // The handler's effect and the `done` marker are two writes. When the store dies between them the
+  // router answers 200 (the effect happened) and keeps retrying the commit while the claim's lock
+  // lasts, so a later duplicate is answered "duplicate" instead of running the handler again.
+  // (Before core retried the commit, this gave effects 2.)
+  test('Redis dying between a handler\'s effect and its commit: the commit is retried, a later duplicate does not run the handler again', async () => {
     redis = await startScenarioRedis({ durable: true })
     const client = createRedis(redis.server.url)
     client.on('error', () => {})
@@ -169,7 +168,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
     const router = createWebhookRouter({
       verify: createVerifiers(),
       store: redisStore(client, { commandTimeoutMs: 500 }),
-      dedupe: { lockSeconds: 1 },
+      dedupe: { lockSeconds: 3 },
       logger: { warn: () => {}, error: () => {} },
       handlers: {
         'upload.completed': async () => {
@@ -188,9 +187,8 @@ describe.skipIf(!redisServerPath)('faults', () => {
       expect(await deliver()).toEqual({ status: 200, body: expect.objectContaining({ status: 'processed' }) })
       await redis.restart(0)
       await redisReady(client)
-      await new Promise((resolve) => setTimeout(resolve, 1200)) // the orphaned claim's lock expires
-      const duplicate = await deliver()
-      expect(duplicate.status).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 3200)) // past the claim's 3 s lock
+      expect(await deliver()).toEqual({ status: 200, body: expect.objectContaining({ status: 'duplicate' }) })
       expect(effects).toBe(1)
     } finally {
       client.disconnect()
