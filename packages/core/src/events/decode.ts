@@ -4,6 +4,20 @@ import type { UploadedFile, WebhookEvent } from './types.js'
 
 type Json = Record<string, unknown>
 
+/**
+ * `{ ...payload, type, sender: '', file? }`. A leading literal property keeps V8 (Node 20) off the
+ * slow path it takes when properties follow a spread-first literal (~2 µs per event); the spread
+ * still copies the sender's keys as plain data (`__proto__` included), which Object.assign would not.
+ */
+function withType(payload: Json, type: string, file: UploadedFile | undefined, extra?: Json): WebhookEvent {
+  const event: Json = { type, ...payload }
+  event['type'] = type
+  event['sender'] = ''
+  if (file) event['file'] = file
+  if (extra) Object.assign(event, extra) // our own fields: no setters involved
+  return event as unknown as WebhookEvent
+}
+
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value)
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
@@ -26,8 +40,8 @@ function uploadKitFile(payload: Json): UploadedFile | undefined {
     uploadedAt: str(file['createdAt']) ?? str(file['uploadedAt']),
     metadata: isObject(payload['metadata']) ? payload['metadata'] : isObject(file['metadata']) ? file['metadata'] : {},
   })
-  // Keep the sender's own file fields next to the normalised ones.
-  return normalised && ({ ...file, ...normalised } as UploadedFile)
+  // Keep the sender's own file fields next to the normalised ones (leading `id`: see withType).
+  return normalised && (Object.assign({ id: normalised.id, ...file }, normalised) as UploadedFile)
 }
 
 /** Sonuslab and similar `{ event, data: { file: { id, key, name, size, contentType } } }`, or a Standard Webhooks `data`. */
@@ -69,18 +83,15 @@ function uploadcareFile(payload: Json): UploadedFile | undefined {
 export function decodeEvent(payload: Json): WebhookEvent | undefined {
   const hook = payload['hook']
   if (isObject(hook) && str(hook['event'])) {
-    const file = uploadcareFile(payload)
-    return { ...payload, type: hook['event'] as string, sender: '', ...(file ? { file } : {}) } as WebhookEvent
+    return withType(payload, hook['event'] as string, uploadcareFile(payload))
   }
   const event = str(payload['event'])
   if (event) {
-    const file = uploadKitFile(payload) ?? dataFile(payload['data'])
-    return { ...payload, type: event, sender: '', ...(file ? { file } : {}) } as WebhookEvent
+    return withType(payload, event, uploadKitFile(payload) ?? dataFile(payload['data']))
   }
   const type = str(payload['type'])
   if (type) {
-    const file = dataFile(payload['data'])
-    return { ...payload, type, sender: '', ...(file ? { file } : {}) } as WebhookEvent
+    return withType(payload, type, dataFile(payload['data']))
   }
   return undefined
 }
@@ -99,15 +110,12 @@ export function decodeQStashEvent(payload: Json, _headers?: HeaderBag): WebhookE
   if (typeof payload['sourceMessageId'] !== 'string') return decodeEvent(payload)
   const status = num(payload['status']) ?? 0
   const failed = status < 200 || status >= 300 || str(payload['dlqId']) !== undefined
-  return {
-    ...payload,
-    type: failed ? 'qstash.failure' : 'qstash.callback',
-    sender: '',
+  return withType(payload, failed ? 'qstash.failure' : 'qstash.callback', undefined, {
     status,
     header: isObject(payload['header']) ? payload['header'] : {},
     bodyText: decodeBase64Text(payload['body']),
     sourceBodyText: decodeBase64Text(payload['sourceBody']),
     retried: num(payload['retried']) ?? 0,
     maxRetries: num(payload['maxRetries']) ?? 0,
-  } as WebhookEvent
+  })
 }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { createWebhookRouter, NonRetryableError, qstash, VerificationError, WebhookConfigError } from '@upload-webhooks/core'
+import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+
+/** What an error class from a second copy of core (a bundler duplicate) looks like to this copy. */
+class OtherCopyNonRetryableError extends Error {
+  readonly [Symbol.for('@upload-webhooks/core.NonRetryableError')] = true
+}
+class OtherCopyVerificationError extends Error {
+  readonly [Symbol.for('@upload-webhooks/core.VerificationError')] = true
+  constructor(
+    readonly reason: string,
+    readonly status = 401,
+  ) {
+    super(reason)
+  }
+}
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
+
+describe('error classes across copies of core', () => {
+  it('instanceof recognises an instance from another copy, and still refuses plain errors', () => {
+    expect(new OtherCopyNonRetryableError() instanceof NonRetryableError).toBe(true)
+    expect(new Error('x') instanceof NonRetryableError).toBe(false)
+    expect(new NonRetryableError('x') instanceof VerificationError).toBe(false)
+    expect(new WebhookConfigError('x') instanceof WebhookConfigError).toBe(true)
+  })
+
+  it('subclasses keep ordinary instanceof semantics', () => {
+    class UserDeleted extends NonRetryableError {}
+    expect(new UserDeleted('gone') instanceof NonRetryableError).toBe(true)
+    expect(new NonRetryableError('x') instanceof UserDeleted).toBe(false)
+  })
+
+  it('a handler throwing another copy\'s NonRetryableError still gets 489, and a verifier\'s VerificationError its reason', async () => {
+    const router = createWebhookRouter({
+      verify: qstash({ ...devSigningKeys }),
+      logger: quiet,
+      handlers: {
+        onUploadComplete: () => {
+          throw new OtherCopyNonRetryableError('bad upload')
+        },
+      },
+    })
+    const res = await router.handle(await createTestDelivery({ verifier: 'qstash', event: { event: 'onUploadComplete' } }))
+    expect(res.status).toBe(489)
+
+    const custom = createWebhookRouter({
+      verify: { name: 'custom', matches: () => true, verify: () => Promise.reject(new OtherCopyVerificationError('wrong_url')) },
+      logger: quiet,
+      handlers: {},
+    })
+    const rejected = await custom.handle(new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+    expect(await rejected.json()).toMatchObject({ reason: 'wrong_url' })
+  })
+})
