@@ -2,6 +2,7 @@
 // ServerResponse members, so it also runs behind a bare `http.createServer()`.
 import { createWebhookRouter, missingRawBody, type RawBody, type WebhookRouterOptions } from '@upload-webhooks/core'
 import type { NextApiRequest, NextApiResponse } from 'next'
+import { addressedUrl } from './url.js'
 
 /**
  * Core's options; `url` defaults to the URL rebuilt from `X-Forwarded-Proto` / `X-Forwarded-Host`
@@ -12,20 +13,12 @@ export type PagesUploadWebhooksOptions = WebhookRouterOptions
 export const PAGES_BODY_PARSER_FIX =
   'add `export const config = { api: { bodyParser: false } }` to this API route: Next parsed the body, and the signature covers the raw bytes'
 
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value?.split(',')[0])?.trim() || undefined
-
 function rawBodyOf(req: NextApiRequest): RawBody {
   const body: unknown = req.body
   if (body instanceof Uint8Array) return body
   // Next's body parser leaves an object or string in req.body and the stream drained.
   if (body !== undefined || req.readableEnded) return missingRawBody(PAGES_BODY_PARSER_FIX)
   return req
-}
-
-function urlOf(req: NextApiRequest): string {
-  const proto = first(req.headers['x-forwarded-proto']) ?? ((req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http')
-  const host = first(req.headers['x-forwarded-host']) ?? req.headers.host ?? 'localhost'
-  return `${proto}://${host}${req.url ?? '/'}`
 }
 
 /**
@@ -35,7 +28,10 @@ function urlOf(req: NextApiRequest): string {
 export function pagesUploadWebhooks(options: PagesUploadWebhooksOptions): (req: NextApiRequest, res: NextApiResponse) => Promise<void> {
   const router = createWebhookRouter(options)
   return async function uploadWebhooksApiRoute(req: NextApiRequest, res: NextApiResponse): Promise<void> {
-    const result = await router.receive({ method: req.method ?? 'GET', url: urlOf(req), headers: req.headers, body: rawBodyOf(req) })
+    const result = await router.receive({ method: req.method ?? 'GET', url: addressedUrl(req.headers, req.url ?? '/', {
+        protocol: (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http',
+        host: 'localhost',
+      }), headers: req.headers, body: rawBodyOf(req) })
     res.statusCode = result.status
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value)
     res.end(result.body)

@@ -48,6 +48,18 @@ describe('App Router: uploadWebhooks()', () => {
     expect((await POST(internal(await signQStash({ body, url: 'http://localhost:3000' + PATH })))).status).toBe(401)
   })
 
+  it('checks sub against the addressed host (Host, X-Forwarded-*), not the localhost `next start` puts in request.url', async () => {
+    const POST = uploadWebhooks(options())
+    const asNextStartSeesIt = (headers: Record<string, string>, extra: Record<string, string>) =>
+      new Request('http://localhost:3000' + PATH, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...extra }, body })
+    const viaHost = await signQStash({ body, url: 'http://app.example.com' + PATH })
+    expect((await POST(asNextStartSeesIt(viaHost, { host: 'app.example.com' }))).status).toBe(200)
+    const viaProxy = await signQStash({ body, url: 'https://hooks.example.com' + PATH })
+    const forwarded = { host: 'internal:3000', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }
+    expect((await POST(asNextStartSeesIt(viaProxy, forwarded))).status).toBe(200)
+    expect((await POST(asNextStartSeesIt(await signQStash({ body, url: 'https://hooks.example.com' + PATH }), { host: 'app.example.com' }))).status).toBe(401)
+  })
+
   it('imports no node: module from its entry, core’s entry or their imports (Edge runtime)', () => {
     const here = dirname(fileURLToPath(import.meta.url))
     const coreSrc = resolve(here, '../../core/src')
