@@ -49,6 +49,8 @@ export interface ServerStats {
   effectWriteErrors: number
   /** The router answered 200 but could not mark the delivery done (store down after the effect). */
   commitFailures: number
+  /** Failed commits the router's background retry then wrote after the store came back. */
+  commitsRecovered: number
   releaseFailures: number
   storeUnavailable: number
 }
@@ -97,6 +99,9 @@ export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerS
   // Quiet logger that counts: 30 % injected faults would otherwise flood the test output.
   const logger: Logger = {
     warn: () => {},
+    info: (message) => {
+      if (message.includes('marked a delivery done after the store came back')) stats.commitsRecovered++
+    },
     error: (message) => {
       if (message.includes('could not mark a delivery done')) stats.commitFailures++
       else if (message.includes('could not release a claim')) stats.releaseFailures++
