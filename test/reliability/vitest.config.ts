@@ -11,7 +11,8 @@ export default defineProject({
     globalSetup: ['../support/redis-global-setup.ts', './support/figures-global-setup.ts'],
     fileParallelism: false,
     sequence: { groupOrder: 1 },
-    testTimeout: 180_000,
+    // Bigger runs (RELIABILITY_SCALE) get proportionally longer.
+    testTimeout: 180_000 * Math.max(1, Number(process.env.RELIABILITY_SCALE ?? 1) || 1),
     hookTimeout: 60_000,
   },
 })
