@@ -2,7 +2,6 @@
 // Listens on a free loopback port, prints `ready <port>`, and on SIGTERM prints `stats <json>` and exits.
 import { createServer, type Server } from 'node:http'
 import type { WebhookRouterOptions } from '@upload-webhooks/core'
-import type { H3EventLike } from '@upload-webhooks/h3'
 import { createRedis, createRouterOptions, readServerEnv, redisReady, WEBHOOK_PATH, type ServerStats } from './options.js'
 
 /** `h3` is h3 v1 (Nuxt 4), `h3v2` is h3 2.x, `node` is bare node:http over `router.receive`. */
@@ -20,12 +19,10 @@ async function listen(adapter: AdapterName, options: WebhookRouterOptions): Prom
   }
   if (adapter === 'h3') {
     // h3 v1: what Nuxt 4 / Nitro 2 run.
-    const { createApp, defineEventHandler, toNodeListener } = await import('h3-v1')
+    const { createApp, toNodeListener } = await import('h3-v1')
     const { uploadWebhooks } = await import('@upload-webhooks/h3')
     const app = createApp()
-    const handler = uploadWebhooks(options)
-    // Cast: the adapter's H3EventLike does not (yet) accept h3 v1's own H3Event type (noted in the report).
-    app.use(WEBHOOK_PATH, defineEventHandler((event) => handler(event as unknown as H3EventLike)))
+    app.use(WEBHOOK_PATH, uploadWebhooks(options))
     return createServer(toNodeListener(app))
   }
   if (adapter === 'h3v2') {
