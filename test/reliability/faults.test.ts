@@ -112,6 +112,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
 
     expect(restart, 'the restart never happened').toBeDefined()
     expect(result.statuses['503'] ?? 0).toBeGreaterThan(0)
+    expect(result.missingRetryAfter).toBe(0)
     expect(result.undelivered).toEqual([])
     expect(ledger.lost).toEqual([])
     expect(ledger.doubled.length).toBeLessThanOrEqual(ambiguous)
@@ -155,6 +156,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
     expect(ledger.effects).toBe(events.length)
     // The survivor had to wait out the dead process's locks: it answered 409 meanwhile.
     expect(result.statuses['409'] ?? 0).toBeGreaterThan(0)
+    expect(result.missingRetryAfter).toBe(0)
     expect(result.statuses['network'] ?? 0).toBeGreaterThan(0)
   })
 

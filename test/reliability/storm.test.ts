@@ -52,6 +52,7 @@ describe.skipIf(!redisServerPath)('duplicate storm across two processes', () => 
     })
 
     expect(result.undelivered).toEqual([])
+    expect(result.missingRetryAfter).toBe(0)
     expect(ledger.doubled).toEqual([])
     expect(ledger.lost).toEqual([])
     expect(ledger.effects).toBe(events.length)

@@ -31,6 +31,8 @@ export interface StormResult {
   latencies: number[]
   /** Copies that never got a 2xx, with the last answer. */
   undelivered: { fileId: string; last: string }[]
+  /** 409 and 503 answers without a `Retry-After` header (DESIGN.md requires one). */
+  missingRetryAfter: number
   wallMs: number
 }
 
@@ -87,6 +89,7 @@ export async function storm(options: StormOptions): Promise<StormResult> {
   // A target that refused a connection is skipped for a moment, as a load balancer's health check would.
   const downUntil = new Map<string, number>()
   let requests = 0
+  let missingRetryAfter = 0
 
   // Out of order: each copy gets a sort key near its event's random slot; about half the extra
   // copies land right next to the first (concurrent duplicates → 409), the rest anywhere later.
@@ -121,6 +124,8 @@ export async function storm(options: StormOptions): Promise<StormResult> {
         const response = await fetch(target, { method: 'POST', headers, body: event.body, signal: AbortSignal.timeout(15_000) })
         await response.arrayBuffer()
         status = response.status
+        // DESIGN.md: 409 and 503 tell the sender when to come back.
+        if ((status === 409 || status === 503) && !response.headers.get('retry-after')) missingRetryAfter++
       } catch {
         status = 'network'
         downUntil.set(target, Date.now() + 500)
@@ -148,6 +153,7 @@ export async function storm(options: StormOptions): Promise<StormResult> {
     statuses,
     latencies,
     undelivered,
+    missingRetryAfter,
     wallMs: performance.now() - started,
   }
 }
