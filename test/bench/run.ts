@@ -115,13 +115,14 @@ if (parts.includes('throughput')) {
     const profileDir = args.profile ? `${resultsDir}profiles` : undefined
     if (profileDir) mkdirSync(profileDir, { recursive: true })
     const options: ThroughputOptions = smoke
-      ? { frameworks, rounds: 1, durationSec: 0.15, warmupSec: 0, connections: 4, redisUrl: redis.url, ...(profileDir ? { profileDir } : {}) }
+      ? { frameworks, rounds: 1, durationSec: 0.15, warmupSec: 0, connections: 4, processPerVariant: false, redisUrl: redis.url, ...(profileDir ? { profileDir } : {}) }
       : {
           frameworks,
           rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
           durationSec: number('duration', args.duration),
           warmupSec: number('warmup', args.warmup),
           connections: Math.max(1, Math.round(number('connections', args.connections))),
+          processPerVariant: true,
           redisUrl: redis.url,
           ...(profileDir ? { profileDir } : {}),
         }

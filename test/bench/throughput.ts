@@ -20,6 +20,8 @@ export interface ThroughputOptions {
   warmupSec: number
   connections: number
   redisUrl: string
+  /** One server process per variant (full runs), or one per framework (smoke: starts faster). */
+  processPerVariant: boolean
   /** Directory for `--cpu-prof` profiles of the server processes; undefined: no profiling. */
   profileDir?: string
 }
@@ -71,38 +73,43 @@ interface RunningServer {
   stop(): Promise<void>
 }
 
-function startServer(framework: Framework, variant: Variant, options: ThroughputOptions): Promise<RunningServer> {
-  const execArgv = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${framework}-${variant}-${Date.now()}.cpuprofile`] : []
-  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [framework, variant], {
+/** One child process serving `variants` of `framework`, one port each. */
+function startServers(framework: Framework, variants: readonly Variant[], options: ThroughputOptions): Promise<Map<Variant, RunningServer>> {
+  const name = `${framework}/${variants.join('+')}`
+  const execArgv = options.profileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${framework}-${variants.join('+')}-${Date.now()}.cpuprofile`]
+    : []
+  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [framework, variants.join(',')], {
     env: { ...process.env, BENCH_REDIS_URL: options.redisUrl, NODE_ENV: 'development' },
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench: the ${framework}/${variant} server exited (${code}) before listening`)))
-    child.once('message', (message) => {
-      const port = (message as { port?: number }).port
-      if (typeof port !== 'number') return reject(new Error(`bench: unexpected message from the ${framework}/${variant} server`))
-      child.removeAllListeners('exit')
-      resolve({
-        port,
-        child,
-        cpuMicros: () =>
-          new Promise<number>((answer) => {
-            child.once('message', (reply) => answer((reply as { cpuMicros: number }).cpuMicros))
-            child.send('cpu')
-          }),
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done()
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-            child.once('exit', () => {
-              clearTimeout(timer)
-              done()
-            })
-            child.send('stop')
-          }),
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= new Promise<void>((done) => {
+      if (child.exitCode !== null) return done()
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      child.once('exit', () => {
+        clearTimeout(timer)
+        done()
       })
+      child.send('stop')
+    }))
+  const cpuMicros = () =>
+    new Promise<number>((answer) => {
+      child.once('message', (reply) => answer((reply as { cpuMicros: number }).cpuMicros))
+      child.send('cpu')
+    })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench: the ${name} server exited (${code}) before listening`)))
+    child.once('message', (message) => {
+      const ports = (message as { ports?: Partial<Record<Variant, number>> }).ports
+      if (!ports || !variants.every((v) => typeof ports[v] === 'number')) {
+        void stop()
+        return reject(new Error(`bench: unexpected message from the ${name} server`))
+      }
+      child.removeAllListeners('exit')
+      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, stop }])))
     })
   })
 }
@@ -188,8 +195,13 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
   try {
     // All started together (an idle server costs nothing) and each checked before any load.
     const wanted = options.frameworks.flatMap((framework) => VARIANTS.map((variant) => [framework, variant] as const))
-    const started = await Promise.allSettled(wanted.map(([framework, variant]) => startServer(framework, variant, options)))
-    started.forEach((outcome, i) => outcome.status === 'fulfilled' && servers.set(key(...wanted[i]!), outcome.value))
+    const groups = options.frameworks.flatMap((framework) =>
+      options.processPerVariant ? VARIANTS.map((variant) => [framework, [variant]] as const) : [[framework, VARIANTS] as const],
+    )
+    const started = await Promise.allSettled(groups.map(([framework, variants]) => startServers(framework, variants, options)))
+    started.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') for (const [variant, server] of outcome.value) servers.set(key(groups[i]![0], variant), server)
+    })
     const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
     if (failed) throw failed.reason
     for (const [framework, variant] of wanted) {
@@ -240,7 +252,7 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
       }
     }
   } finally {
-    await Promise.all([...servers.values()].map((server) => server.stop()))
+    await Promise.all(new Set([...servers.values()].map((server) => server.stop())))
   }
   return { rows, problems }
 }

@@ -144,7 +144,7 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
 
   const rows: VerifyRow[] = []
   for (const c of cases) {
-    const stats = await measure(c.run, options.smoke ? { min_cpu_time: 0, min_samples: 4, max_samples: 4, warmup_samples: 1 } : { min_cpu_time: options.minCpuMs * 1e6 })
+    const stats = await measure(c.run, options.smoke ? { min_cpu_time: 0, min_samples: 4, max_samples: 4, warmup_samples: 1, batch_threshold: 0 } : { min_cpu_time: options.minCpuMs * 1e6 })
     rows.push({
       name: c.name,
       kind: c.kind,
