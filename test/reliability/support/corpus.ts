@@ -54,8 +54,7 @@ function bodyWithType(kind: SenderKind, type: string, extra: Record<string, unkn
 
 /** Signs an arbitrary body as `kind` would (fresh delivery id), as header pairs. */
 async function signBody(kind: SenderKind, body: string | Uint8Array, id: string): Promise<[string, string][]> {
-  const spec: EventSpec = { fileId: id, kind, body: typeof body === 'string' ? body : Buffer.from(body).toString('latin1'), deliveryId: id }
-  if (typeof body === 'string') return entries(await signAttempt(spec, 0))
+  if (typeof body === 'string') return entries(await signAttempt({ fileId: id, kind, body, deliveryId: id }, 0))
   // Binary bodies: sign the exact bytes.
   const base: Record<string, string> = { 'content-type': 'application/json' }
   switch (kind) {

@@ -13,13 +13,21 @@ const entry = join(here, '..', 'server', 'main.ts')
 const alive = new Set<ChildProcess>()
 
 export interface ServerProcessOptions {
+  /** Framework in front of the router. Required. */
   adapter: AdapterName
+  /** Written next to each effect this process produces. Required. */
   name: string
+  /** `redis://127.0.0.1:<port>[/<db>]` for the dedupe store and the effects. Required. */
   redisUrl: string
+  /** Share of handler calls that throw before their effect, 0–1. Default: 0. */
   faultRate?: number
+  /** Router `dedupe.lockSeconds`. Default: the router's (30). */
   lockSeconds?: number
+  /** Handlers wait a random 0..this many ms before their effect. Default: 0. */
   handlerDelayMs?: number
+  /** Report each handler start (see `started`). Default: false. */
   reportStarts?: boolean
+  /** After this many handler calls, further calls hang before their effect. Default: never. */
   hangAfter?: number
 }
 
