@@ -38,8 +38,8 @@ if (args.help) {
   --smoke      every part for a moment (CI): fails only when the harness breaks
   --duration   measured seconds per throughput run       --rounds  rounds of (bare, memory, redis)
   --warmup     unmeasured seconds before each run         --connections  autocannon connections
-  --verify-ms  CPU time sampled per verifier              --profile  --cpu-prof the server processes
-               (profiles land in test/bench/results/profiles/)`)
+  --verify-ms  CPU time sampled per verifier and pass (2 passes, the faster one kept)
+  --profile    --cpu-prof every server process (profiles land in test/bench/results/profiles/)`)
   process.exit(0)
 }
 

@@ -142,10 +142,23 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
     if (outcome === false) throw new Error(`bench: "${c.name}" rejected the benchmark delivery; the signing setup is broken`)
   }
 
-  const rows: VerifyRow[] = []
-  for (const c of cases) {
-    const stats = await measure(c.run, options.smoke ? { min_cpu_time: 0, min_samples: 4, max_samples: 4, warmup_samples: 1, batch_threshold: 0 } : { min_cpu_time: options.minCpuMs * 1e6 })
-    rows.push({
+  // Two passes over every case, each case keeping its faster pass: evens out the order the
+  // cases run in (the first one also pays for a cold CPU) and a neighbour's burst of work.
+  const best = new Map<Case, Awaited<ReturnType<typeof measure>>>()
+  for (let pass = 0; pass < (options.smoke ? 1 : 2); pass++) {
+    for (const c of cases) {
+      const stats = await measure(
+        c.run,
+        options.smoke
+          ? { min_cpu_time: 0, min_samples: 4, max_samples: 4, warmup_samples: 1, batch_threshold: 0 }
+          : { min_cpu_time: options.minCpuMs * 1e6 },
+      )
+      if (!best.has(c) || stats.avg < best.get(c)!.avg) best.set(c, stats)
+    }
+  }
+  const rows: VerifyRow[] = cases.map((c) => {
+    const stats = best.get(c)!
+    return {
       name: c.name,
       kind: c.kind,
       avgNs: stats.avg,
@@ -153,7 +166,7 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
       p99Ns: stats.p99,
       parsesJson: c.parsesJson ?? false,
       ...(c.vendor ? { vendor: c.vendor } : {}),
-    })
-  }
+    }
+  })
   return { floorNs: rows[0]!.avgNs, rows }
 }
