@@ -54,7 +54,7 @@ describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
     try {
       await redisReady(redis)
       await redis.flushdb()
-      const stats: ServerStats = { handlerCalls: 0, injectedFaults: 0, effectWriteErrors: 0, commitFailures: 0, commitsRecovered: 0, releaseFailures: 0, storeUnavailable: 0 }
+      const stats: ServerStats = { handlerCalls: 0, injectedFaults: 0, effectWriteErrors: 0, effectWriteErrorIds: [], commitFailures: 0, commitsRecovered: 0, releaseFailures: 0, storeUnavailable: 0 }
       const env = { name: 'in-process', redisUrl: '', faultRate: 0, lockSeconds: undefined, handlerDelayMs: 0, reportStarts: false, hangAfter: undefined }
       const router = createWebhookRouter(createRouterOptions(env, redis, stats, () => {}))
 

@@ -58,7 +58,7 @@ async function main() {
   // ioredis reports every failed reconnect; the router's 503s are what the tests look at.
   redis.on('error', () => {})
   await redisReady(redis)
-  const stats: ServerStats = { handlerCalls: 0, injectedFaults: 0, effectWriteErrors: 0, commitFailures: 0, commitsRecovered: 0, releaseFailures: 0, storeUnavailable: 0 }
+  const stats: ServerStats = { handlerCalls: 0, injectedFaults: 0, effectWriteErrors: 0, effectWriteErrorIds: [], commitFailures: 0, commitsRecovered: 0, releaseFailures: 0, storeUnavailable: 0 }
   const server = await listen(adapter, createRouterOptions(env, redis, stats, print))
   server.keepAliveTimeout = 30_000
   server.listen(0, '127.0.0.1', () => print(`ready ${(server.address() as { port: number }).port}`))

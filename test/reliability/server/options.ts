@@ -47,6 +47,8 @@ export interface ServerStats {
   injectedFaults: number
   /** Effect writes that failed (Redis down): the outcome is unknown, the handler threw. */
   effectWriteErrors: number
+  /** File ids of those writes: the only events allowed to show two effects. */
+  effectWriteErrorIds: string[]
   /** The router answered 200 but could not mark the delivery done (store down after the effect). */
   commitFailures: number
   /** Failed commits the router's background retry then wrote after the store came back. */
@@ -129,6 +131,7 @@ export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerS
       if (!result || failed) throw failed?.[0] ?? new Error('transaction aborted')
     } catch (error) {
       stats.effectWriteErrors++
+      stats.effectWriteErrorIds.push(fileId)
       throw error
     }
   }
