@@ -11,6 +11,7 @@ import { resultsDir } from './paths.js'
 import { FRAMEWORKS, isFramework, type Framework } from './frameworks.js'
 import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
 import { roundTripTable, throughputTable, verifyTable } from './report.js'
+import { FLOOR_MULTIPLE_TARGET, MEMORY_RATIO_TARGET, ratioVerdict, REDIS_RATIO_TARGET, roundTripVerdict, verifyVerdict } from './targets.js'
 import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
 import { measureVerifyCost, type VerifyResult } from './verify-cost.js'
 
@@ -154,7 +155,24 @@ console.log(sections.filter(Boolean).join('\n\n'))
 
 mkdirSync(resultsDir, { recursive: true })
 const file = `${resultsDir}${smoke ? 'smoke' : 'bench'}-${started.toISOString().replace(/[:.]/g, '-')}.json`
-writeFileSync(file, `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, throughput, verify, roundTrips, problems }, null, 2)}\n`)
+const verdicts = {
+  throughput: throughput?.map((r) => ({
+    framework: r.framework,
+    variant: r.variant,
+    ...(r.variant === 'bare' ? {} : { target: r.variant === 'memory' ? MEMORY_RATIO_TARGET : REDIS_RATIO_TARGET }),
+    verdict: r.variant === 'bare' ? 'n/a' : ratioVerdict(r.ratio ?? NaN, r.variant === 'memory' ? MEMORY_RATIO_TARGET : REDIS_RATIO_TARGET),
+  })),
+  verify: verify?.rows.map((r) => ({
+    name: r.name,
+    ...verifyVerdict(r, verify!.floorNs, verify!.rows.find((v) => v.name === r.vendor)?.avgNs),
+  })),
+  roundTrips: roundTrips?.map((r) => ({ scenario: r.scenario, verdict: roundTripVerdict(r) })),
+}
+const targets = { memoryRatio: MEMORY_RATIO_TARGET, redisRatio: REDIS_RATIO_TARGET, floorMultiple: FLOOR_MULTIPLE_TARGET, firstDeliveryRoundTrips: 2, duplicateRoundTrips: 1 }
+writeFileSync(
+  file,
+  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, throughput, verify, roundTrips, problems }, null, 2)}\n`,
+)
 log(`\nfigures written to ${file}`)
 if (problems.length) {
   log(`bench: ${problems.length} problem(s) above: the harness did not measure what it claims`)
