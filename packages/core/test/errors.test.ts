@@ -3,11 +3,14 @@ import { createWebhookRouter, NonRetryableError, qstash, VerificationError, Webh
 import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
 
 /** What an error class from a second copy of core (a bundler duplicate) looks like to this copy. */
+const NON_RETRYABLE: unique symbol = Symbol.for('@upload-webhooks/core.NonRetryableError') as never
+const VERIFICATION: unique symbol = Symbol.for('@upload-webhooks/core.VerificationError') as never
+
 class OtherCopyNonRetryableError extends Error {
-  readonly [Symbol.for('@upload-webhooks/core.NonRetryableError')] = true
+  readonly [NON_RETRYABLE] = true
 }
 class OtherCopyVerificationError extends Error {
-  readonly [Symbol.for('@upload-webhooks/core.VerificationError')] = true
+  readonly [VERIFICATION] = true
   constructor(
     readonly reason: string,
     readonly status = 401,
