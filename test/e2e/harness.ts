@@ -1,7 +1,7 @@
 // Builds an example, starts its built server on a free port, and stops it again.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../support/redis-server.js'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const exampleDir = (name: string) => fileURLToPath(new URL(`../../examples/${name}/`, import.meta.url))
@@ -15,16 +15,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return env
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 /** Runs a command to completion; rejects with its output when it fails. Resolves with the seconds it took. */
 export function run(command: string, args: string[], cwd: string, env = cleanEnv()): Promise<number> {

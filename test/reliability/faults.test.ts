@@ -5,13 +5,13 @@ import { redisStore } from '@upload-webhooks/core/redis'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createRedis, createVerifiers, redisReady, type ServerStats } from './server/options.js'
 import { makeEvents, signAttempt } from './support/events.js'
-import { recordFigures, scaled } from './support/figures.js'
-import { readLedger, type Ledger } from './support/ledger.js'
+import { recordStorm, scaled } from './support/figures.js'
+import { readLedger } from './support/ledger.js'
 import { killAllServers, startServer } from './support/processes.js'
 import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
 import { SECOND_ADAPTER, stormSeed } from './support/scenario.js'
 import { toRequest } from './support/transport.js'
-import { seededRandom, storm, type StormResult } from './support/sender.js'
+import { seededRandom, storm } from './support/sender.js'
 
 let redis: ScenarioRedis | undefined
 afterEach(async () => {
@@ -23,20 +23,6 @@ afterEach(async () => {
 type Counter = { [K in keyof ServerStats]: ServerStats[K] extends number ? K : never }[keyof ServerStats]
 const sum = (stats: readonly ServerStats[], field: Counter) => stats.reduce((total, s) => total + s[field], 0)
 
-function record(scenario: string, result: StormResult, ledger: Ledger, extra: Record<string, string | number>) {
-  recordFigures({
-    scenario,
-    events: result.events,
-    deliveries: result.deliveries,
-    requests: result.requests,
-    effects: ledger.effects,
-    doubled: ledger.doubled.length,
-    lost: ledger.lost.length,
-    latencies: result.latencies,
-    wallMs: result.wallMs,
-    extra: { answers: JSON.stringify(result.statuses), ...extra },
-  })
-}
 
 describe.skipIf(!redisServerPath)('faults', () => {
   test('30 % of handler calls throw: every event still processed exactly once', async () => {
@@ -52,7 +38,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
     const stats = await Promise.all(servers.map((s) => s.stop()))
     const ledger = await readLedger(redis.client, events)
     const faults = sum(stats, 'injectedFaults')
-    record('handler-throws-30%', result, ledger, { handlerCalls: sum(stats, 'handlerCalls'), injectedFaults: faults, seed })
+    recordStorm('handler-throws-30%', result, ledger, { handlerCalls: sum(stats, 'handlerCalls'), injectedFaults: faults, seed })
 
     expect(result.undelivered).toEqual([])
     expect(ledger.doubled).toEqual([])
@@ -101,7 +87,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
     // answering) is ambiguous to the handler itself: it threw, so its retry may apply it again.
     // Only those may double; a handler that must not, writes its effect idempotently.
     const ambiguous = new Set(stats.flatMap((s) => s.effectWriteErrorIds))
-    record('redis-restart', result, ledger, {
+    recordStorm('redis-restart', result, ledger, {
       restartedAfter: answersBeforeRestart,
       downMs,
       storeUnavailable503: sum(stats, 'storeUnavailable'),
@@ -140,7 +126,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
     const ledger = await readLedger(redis.client, events)
     const midHandler = victim.started.slice(hangAfter)
     const takenOver = midHandler.filter((id) => ledger.ranOn[id] === 'survivor')
-    record('sigkill-mid-handler', result, ledger, {
+    recordStorm('sigkill-mid-handler', result, ledger, {
       killedMidHandler: midHandler.length,
       takenOverBySurvivor: takenOver.length,
       survivorHandlerCalls: stats.handlerCalls,

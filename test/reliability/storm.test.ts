@@ -3,7 +3,7 @@
 // redis-server. Exactly one effect per event, every delivery finally answered 2xx.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { makeEvents } from './support/events.js'
-import { recordFigures, scaled } from './support/figures.js'
+import { recordStorm, scaled } from './support/figures.js'
 import { readLedger } from './support/ledger.js'
 import { killAllServers, startServer, type ServerProcess } from './support/processes.js'
 import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
@@ -34,21 +34,9 @@ describe.skipIf(!redisServerPath)('duplicate storm across two processes', () => 
     const ledger = await readLedger(redis.client, events)
     const perProcess = Object.values(ledger.ranOn).reduce<Record<string, number>>((acc, name) => ({ ...acc, [name]: (acc[name] ?? 0) + 1 }), {})
 
-    recordFigures({
-      scenario: 'storm',
-      events: events.length,
-      deliveries: result.deliveries,
-      requests: result.requests,
-      effects: ledger.effects,
-      doubled: ledger.doubled.length,
-      lost: ledger.lost.length,
-      latencies: result.latencies,
-      wallMs: result.wallMs,
-      extra: {
-        answers: JSON.stringify(result.statuses),
-        effectsPerProcess: JSON.stringify(perProcess),
-        seed,
-      },
+    recordStorm('storm', result, ledger, {
+      effectsPerProcess: JSON.stringify(perProcess),
+      seed,
     })
 
     expect(result.undelivered).toEqual([])

@@ -2,8 +2,9 @@ import { Receiver } from '@upstash/qstash'
 import { SignJWT } from 'jose'
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { qstash, VerificationError, WebhookConfigError, type HeaderBag } from '@upload-webhooks/core'
+import { qstash, WebhookConfigError, type HeaderBag } from '@upload-webhooks/core'
 import { signQStash } from '@upload-webhooks/core/testing'
+import { outcomeOf } from './verify-outcome.js'
 import { fixtureText, UPLOADKIT } from './fixtures.js'
 
 const keys = { currentSigningKey: 'sig_current_test_key', nextSigningKey: 'sig_next_test_key' }
@@ -17,15 +18,6 @@ const input = (headers: HeaderBag, payload = bytes, at = url) => ({
   body: { bytes: payload, text: new TextDecoder().decode(payload) },
 })
 
-async function reason(promise: unknown): Promise<string> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof VerificationError) return `${error.status} ${error.reason}`
-    throw error
-  }
-  return 'accepted'
-}
 
 /** A token minted with jose, independently of our signer. */
 async function joseToken(claims: Record<string, unknown>, key = keys.currentSigningKey, alg = 'HS256') {
@@ -56,30 +48,30 @@ describe('qstash()', () => {
 
   it('accepts a token minted by jose (HS256, base64url body hash)', async () => {
     const token = await joseToken({})
-    expect(await reason(verifier.verify(input({ 'upstash-signature': token, 'upstash-message-id': 'm' })))).toBe('accepted')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': token, 'upstash-message-id': 'm' })))).toBe('accepted')
   })
 
   it('accepts the next key (rotation) and refuses any other key', async () => {
     const next = await signQStash({ body, url, signingKey: keys.nextSigningKey })
-    expect(await reason(verifier.verify(input(next)))).toBe('accepted')
+    expect(await outcomeOf(verifier.verify(input(next)))).toBe('accepted')
     const other = await signQStash({ body, url, signingKey: 'sig_someone_else' })
-    expect(await reason(verifier.verify(input(other)))).toBe('401 invalid_signature')
+    expect(await outcomeOf(verifier.verify(input(other)))).toBe('401 invalid_signature')
   })
 
   it('refuses a tampered body with body_hash_mismatch (signature itself is intact)', async () => {
     const headers = await signQStash({ body, url, signingKey: keys.currentSigningKey })
     const tampered = new TextEncoder().encode(body.replace('photo.jpg', 'photo.exe'))
-    expect(await reason(verifier.verify(input(headers, tampered)))).toBe('401 body_hash_mismatch')
+    expect(await outcomeOf(verifier.verify(input(headers, tampered)))).toBe('401 body_hash_mismatch')
   })
 
   it('refuses missing, truncated and non-JWT signatures', async () => {
     const { 'upstash-signature': token } = await signQStash({ body, url, signingKey: keys.currentSigningKey })
-    expect(await reason(verifier.verify(input({ 'upstash-message-id': 'm' })))).toBe('401 missing_signature')
-    expect(await reason(verifier.verify(input({ 'upstash-signature': token!.slice(0, -4), 'upstash-message-id': 'm' })))).toBe(
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-message-id': 'm' })))).toBe('401 missing_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': token!.slice(0, -4), 'upstash-message-id': 'm' })))).toBe(
       '401 malformed_signature',
     )
-    expect(await reason(verifier.verify(input({ 'upstash-signature': 'not-a-jwt', 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
-    expect(await reason(verifier.verify(input({ 'upstash-signature': `${token}.extra`, 'upstash-message-id': 'm' })))).toBe(
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': 'not-a-jwt', 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': `${token}.extra`, 'upstash-message-id': 'm' })))).toBe(
       '401 malformed_signature',
     )
   })
@@ -87,20 +79,20 @@ describe('qstash()', () => {
   it('refuses alg:none and other algorithms before trying a key', async () => {
     const claims = Buffer.from(JSON.stringify({ iss: 'Upstash', sub: url, exp: 9e9, body: 'x' })).toString('base64url')
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${claims}.`
-    expect(await reason(verifier.verify(input({ 'upstash-signature': none, 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': none, 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
     const hs512 = await joseToken({}, keys.currentSigningKey, 'HS512')
-    expect(await reason(verifier.verify(input({ 'upstash-signature': hs512, 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': hs512, 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
   })
 
   it('refuses expired and not-yet-valid tokens outside the clock tolerance', async () => {
     const signedAt = 1_800_000_000
     const headers = await signQStash({ body, url, signingKey: keys.currentSigningKey, now: signedAt, expiresInSeconds: 300 })
     vi.useFakeTimers({ now: (signedAt + 300 + 10) * 1000 }) // exactly at the tolerance edge
-    expect(await reason(verifier.verify(input(headers)))).toBe('accepted')
+    expect(await outcomeOf(verifier.verify(input(headers)))).toBe('accepted')
     vi.setSystemTime((signedAt + 300 + 11) * 1000)
-    expect(await reason(verifier.verify(input(headers)))).toBe('401 signature_expired')
+    expect(await outcomeOf(verifier.verify(input(headers)))).toBe('401 signature_expired')
     vi.setSystemTime((signedAt - 11) * 1000)
-    expect(await reason(verifier.verify(input(headers)))).toBe('401 signature_not_yet_valid')
+    expect(await outcomeOf(verifier.verify(input(headers)))).toBe('401 signature_not_yet_valid')
   })
 
   it('refuses a token from another issuer', async () => {
@@ -110,22 +102,22 @@ describe('qstash()', () => {
       .setSubject(url)
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(keys.currentSigningKey))
-    expect(await reason(verifier.verify(input({ 'upstash-signature': token, 'upstash-message-id': 'm' })))).toBe('401 wrong_issuer')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': token, 'upstash-message-id': 'm' })))).toBe('401 wrong_issuer')
   })
 
   it('checks sub against the request URL by default, a fixed url when given, and never when url is false', async () => {
     const headers = await signQStash({ body, url: 'https://other.example.com/hook', signingKey: keys.currentSigningKey })
-    expect(await reason(verifier.verify(input(headers)))).toBe('401 wrong_url')
-    expect(await reason(verifier.verify(input(headers, bytes, '/api/webhooks/upload')))).toBe('accepted') // bare path: unknown host
-    expect(await reason(qstash({ ...keys, url: 'https://other.example.com/hook' }).verify(input(headers)))).toBe('accepted')
-    expect(await reason(qstash({ ...keys, url: false }).verify(input(headers)))).toBe('accepted')
+    expect(await outcomeOf(verifier.verify(input(headers)))).toBe('401 wrong_url')
+    expect(await outcomeOf(verifier.verify(input(headers, bytes, '/api/webhooks/upload')))).toBe('accepted') // bare path: unknown host
+    expect(await outcomeOf(qstash({ ...keys, url: 'https://other.example.com/hook' }).verify(input(headers)))).toBe('accepted')
+    expect(await outcomeOf(qstash({ ...keys, url: false }).verify(input(headers)))).toBe('accepted')
     const sameUrlOtherSpelling = await signQStash({ body, url: 'https://APP.example.com:443/api/webhooks/upload', signingKey: keys.currentSigningKey })
-    expect(await reason(verifier.verify(input(sameUrlOtherSpelling)))).toBe('accepted')
+    expect(await outcomeOf(verifier.verify(input(sameUrlOtherSpelling)))).toBe('accepted')
   })
 
   it('answers 400 when the message ID header is missing', async () => {
     const { 'upstash-message-id': _, ...headers } = await signQStash({ body, url, signingKey: keys.currentSigningKey })
-    expect(await reason(verifier.verify(input(headers)))).toBe('400 missing_delivery_id')
+    expect(await outcomeOf(verifier.verify(input(headers)))).toBe('400 missing_delivery_id')
   })
 
   it('reads keys from the environment and fails at construction, naming the variables, when they are missing', () => {

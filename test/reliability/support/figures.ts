@@ -2,6 +2,8 @@
 // the reliability run ends (figures-global-setup.ts), so the numbers can be quoted.
 import { appendFileSync } from 'node:fs'
 import { inject } from 'vitest'
+import type { Ledger } from './ledger.js'
+import type { StormResult } from './sender.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -71,4 +73,20 @@ export function recordLine(scenario: string, fields: Record<string, string | num
   console.log(line)
   appendFileSync(inject('reliabilityFiguresFile'), `${line}\n`)
   return line
+}
+
+/** The summary line of one storm: what was sent, what the ledger shows, and any scenario extras. */
+export function recordStorm(scenario: string, result: StormResult, ledger: Ledger, extra: Record<string, string | number>): string {
+  return recordFigures({
+    scenario,
+    events: result.events,
+    deliveries: result.deliveries,
+    requests: result.requests,
+    effects: ledger.effects,
+    doubled: ledger.doubled.length,
+    lost: ledger.lost.length,
+    latencies: result.latencies,
+    wallMs: result.wallMs,
+    extra: { answers: JSON.stringify(result.statuses), ...extra },
+  })
 }
