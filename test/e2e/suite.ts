@@ -114,12 +114,15 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
       ])
     })
 
-    it.runIf(commands.homePageListsUploads)('renders the same list on its home page', async () => {
-      const response = await fetch(`${app.origin}/`)
-      expect(response.status).toBe(200)
-      const html = await response.text()
-      expect(html).toContain('msg_e2e_valid')
-      expect(html).toContain('photo.jpg')
-    })
+    // Registered only where it applies, so no run reports a skipped test.
+    if (commands.homePageListsUploads) {
+      it('renders the same list on its home page', async () => {
+        const response = await fetch(`${app.origin}/`)
+        expect(response.status).toBe(200)
+        const html = await response.text()
+        expect(html).toContain('msg_e2e_valid')
+        expect(html).toContain('photo.jpg')
+      })
+    }
   })
 }
