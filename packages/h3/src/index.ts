@@ -1,6 +1,6 @@
 // h3 adapter for both majors, without importing h3: v2 events carry a web `Request` (`event.req`),
-// v1 events (Nuxt 4 / Nitro 2) a Node request (`event.node.req`). It converts and answers a web
-// `Response`, which both majors send with its status and headers. No policy here.
+// v1 events (Nuxt 4 / Nitro 2) a Node request (`event.node.req`). It converts the request and
+// passes core's status, headers and body through unchanged. No policy here.
 import { createWebhookRouter, missingRawBody, type RawBody, type RawDelivery, type WebhookRouterOptions } from '@upload-webhooks/core'
 
 /**
@@ -9,8 +9,8 @@ import { createWebhookRouter, missingRawBody, type RawBody, type RawDelivery, ty
  */
 export type UploadWebhooksOptions = WebhookRouterOptions
 
-/** The parts of an h3 v1 event (and its Node request) this adapter reads. */
-interface H3V1NodeRequest extends AsyncIterable<Uint8Array> {
+/** The parts of a Node request (h3 v1's, or srvx's under h3 v2) this adapter reads. */
+interface NodeRequest extends AsyncIterable<Uint8Array> {
   method?: string
   url?: string
   originalUrl?: string
@@ -26,16 +26,13 @@ interface H3V1Event {
   path?: string
   web?: { request?: Request }
   _requestBody?: unknown
-  node: { req: H3V1NodeRequest }
+  node: { req: NodeRequest; res: { statusCode: number; setHeader(name: string, value: string): unknown } }
 }
-/** The parts of an h3 v2 event this adapter reads. */
+/** The parts of an h3 v2 event this adapter reads (`runtime.node` is srvx's, on Node). */
 interface H3V2Event {
-  req: Request
+  req: Request & { runtime?: { node?: { req?: NodeRequest } } }
 }
-/**
- * An h3 v1 or v2 event. Kept loose on purpose so the handler type-checks as an event handler or
- * middleware against either major's own types; the shape is checked at run time.
- */
+/** An h3 v1 or v2 event, loose on purpose so the handler type-checks against either major's types. */
 export interface H3EventLike {
   req?: unknown
   node?: unknown
@@ -69,20 +66,31 @@ async function fromV1(event: H3V1Event): Promise<RawDelivery> {
 
 function fromV2(event: H3V2Event): RawDelivery {
   const { req } = event
-  return { method: req.method, url: req.url, headers: req.headers, body: req.bodyUsed ? missingRawBody(READ_FIX) : req.body }
+  // On Node, srvx keeps the IncomingMessage: reading it directly skips a web-stream wrapper per request.
+  const node = req.runtime?.node?.req
+  const body = req.bodyUsed || node?.readableEnded ? missingRawBody(READ_FIX) : (node ?? req.body)
+  return { method: req.method, url: req.url, headers: node?.headers ?? req.headers, body }
 }
 
 /**
  * h3 event handler (v1 and v2) that verifies, dedupes and routes upload webhooks: `export default`
- * it from a Nuxt server route, or `app.use('/api/webhooks/upload', handler)`. Answers a `Response`.
+ * it from a Nuxt server route, or `app.use('/api/webhooks/upload', handler)`. Core's status, headers
+ * and body reach the client unchanged on both majors.
  */
-export function uploadWebhooks(options: UploadWebhooksOptions): ((event: H3EventLike) => Promise<Response>) & { __is_handler__: true } {
+export function uploadWebhooks(options: UploadWebhooksOptions): ((event: H3EventLike) => Promise<Response | string>) & { __is_handler__: true } {
   const router = createWebhookRouter(options)
-  async function uploadWebhooksHandler(event: H3EventLike): Promise<Response> {
-    const isV2 = typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function'
-    const delivery = isV2 ? fromV2(event as H3V2Event) : await fromV1(event as H3V1Event)
-    const result = await router.receive(delivery)
-    return new Response(result.body, { status: result.status, headers: result.headers })
+  async function uploadWebhooksHandler(event: H3EventLike): Promise<Response | string> {
+    if (typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function') {
+      const result = await router.receive(fromV2(event as H3V2Event))
+      return new Response(result.body, { status: result.status, headers: result.headers })
+    }
+    // h3 v1 streams a returned Response chunk by chunk; status and headers on the Node response
+    // and a string body are sent in one write (pnpm bench: about twice the throughput).
+    const result = await router.receive(await fromV1(event as H3V1Event))
+    const { res } = (event as H3V1Event).node
+    res.statusCode = result.status
+    for (const name in result.headers) res.setHeader(name, result.headers[name]!)
+    return result.body
   }
   // The marker defineEventHandler() sets: h3 v1 then takes it as an event handler, never as a
   // Node middleware (fromNodeMiddleware) or a function to convert; v2 ignores it.
