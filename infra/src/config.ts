@@ -48,8 +48,7 @@ const DEFAULT_REDIS_REGION: Record<QStashRegion, string> = { eu: 'eu-central-1',
  */
 export function parseConfig(get: (key: string) => string | undefined, project: string, stack: string): StackConfig {
   const key = (k: string) => `${project}:${k}`
-  const set = (k: string, value: string, secret = false) =>
-    `pulumi config set ${secret ? '--secret ' : ''}${key(k)} ${value}`
+  const set = (k: string, value: string, secret = false) => `pulumi config set ${secret ? '--secret ' : ''}${key(k)} ${value}`
   const opt = (k: string) => {
     const v = get(k)?.trim()
     return v ? v : undefined
@@ -79,22 +78,34 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
     } catch {
       url = undefined
     }
-    if (!url || url.protocol !== 'https:') {
-      throw new ConfigError(key(k), `must hold https:// URLs (got ${secret ? 'a non-HTTPS value' : JSON.stringify(value)})`, set(k, example, secret))
+    if (url?.protocol !== 'https:') {
+      throw new ConfigError(
+        key(k),
+        `must hold https:// URLs (got ${secret ? 'a non-HTTPS value' : JSON.stringify(value)})`,
+        set(k, example, secret),
+      )
     }
     return value as string
   }
 
   const accountId = req('accountId', 'your Cloudflare account ID', '<account-id>')
   if (!/^[0-9a-f]{32}$/i.test(accountId)) {
-    throw new ConfigError(key('accountId'), 'is not a Cloudflare account ID (32 hex characters, see the dashboard URL)', set('accountId', '<account-id>'))
+    throw new ConfigError(
+      key('accountId'),
+      'is not a Cloudflare account ID (32 hex characters, see the dashboard URL)',
+      set('accountId', '<account-id>'),
+    )
   }
 
   const qstashToken = req('qstashToken', 'the QStash token of your region', '<qstash-token>', true)
 
   const region = opt('qstashRegion') ?? 'eu'
   if (!isQStashRegion(region)) {
-    throw new ConfigError(key('qstashRegion'), `is "${region}", not one of ${Object.keys(QSTASH_REGIONS).join(', ')}`, set('qstashRegion', 'eu'))
+    throw new ConfigError(
+      key('qstashRegion'),
+      `is "${region}", not one of ${Object.keys(QSTASH_REGIONS).join(', ')}`,
+      set('qstashRegion', 'eu'),
+    )
   }
 
   const urlsExample = '["https://app.example.com/api/webhooks/upload"]'
@@ -135,15 +146,27 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
 
   const bucketName = opt('bucketName') ?? `${project}-${stack}-uploads`.toLowerCase()
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucketName)) {
-    throw new ConfigError(key('bucketName'), `is "${bucketName}"; R2 names are 3-63 lowercase letters, digits and hyphens`, set('bucketName', 'my-uploads'))
+    throw new ConfigError(
+      key('bucketName'),
+      `is "${bucketName}"; R2 names are 3-63 lowercase letters, digits and hyphens`,
+      set('bucketName', 'my-uploads'),
+    )
   }
   const bucketLocation = opt('bucketLocation')
   if (bucketLocation !== undefined && !BUCKET_LOCATIONS.includes(bucketLocation)) {
-    throw new ConfigError(key('bucketLocation'), `is "${bucketLocation}", not one of ${BUCKET_LOCATIONS.join(', ')}`, set('bucketLocation', 'weur'))
+    throw new ConfigError(
+      key('bucketLocation'),
+      `is "${bucketLocation}", not one of ${BUCKET_LOCATIONS.join(', ')}`,
+      set('bucketLocation', 'weur'),
+    )
   }
   const bucketJurisdiction = opt('bucketJurisdiction')
   if (bucketJurisdiction !== undefined && !BUCKET_JURISDICTIONS.includes(bucketJurisdiction)) {
-    throw new ConfigError(key('bucketJurisdiction'), `is "${bucketJurisdiction}", not one of ${BUCKET_JURISDICTIONS.join(', ')}`, set('bucketJurisdiction', 'eu'))
+    throw new ConfigError(
+      key('bucketJurisdiction'),
+      `is "${bucketJurisdiction}", not one of ${BUCKET_JURISDICTIONS.join(', ')}`,
+      set('bucketJurisdiction', 'eu'),
+    )
   }
   const tempPrefix = opt('tempPrefix')
   const expiryRaw = opt('tempPrefixExpiryDays')
@@ -154,7 +177,11 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
 
   const urlGroupName = opt('urlGroupName') ?? `${project}-${stack}`
   if (!/^[A-Za-z0-9_.-]+$/.test(urlGroupName)) {
-    throw new ConfigError(key('urlGroupName'), `is "${urlGroupName}"; URL group names allow letters, digits, "_", "-", "."`, set('urlGroupName', 'upload-webhooks'))
+    throw new ConfigError(
+      key('urlGroupName'),
+      `is "${urlGroupName}"; URL group names allow letters, digits, "_", "-", "."`,
+      set('urlGroupName', 'upload-webhooks'),
+    )
   }
 
   const createRaw = opt('createRedis') ?? 'true'
@@ -168,19 +195,31 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
     }
     const primaryRegion = opt('redisPrimaryRegion') ?? DEFAULT_REDIS_REGION[region]
     if (!REDIS_REGIONS.includes(primaryRegion)) {
-      throw new ConfigError(key('redisPrimaryRegion'), `is "${primaryRegion}", not one of ${REDIS_REGIONS.join(', ')}`, set('redisPrimaryRegion', DEFAULT_REDIS_REGION[region]))
+      throw new ConfigError(
+        key('redisPrimaryRegion'),
+        `is "${primaryRegion}", not one of ${REDIS_REGIONS.join(', ')}`,
+        set('redisPrimaryRegion', DEFAULT_REDIS_REGION[region]),
+      )
     }
     const databaseName = opt('redisDatabaseName') ?? `${project}-${stack}-dedupe`
     redis = { create: true, primaryRegion, databaseName }
   } else {
-    const restUrl = httpsUrl('redisRestUrl', req('redisRestUrl', 'the REST URL of your Redis, since createRedis is false', 'https://<db>.upstash.io'), 'https://<db>.upstash.io')
+    const restUrl = httpsUrl(
+      'redisRestUrl',
+      req('redisRestUrl', 'the REST URL of your Redis, since createRedis is false', 'https://<db>.upstash.io'),
+      'https://<db>.upstash.io',
+    )
     const restToken = req('redisRestToken', 'the REST token of your Redis, since createRedis is false', '<token>', true)
     redis = { create: false, restUrl, restToken }
   }
 
   const dlqAlertsSchedule = opt('dlqAlertsSchedule') ?? '*/5 * * * *'
   if (dlqAlertsSchedule.split(/\s+/).length !== 5) {
-    throw new ConfigError(key('dlqAlertsSchedule'), `is "${dlqAlertsSchedule}", not a 5-field cron expression`, set('dlqAlertsSchedule', "'*/5 * * * *'"))
+    throw new ConfigError(
+      key('dlqAlertsSchedule'),
+      `is "${dlqAlertsSchedule}", not a 5-field cron expression`,
+      set('dlqAlertsSchedule', "'*/5 * * * *'"),
+    )
   }
 
   return {

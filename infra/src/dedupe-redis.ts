@@ -62,7 +62,10 @@ export class DedupeRedis extends pulumi.ComponentResource {
 }
 
 /** The user's own Redis when `create` is false; throws on contradictory arguments. */
-function externalRedis(name: string, args: DedupeRedisArgs): { restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> } | undefined {
+function externalRedis(
+  name: string,
+  args: DedupeRedisArgs,
+): { restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> } | undefined {
   if (args.create ?? true) {
     if (args.restUrl !== undefined || args.restToken !== undefined) {
       throw new Error(`DedupeRedis ${name}: restUrl/restToken are only used with create: false`)

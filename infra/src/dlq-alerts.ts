@@ -1,7 +1,7 @@
 import * as cloudflare from '@pulumi/cloudflare'
 import * as pulumi from '@pulumi/pulumi'
 import { DLQ_MONITOR_MODULE, dlqMonitorSource } from './dlq-monitor-source.js'
-import { qstashBaseUrl, type QStashRegion } from './qstash/region.js'
+import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 
 export interface DlqAlertsArgs {
   /** Cloudflare account that runs the worker. Required. */

@@ -1,9 +1,9 @@
 import * as pulumi from '@pulumi/pulumi'
 import { DedupeRedis } from './dedupe-redis.js'
 import { DlqAlerts } from './dlq-alerts.js'
+import type { QStashRegion } from './qstash/region.js'
 import { QStashSigningKeys } from './qstash-signing-keys.js'
 import { QStashUrlGroup, type UrlGroupEndpoint } from './qstash-url-group.js'
-import type { QStashRegion } from './qstash/region.js'
 import { UploadBucket } from './upload-bucket.js'
 
 export interface UploadWebhookPipelineArgs {
@@ -36,7 +36,9 @@ export interface UploadWebhookPipelineArgs {
   /** Signing-key rotation trigger; a new value rotates once. Default: `''` (never). */
   rotateSigningKeys?: pulumi.Input<string>
   /** Dedupe Redis: create one on Upstash, or bring your own REST URL/token. Default: `{ create: true }`, named `<component name>-dedupe`, in the QStash region's Redis region (`eu-central-1` / `us-east-1`). */
-  redis?: { create: true; primaryRegion?: pulumi.Input<string>; databaseName?: pulumi.Input<string> } | { create: false; restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> }
+  redis?:
+    | { create: true; primaryRegion?: pulumi.Input<string>; databaseName?: pulumi.Input<string> }
+    | { create: false; restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> }
   /** Cron schedule of the DLQ monitor. Default: `'*\/5 * * * *'`. */
   dlqAlertsSchedule?: pulumi.Input<string>
 }

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi'
-import { qstashBaseUrl, type QStashRegion } from './qstash/region.js'
+import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 import { signingKeysProvider } from './qstash/signing-keys-provider.js'
 
 export interface QStashSigningKeysArgs {

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi'
-import { qstashBaseUrl, type QStashRegion } from './qstash/region.js'
-import { urlGroupProvider, type UrlGroupEndpoint } from './qstash/url-group-provider.js'
+import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
+import { type UrlGroupEndpoint, urlGroupProvider } from './qstash/url-group-provider.js'
 
 export type { UrlGroupEndpoint } from './qstash/url-group-provider.js'
 
@@ -24,7 +24,12 @@ class UrlGroupResource extends pulumi.dynamic.Resource {
 
   constructor(
     name: string,
-    props: { name: pulumi.Input<string>; baseUrl: pulumi.Input<string>; token: pulumi.Input<string>; endpoints: pulumi.Input<UrlGroupEndpoint[]> },
+    props: {
+      name: pulumi.Input<string>
+      baseUrl: pulumi.Input<string>
+      token: pulumi.Input<string>
+      endpoints: pulumi.Input<UrlGroupEndpoint[]>
+    },
     opts: pulumi.CustomResourceOptions,
   ) {
     super(urlGroupProvider, name, props, opts, 'qstash', 'UrlGroup')
@@ -48,9 +53,7 @@ export class QStashUrlGroup extends pulumi.ComponentResource {
     super('upload-webhooks:index:QStashUrlGroup', name, {}, opts)
 
     const baseUrl = args.baseUrl ?? pulumi.output(args.region ?? 'eu').apply(qstashBaseUrl)
-    const endpoints = pulumi
-      .output(args.endpoints)
-      .apply((list) => list.map((e) => (typeof e === 'string' ? { url: e } : e)))
+    const endpoints = pulumi.output(args.endpoints).apply((list) => list.map((e) => (typeof e === 'string' ? { url: e } : e)))
     const group = new UrlGroupResource(
       `${name}-group`,
       { name: args.name ?? name, baseUrl, token: pulumi.secret(args.token), endpoints },

@@ -6,7 +6,7 @@ import { DlqAlerts } from '../src/dlq-alerts.js'
 import { QStashSigningKeys } from '../src/qstash-signing-keys.js'
 import { QStashUrlGroup } from '../src/qstash-url-group.js'
 import { UploadBucket } from '../src/upload-bucket.js'
-import { installMocks, ofType, settleTree, valueOf, type RecordedResource } from './support/pulumi-mocks.js'
+import { installMocks, ofType, outputValue, type RecordedResource, settleTree } from './support/pulumi-mocks.js'
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef'
 // One mock monitor per file: a component's registerOutputs may still be in flight when a test
@@ -32,14 +32,14 @@ describe('UploadBucket', () => {
       'upload-webhooks:index:UploadBucket uploads',
     ])
     for (const child of [c.bucket, c.cors, c.lifecycle]) {
-      expect(await valueOf(child.urn)).toContain('upload-webhooks:index:UploadBucket$cloudflare:')
+      expect(await outputValue(child.urn)).toContain('upload-webhooks:index:UploadBucket$cloudflare:')
     }
     expect(ofType(recorded, 'cloudflare:index/r2Bucket:R2Bucket')[0]?.inputs).toEqual({
       accountId: ACCOUNT,
       name: 'uploads',
       jurisdiction: 'default',
     })
-    expect(await valueOf(c.bucketName)).toBe('uploads')
+    expect(await outputValue(c.bucketName)).toBe('uploads')
   })
 
   it('allows PUT/GET/HEAD from the app origins only, exposing ETag for multipart', async () => {
@@ -74,7 +74,12 @@ describe('UploadBucket', () => {
 
   it('aborts multipart uploads after one day, and expires the temp prefix only when asked', async () => {
     const plain = new UploadBucket('a', { accountId: ACCOUNT, allowedOrigins: ['https://app.example.com'] })
-    const temp = new UploadBucket('b', { accountId: ACCOUNT, allowedOrigins: ['https://app.example.com'], tempPrefix: 'tmp/', tempPrefixExpiryDays: 3 })
+    const temp = new UploadBucket('b', {
+      accountId: ACCOUNT,
+      allowedOrigins: ['https://app.example.com'],
+      tempPrefix: 'tmp/',
+      tempPrefixExpiryDays: 3,
+    })
     await Promise.all([settleTree(plain), settleTree(temp)])
     const rules = (name: string) => recorded.find((r) => r.name === `${name}-lifecycle`)?.inputs.rules
     const abort = {
@@ -86,7 +91,12 @@ describe('UploadBucket', () => {
     expect(rules('a')).toEqual([abort])
     expect(rules('b')).toEqual([
       abort,
-      { id: 'expire-temp-objects', enabled: true, conditions: { prefix: 'tmp/' }, deleteObjectsTransition: { condition: { type: 'Age', maxAge: 3 * 86_400 } } },
+      {
+        id: 'expire-temp-objects',
+        enabled: true,
+        conditions: { prefix: 'tmp/' },
+        deleteObjectsTransition: { condition: { type: 'Age', maxAge: 3 * 86_400 } },
+      },
     ])
   })
 })
@@ -111,15 +121,23 @@ describe('QStashUrlGroup', () => {
     // The serialised provider travels in state: it must not have captured the token.
     expect(typeof group.inputs.__provider).toBe('string')
     expect(group.inputs.__provider).not.toContain('tok-123')
-    expect(await valueOf(c.name)).toBe('hooks')
-    expect(await valueOf(c.group.urn)).toContain('upload-webhooks:index:QStashUrlGroup$pulumi-nodejs:dynamic/qstash:UrlGroup')
+    expect(await outputValue(c.name)).toBe('hooks')
+    expect(await outputValue(c.group.urn)).toContain('upload-webhooks:index:QStashUrlGroup$pulumi-nodejs:dynamic/qstash:UrlGroup')
   })
 
   it('defaults to the EU region and honours an explicit name and base URL', async () => {
     const eu = new QStashUrlGroup('eu', { token: 't', endpoints: ['https://a.example.com'] })
-    const local = new QStashUrlGroup('local', { name: 'custom', baseUrl: 'http://127.0.0.1:8080', token: 't', endpoints: ['https://a.example.com'] })
+    const local = new QStashUrlGroup('local', {
+      name: 'custom',
+      baseUrl: 'http://127.0.0.1:8080',
+      token: 't',
+      endpoints: ['https://a.example.com'],
+    })
     await Promise.all([settleTree(eu), settleTree(local)])
-    expect(recorded.find((r) => r.name === 'eu-group')?.inputs).toMatchObject({ name: 'eu', baseUrl: 'https://qstash-eu-central-1.upstash.io' })
+    expect(recorded.find((r) => r.name === 'eu-group')?.inputs).toMatchObject({
+      name: 'eu',
+      baseUrl: 'https://qstash-eu-central-1.upstash.io',
+    })
     expect(recorded.find((r) => r.name === 'local-group')?.inputs).toMatchObject({ name: 'custom', baseUrl: 'http://127.0.0.1:8080' })
   })
 })
@@ -134,8 +152,8 @@ describe('QStashSigningKeys', () => {
     expect(keys.secretInputs).toEqual(['token'])
     expect(await pulumi.isSecret(c.current)).toBe(true)
     expect(await pulumi.isSecret(c.next)).toBe(true)
-    expect(await valueOf(c.current)).toBe('sig_current_mock')
-    expect(await valueOf(c.next)).toBe('sig_next_mock')
+    expect(await outputValue(c.current)).toBe('sig_current_mock')
+    expect(await outputValue(c.next)).toBe('sig_next_mock')
   })
 
   it('passes the rotation trigger through', async () => {
@@ -160,8 +178,8 @@ describe('DedupeRedis', () => {
       tls: true,
       eviction: false,
     })
-    expect(await valueOf(c.restUrl)).toBe('https://dedupe.upstash.io')
-    expect(await valueOf(c.restToken)).toBe('redis-rest-token-mock')
+    expect(await outputValue(c.restUrl)).toBe('https://dedupe.upstash.io')
+    expect(await outputValue(c.restToken)).toBe('redis-rest-token-mock')
     expect(await pulumi.isSecret(c.restUrl)).toBe(true)
     expect(await pulumi.isSecret(c.restToken)).toBe(true)
   })
@@ -170,7 +188,7 @@ describe('DedupeRedis', () => {
     const c = new DedupeRedis('dedupe', { create: false, restUrl: 'https://mine.example.com', restToken: 'my-token' })
     await settleTree(c)
     expect(summary()).toEqual(['upload-webhooks:index:DedupeRedis dedupe'])
-    expect(await valueOf(c.restUrl)).toBe('https://mine.example.com')
+    expect(await outputValue(c.restUrl)).toBe('https://mine.example.com')
     expect(await pulumi.isSecret(c.restUrl)).toBe(true)
     expect(await pulumi.isSecret(c.restToken)).toBe(true)
   })
@@ -199,10 +217,18 @@ describe('DlqAlerts', () => {
       'cloudflare:index/workersScript:WorkersScript alerts-script',
       'upload-webhooks:index:DlqAlerts alerts',
     ])
-    expect(ofType(recorded, 'cloudflare:index/workersKvNamespace:WorkersKvNamespace')[0]?.inputs).toEqual({ accountId: ACCOUNT, title: 'alerts-state' })
+    expect(ofType(recorded, 'cloudflare:index/workersKvNamespace:WorkersKvNamespace')[0]?.inputs).toEqual({
+      accountId: ACCOUNT,
+      title: 'alerts-state',
+    })
 
     const script = ofType(recorded, 'cloudflare:index/workersScript:WorkersScript')[0]!
-    expect(script.inputs).toMatchObject({ accountId: ACCOUNT, scriptName: 'alerts', mainModule: 'dlq-monitor.js', compatibilityDate: '2024-09-23' })
+    expect(script.inputs).toMatchObject({
+      accountId: ACCOUNT,
+      scriptName: 'alerts',
+      mainModule: 'dlq-monitor.js',
+      compatibilityDate: '2024-09-23',
+    })
     expect(script.inputs.content).toBe(workerFile)
     expect(script.inputs.bindings).toEqual([
       { name: 'DLQ_STATE', type: 'kv_namespace', namespaceId: 'alerts-state-id' },
@@ -231,7 +257,12 @@ describe('DlqAlerts', () => {
     })
     await settleTree(c)
     const script = ofType(recorded, 'cloudflare:index/workersScript:WorkersScript')[0]!
-    expect(script.inputs.bindings.map((b: { name: string }) => b.name)).toEqual(['DLQ_STATE', 'QSTASH_URL', 'QSTASH_TOKEN', 'ALERT_WEBHOOK_URL'])
+    expect(script.inputs.bindings.map((b: { name: string }) => b.name)).toEqual([
+      'DLQ_STATE',
+      'QSTASH_URL',
+      'QSTASH_TOKEN',
+      'ALERT_WEBHOOK_URL',
+    ])
     expect(ofType(recorded, 'cloudflare:index/workersCronTrigger:WorkersCronTrigger')[0]?.inputs).toMatchObject({
       scriptName: 'dlq-watch',
       schedules: [{ cron: '0 * * * *' }],

@@ -43,7 +43,11 @@ describe('stack config', () => {
   })
 
   it('puts the default Redis next to the US QStash region', () => {
-    expect(parse({ qstashRegion: 'us' }).redis).toEqual({ create: true, primaryRegion: 'us-east-1', databaseName: 'upload-webhooks-dev-dedupe' })
+    expect(parse({ qstashRegion: 'us' }).redis).toEqual({
+      create: true,
+      primaryRegion: 'us-east-1',
+      databaseName: 'upload-webhooks-dev-dedupe',
+    })
   })
 
   it('accepts named endpoints and bring-your-own Redis', () => {

@@ -28,7 +28,14 @@ const fake = {
 }
 
 function letter(i: number, createdAt = 1_700_000_000_000 + i * 1000): Letter {
-  return { dlqId: `dlq_${i}`, messageId: `msg_${i}`, url: `https://app.example.com/hook/${i}`, topicName: 'uploads', responseStatus: 500 + (i % 3), createdAt }
+  return {
+    dlqId: `dlq_${i}`,
+    messageId: `msg_${i}`,
+    url: `https://app.example.com/hook/${i}`,
+    topicName: 'uploads',
+    responseStatus: 500 + (i % 3),
+    createdAt,
+  }
 }
 
 async function outbound(request: Request): Promise<Response> {

@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { program } from '../src/program.js'
-import { installMocks, ofType, PROJECT, setStackConfig, settleTree, valueOf, type RecordedResource } from './support/pulumi-mocks.js'
+import { installMocks, ofType, outputValue, PROJECT, type RecordedResource, setStackConfig, settleTree } from './support/pulumi-mocks.js'
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef'
 const CONFIG = {
@@ -56,7 +56,7 @@ describe('the programme', () => {
     ])
     // Every component hangs off the pipeline.
     for (const c of [pipeline.bucket, pipeline.urlGroup, pipeline.signingKeys, pipeline.redis, pipeline.dlqAlerts]) {
-      expect(await valueOf(c.urn)).toContain('upload-webhooks:index:UploadWebhookPipeline$upload-webhooks:index:')
+      expect(await outputValue(c.urn)).toContain('upload-webhooks:index:UploadWebhookPipeline$upload-webhooks:index:')
     }
   })
 
@@ -69,8 +69,15 @@ describe('the programme', () => {
       baseUrl: 'https://qstash-us-east-1.upstash.io',
       endpoints: [{ url: 'https://app.example.com/api/webhooks/upload' }],
     })
-    expect(one('pulumi-nodejs:dynamic/qstash:SigningKeys')).toMatchObject({ rotate: '2026-11-22', baseUrl: 'https://qstash-us-east-1.upstash.io' })
-    expect(one('upstash:index/redisDatabase:RedisDatabase')).toMatchObject({ databaseName: 'upload-webhooks-test-dedupe', primaryRegion: 'us-east-1', eviction: false })
+    expect(one('pulumi-nodejs:dynamic/qstash:SigningKeys')).toMatchObject({
+      rotate: '2026-11-22',
+      baseUrl: 'https://qstash-us-east-1.upstash.io',
+    })
+    expect(one('upstash:index/redisDatabase:RedisDatabase')).toMatchObject({
+      databaseName: 'upload-webhooks-test-dedupe',
+      primaryRegion: 'us-east-1',
+      eviction: false,
+    })
     const bindings = one('cloudflare:index/workersScript:WorkersScript').bindings as { name: string; text?: string }[]
     expect(bindings.find((b) => b.name === 'URL_GROUP')?.text).toBe('upload-webhooks-test')
     expect(bindings.find((b) => b.name === 'QSTASH_URL')?.text).toBe('https://qstash-us-east-1.upstash.io')
@@ -85,11 +92,14 @@ describe('the programme', () => {
   })
 
   it('bring-your-own Redis creates no database and still exports secrets', async () => {
-    setStackConfig({ ...CONFIG, createRedis: 'false', redisRestUrl: 'https://mine.upstash.io', redisRestToken: 'mine' }, [...SECRET_KEYS, 'redisRestToken'])
+    setStackConfig({ ...CONFIG, createRedis: 'false', redisRestUrl: 'https://mine.upstash.io', redisRestToken: 'mine' }, [
+      ...SECRET_KEYS,
+      'redisRestToken',
+    ])
     const { env, redis } = program(loadConfig())
     await settleTree(redis)
     expect(ofType(recorded, 'upstash:index/redisDatabase:RedisDatabase')).toEqual([])
-    expect(await valueOf(env.UPSTASH_REDIS_REST_URL)).toBe('https://mine.upstash.io')
+    expect(await outputValue(env.UPSTASH_REDIS_REST_URL)).toBe('https://mine.upstash.io')
     expect(await pulumi.isSecret(env.UPSTASH_REDIS_REST_TOKEN)).toBe(true)
   })
 
@@ -106,7 +116,7 @@ describe('index.ts stack outputs', () => {
   it('are exactly the app environment variables, with keys and Redis credentials secret', async () => {
     const outputs = (await import('../index.js')) as Record<string, pulumi.Output<string>>
     expect(Object.keys(outputs).sort()).toEqual(ENV_VARS)
-    const values = Object.fromEntries(await Promise.all(ENV_VARS.map(async (k) => [k, await valueOf(outputs[k]!)])))
+    const values = Object.fromEntries(await Promise.all(ENV_VARS.map(async (k) => [k, await outputValue(outputs[k]!)])))
     expect(values).toEqual({
       QSTASH_CURRENT_SIGNING_KEY: 'sig_current_mock',
       QSTASH_NEXT_SIGNING_KEY: 'sig_next_mock',

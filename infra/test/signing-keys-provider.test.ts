@@ -29,7 +29,10 @@ describe('QStash signing keys provider', () => {
     expect(await provider.diff!('k', olds, inputs())).toMatchObject({ changes: false, replaces: [] })
     expect(await provider.diff!('k', olds, inputs({ rotate: '1' }))).toMatchObject({ changes: true, replaces: [] })
     expect(await provider.diff!('k', olds, inputs({ token: 'other' }))).toMatchObject({ changes: true, replaces: [] })
-    expect(await provider.diff!('k', olds, inputs({ baseUrl: 'https://elsewhere.test' }))).toMatchObject({ changes: true, replaces: ['baseUrl'] })
+    expect(await provider.diff!('k', olds, inputs({ baseUrl: 'https://elsewhere.test' }))).toMatchObject({
+      changes: true,
+      replaces: ['baseUrl'],
+    })
   })
 
   it('update with a new trigger rotates once: next becomes current', async () => {

@@ -66,7 +66,10 @@ describe('QStash URL group provider', () => {
     const olds = inputs({ endpoints: [{ url: 'https://old.example.com/hook' }] })
     const news = inputs({ endpoints: [{ url: 'https://new.example.com/hook' }] })
     const res = await provider.update!('uploads', olds, news)
-    expect(qstash.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /v2/topics/uploads/endpoints', 'DELETE /v2/topics/uploads/endpoints'])
+    expect(qstash.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /v2/topics/uploads/endpoints',
+      'DELETE /v2/topics/uploads/endpoints',
+    ])
     expect(qstash.calls[1]?.body).toEqual({ endpoints: [{ url: 'https://old.example.com/hook' }] })
     expect(qstash.topics.get('uploads')).toEqual([{ name: '', url: 'https://new.example.com/hook' }])
     expect(res.outs?.endpoints).toEqual([{ url: 'https://new.example.com/hook' }])
@@ -121,7 +124,11 @@ describe('QStash URL group provider', () => {
     qstash.calls.length = 0
     qstash.failNext(500, 'boom', 'POST')
     await expect(
-      provider.update!('uploads', inputs({ endpoints: [{ url: 'https://old.example.com/hook' }] }), inputs({ endpoints: [{ url: 'https://new.example.com/hook' }] })),
+      provider.update!(
+        'uploads',
+        inputs({ endpoints: [{ url: 'https://old.example.com/hook' }] }),
+        inputs({ endpoints: [{ url: 'https://new.example.com/hook' }] }),
+      ),
     ).rejects.toThrow(/HTTP 500/)
     expect(qstash.calls.map((c) => c.method)).toEqual(['POST'])
     expect(qstash.topics.get('uploads')).toEqual([{ name: '', url: 'https://old.example.com/hook' }])

@@ -1,12 +1,19 @@
 // Conformance: every adapter in ./adapters.ts gives the sender core's answer, unchanged, for
 // the cases that matter to a webhook sender. Deliveries are signed as QStash signs them.
-import { memoryStore, NonRetryableError, qstash, type DedupeStore, type WebhookEvent, type WebhookRouterOptions } from '@upload-webhooks/core'
+import {
+  type DedupeStore,
+  memoryStore,
+  NonRetryableError,
+  qstash,
+  type WebhookEvent,
+  type WebhookRouterOptions,
+} from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../support/redis-server.js'
-import { adapters, type AdapterRow } from './adapters.js'
+import { type AdapterRow, adapters } from './adapters.js'
 import type { Endpoint } from './harness.js'
 
 const redisUrl = inject('redisUrl')
@@ -14,7 +21,9 @@ const quiet = { warn() {}, error() {} }
 const upload = { event: 'onUploadComplete', file: { id: 'file_abc123', key: 'uploads/abc123/photo.jpg' } }
 
 const clients: Redis[] = []
-afterAll(() => clients.forEach((client) => client.disconnect()))
+afterAll(() => {
+  for (const client of clients) client.disconnect()
+})
 
 function storeFor(row: AdapterRow): DedupeStore {
   if (row.store === 'memory') return memoryStore()
@@ -26,7 +35,12 @@ function storeFor(row: AdapterRow): DedupeStore {
 /** A store whose backend is unreachable: a Redis client pointed at a closed port, or a rejecting stub. */
 async function deadStoreFor(row: AdapterRow): Promise<DedupeStore> {
   if (row.store === 'redis') {
-    const client = new Redis(await freePort(), '127.0.0.1', { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    const client = new Redis(await freePort(), '127.0.0.1', {
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    })
     client.on('error', () => {}) // connection refused is the point; keep the log clean
     clients.push(client)
     return redisStore(client, { commandTimeoutMs: 500 })
@@ -50,7 +64,12 @@ async function delivery(endpoint: Endpoint, init: DeliveryInit = {}): Promise<Re
   const body = init.body ?? JSON.stringify(upload)
   const headers = {
     'content-type': 'application/json',
-    ...(await signQStash({ body: init.signedBody ?? body, url: endpoint.url, messageId: init.messageId ?? `msg_${crypto.randomUUID()}`, retried: init.retried ?? 0 })),
+    ...(await signQStash({
+      body: init.signedBody ?? body,
+      url: endpoint.url,
+      messageId: init.messageId ?? `msg_${crypto.randomUUID()}`,
+      retried: init.retried ?? 0,
+    })),
   }
   const method = init.method ?? 'POST'
   if (method === 'GET' || method === 'HEAD') return new Request(endpoint.url, { method, headers })
@@ -132,14 +151,17 @@ describe.each(adapters)('$name', (row) => {
 
   const oversized = JSON.stringify({ ...upload, padding: 'x'.repeat(2 * 1024 * 1024) })
   for (const chunked of [false, true]) {
-    it.skipIf(skip)(`oversized body ${chunked ? 'chunked, no Content-Length' : 'with Content-Length'} → 413 reaches the client`, async () => {
-      let calls = 0
-      const ep = await mount({ onUploadComplete: () => void calls++ }, { maxBodyBytes: 4096 })
-      const res = await send(await delivery(ep, { body: oversized, chunked }))
-      expect(res.status).toBe(413)
-      expect(res.json).toMatchObject({ reason: 'payload_too_large' })
-      expect(calls).toBe(0)
-    })
+    it.skipIf(skip)(
+      `oversized body ${chunked ? 'chunked, no Content-Length' : 'with Content-Length'} → 413 reaches the client`,
+      async () => {
+        let calls = 0
+        const ep = await mount({ onUploadComplete: () => void calls++ }, { maxBodyBytes: 4096 })
+        const res = await send(await delivery(ep, { body: oversized, chunked }))
+        expect(res.status).toBe(413)
+        expect(res.json).toMatchObject({ reason: 'payload_too_large' })
+        expect(calls).toBe(0)
+      },
+    )
   }
 
   it.skipIf(skip)('wrong method → 405 with Allow: POST', async () => {

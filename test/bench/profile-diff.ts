@@ -35,4 +35,6 @@ keys
   .map((key) => ({ key, a: a.get(key) ?? 0, b: b.get(key) ?? 0 }))
   .sort((x, y) => y.b - y.a - (x.b - x.a))
   .slice(0, Number(rows))
-  .forEach(({ key, a: x, b: y }) => console.log(`${(y - x).toFixed(2).padStart(8)}  (${x.toFixed(2)} → ${y.toFixed(2)})  ${key}`))
+  .forEach(({ key, a: x, b: y }) => {
+    console.log(`${(y - x).toFixed(2).padStart(8)}  (${x.toFixed(2)} → ${y.toFixed(2)})  ${key}`)
+  })

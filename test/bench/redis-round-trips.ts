@@ -94,7 +94,10 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
     const delivery = async (messageId: string, body = uploadBody(7)) => ({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/json', ...(await signQStash({ body, url, messageId, signingKey: devSigningKeys.currentSigningKey })) },
+      headers: {
+        'content-type': 'application/json',
+        ...(await signQStash({ body, url, messageId, signingKey: devSigningKeys.currentSigningKey })),
+      },
       body,
     })
 
@@ -110,12 +113,26 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
       const total = Object.values(stats).reduce((a, b) => a + b, 0)
       // A scenario that did not go the way it is named measures something else: fail the harness.
       const outcome = `${result.status} ${(JSON.parse(result.body) as { status?: string; error?: string }).status ?? ''}`.trim()
-      if (outcome !== expect) throw new Error(`bench: round-trip scenario "${name}" answered ${outcome}, expected ${expect}: ${result.body}`)
-      rows.push({ scenario: name, ...(target !== undefined ? { target } : {}), roundTrips: total - inScript, clientCommands, commandstats: stats, inScript, status: result.status })
+      if (outcome !== expect)
+        throw new Error(`bench: round-trip scenario "${name}" answered ${outcome}, expected ${expect}: ${result.body}`)
+      rows.push({
+        scenario: name,
+        ...(target !== undefined ? { target } : {}),
+        roundTrips: total - inScript,
+        clientCommands,
+        commandstats: stats,
+        inScript,
+        status: result.status,
+      })
       return result
     }
 
-    await scenario('first delivery on a fresh server (EVALSHA misses, EVAL loads the script)', undefined, await delivery('msg_bench_cold'), '200 processed')
+    await scenario(
+      'first delivery on a fresh server (EVALSHA misses, EVAL loads the script)',
+      undefined,
+      await delivery('msg_bench_cold'),
+      '200 processed',
+    )
     // Unmeasured: loads the release script too, so the rows below show the steady state.
     failNext = true
     await router.receive(await delivery('msg_bench_warm_release'))
@@ -126,7 +143,12 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
     failNext = true
     await scenario('handler fails (claim released)', undefined, await delivery('msg_bench_fail'), '500 error')
     failNext = false
-    await scenario('unknown event type (no store access)', undefined, await delivery('msg_bench_unknown', JSON.stringify({ event: 'somethingElse' })), '200 ignored')
+    await scenario(
+      'unknown event type (no store access)',
+      undefined,
+      await delivery('msg_bench_unknown', JSON.stringify({ event: 'somethingElse' })),
+      '200 ignored',
+    )
     monitor.disconnect()
     return rows
   } finally {

@@ -7,11 +7,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { findRedisServer, startRedis } from '../support/redis-server.js'
+import { FRAMEWORKS, type Framework, isFramework } from './frameworks.js'
 import { resultsDir } from './paths.js'
-import { FRAMEWORKS, isFramework, type Framework } from './frameworks.js'
 import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
 import { roundTripTable, throughputTable, verifyTable } from './report.js'
-import { FLOOR_MULTIPLE_TARGET, MEMORY_RATIO_TARGET, ratioVerdict, REDIS_RATIO_TARGET, roundTripVerdict, verifyVerdict } from './targets.js'
+import { FLOOR_MULTIPLE_TARGET, MEMORY_RATIO_TARGET, REDIS_RATIO_TARGET, ratioVerdict, roundTripVerdict, verifyVerdict } from './targets.js'
 import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
 import { measureVerifyCost, type VerifyResult } from './verify-cost.js'
 
@@ -65,7 +65,9 @@ const log = (line: string) => process.stderr.write(`[${((performance.now() - t0)
 
 const redisBinary = findRedisServer()
 if (!redisBinary && (parts.includes('redis') || parts.includes('throughput'))) {
-  throw new Error('bench: redis-server is not installed (apt-get install redis-server); it is needed for the Redis round trips and the Redis variant')
+  throw new Error(
+    'bench: redis-server is not installed (apt-get install redis-server); it is needed for the Redis round trips and the Redis variant',
+  )
 }
 
 const gitCommit = (() => {
@@ -92,7 +94,9 @@ let verify: VerifyResult | undefined
 let roundTrips: RoundTripRow[] | undefined
 let throughput: ThroughputRow[] | undefined
 
-log(`bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`)
+log(
+  `bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`,
+)
 
 if (parts.includes('verify')) {
   log('verification cost…')
@@ -104,7 +108,9 @@ if (parts.includes('redis')) {
   roundTrips = await measureRoundTrips(redisBinary!)
   for (const row of roundTrips) {
     if (row.roundTrips !== row.clientCommands) {
-      problems.push(`round trips "${row.scenario}": commandstats says ${row.roundTrips}, the client sent ${row.clientCommands}: the counting is off`)
+      problems.push(
+        `round trips "${row.scenario}": commandstats says ${row.roundTrips}, the client sent ${row.clientCommands}: the counting is off`,
+      )
     }
   }
 }
@@ -116,7 +122,16 @@ if (parts.includes('throughput')) {
     const profileDir = args.profile ? `${resultsDir}profiles` : undefined
     if (profileDir) mkdirSync(profileDir, { recursive: true })
     const options: ThroughputOptions = smoke
-      ? { frameworks, rounds: 1, durationSec: 0.15, warmupSec: 0, connections: 4, processPerVariant: false, redisUrl: redis.url, ...(profileDir ? { profileDir } : {}) }
+      ? {
+          frameworks,
+          rounds: 1,
+          durationSec: 0.15,
+          warmupSec: 0,
+          connections: 4,
+          processPerVariant: false,
+          redisUrl: redis.url,
+          ...(profileDir ? { profileDir } : {}),
+        }
       : {
           frameworks,
           rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
@@ -145,7 +160,9 @@ if (throughput) {
   sections.push(
     '### 1. Throughput: 1 KiB QStash-signed `onUploadComplete`, unique delivery IDs',
     throughputTable(throughput),
-    smoke ? '' : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), servers in child processes; medians over rounds.`,
+    smoke
+      ? ''
+      : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), servers in child processes; medians over rounds.`,
   )
 }
 if (verify) sections.push('### 2. Verification cost per delivery (1 KiB body)', verifyTable(verify))
@@ -168,7 +185,13 @@ const verdicts = {
   })),
   roundTrips: roundTrips?.map((r) => ({ scenario: r.scenario, verdict: roundTripVerdict(r) })),
 }
-const targets = { memoryRatio: MEMORY_RATIO_TARGET, redisRatio: REDIS_RATIO_TARGET, floorMultiple: FLOOR_MULTIPLE_TARGET, firstDeliveryRoundTrips: 2, duplicateRoundTrips: 1 }
+const targets = {
+  memoryRatio: MEMORY_RATIO_TARGET,
+  redisRatio: REDIS_RATIO_TARGET,
+  floorMultiple: FLOOR_MULTIPLE_TARGET,
+  firstDeliveryRoundTrips: 2,
+  duplicateRoundTrips: 1,
+}
 writeFileSync(
   file,
   `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, throughput, verify, roundTrips, problems }, null, 2)}\n`,

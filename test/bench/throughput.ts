@@ -2,7 +2,7 @@
 // each server runs in a child process (on 2 cores the load generator and the server then each
 // get one, and a server's GC never pauses the load generator). Variants of one framework are
 // run back to back in rounds, rotating their order, and the ratios are taken within a round.
-import { fork, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import autocannon from 'autocannon'
@@ -63,7 +63,8 @@ const median = (values: number[]) => {
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
-const percentile = (sorted: Float64Array, p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!)
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 
 interface RunningServer {
   port: number
@@ -74,7 +75,11 @@ interface RunningServer {
 }
 
 /** One child process serving `variants` of `framework`, one port each. */
-function startServers(framework: Framework, variants: readonly Variant[], options: ThroughputOptions): Promise<Map<Variant, RunningServer>> {
+function startServers(
+  framework: Framework,
+  variants: readonly Variant[],
+  options: ThroughputOptions,
+): Promise<Map<Variant, RunningServer>> {
   const name = `${framework}/${variants.join('+')}`
   const execArgv = options.profileDir
     ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${framework}-${variants.join('+')}-${Date.now()}.cpuprofile`]
@@ -119,7 +124,12 @@ async function signPool(port: number): Promise<Signed[]> {
   const pool: Signed[] = []
   for (let i = 0; i < POOL_SIZE; i++) {
     const body = uploadBody(i)
-    const { 'upstash-message-id': _, ...headers } = await signQStash({ body, url, signingKey: devSigningKeys.currentSigningKey, expiresInSeconds: 3600 })
+    const { 'upstash-message-id': _, ...headers } = await signQStash({
+      body,
+      url,
+      signingKey: devSigningKeys.currentSigningKey,
+      expiresInSeconds: 3600,
+    })
     pool.push({ body, headers: { 'content-type': 'application/json', ...headers } })
   }
   return pool
@@ -142,11 +152,13 @@ async function preflight(server: RunningServer, variant: Variant, next: NextDeli
   const send = () => fetch(`http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, { method: 'POST', ...delivery })
   const first = await send()
   const firstBody = await first.text()
-  if (first.status !== 200 || !firstBody.includes('"processed"')) throw new Error(`bench: ${name} answered ${first.status} ${firstBody} to a signed delivery`)
+  if (first.status !== 200 || !firstBody.includes('"processed"'))
+    throw new Error(`bench: ${name} answered ${first.status} ${firstBody} to a signed delivery`)
   if (variant === 'bare') return
   const again = await send()
   const againBody = await again.text()
-  if (again.status !== 200 || !againBody.includes('"duplicate"')) throw new Error(`bench: ${name} answered ${again.status} ${againBody} to a duplicate`)
+  if (again.status !== 200 || !againBody.includes('"duplicate"'))
+    throw new Error(`bench: ${name} answered ${again.status} ${againBody} to a duplicate`)
 }
 
 async function load(server: RunningServer, next: NextDelivery, options: ThroughputOptions, seconds: number): Promise<Sample> {
@@ -185,7 +197,10 @@ async function load(server: RunningServer, next: NextDelivery, options: Throughp
 }
 
 /** Runs every framework's three variants; `problems` collects runs with errors or non-2xx answers. */
-export async function measureThroughput(options: ThroughputOptions, log: (line: string) => void): Promise<{ rows: ThroughputRow[]; problems: string[] }> {
+export async function measureThroughput(
+  options: ThroughputOptions,
+  log: (line: string) => void,
+): Promise<{ rows: ThroughputRow[]; problems: string[] }> {
   const rows: ThroughputRow[] = []
   const problems: string[] = []
   const runId = Date.now().toString(36)

@@ -58,7 +58,13 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
   const input = (headers: Record<string, string>): VerifyInput => ({ method: 'POST', url, headers, body })
 
   // Signed once, up front: signing is not what is measured.
-  const qstashHeaders = await signQStash({ body: text, url, messageId: deliveryId, signingKey: devSigningKeys.currentSigningKey, expiresInSeconds: 3600 })
+  const qstashHeaders = await signQStash({
+    body: text,
+    url,
+    messageId: deliveryId,
+    signingKey: devSigningKeys.currentSigningKey,
+    expiresInSeconds: 3600,
+  })
   const hmacHeader = await signTimestampedHmac({ body: text, secret: devSecret })
   const ucHeader = await signUploadcare({ body: text, secret: devSecret })
   const swHeaders = await signStandardWebhooks({ body: text, secret: devStandardWebhooksSecret, id: deliveryId })
@@ -97,7 +103,11 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
       kind: 'floor',
       run: () => [createHmac('sha256', floorKey).update(bytes).digest(), createHash('sha256').update(bytes).digest()],
     },
-    { name: 'core crypto/node.ts: hmacSha256 + sha256', kind: 'primitives', run: () => [nodeCrypto.hmacSha256(nodeKey, '', bytes), nodeCrypto.sha256(bytes)] },
+    {
+      name: 'core crypto/node.ts: hmacSha256 + sha256',
+      kind: 'primitives',
+      run: () => [nodeCrypto.hmacSha256(nodeKey, '', bytes), nodeCrypto.sha256(bytes)],
+    },
     {
       name: 'core crypto/web.ts: hmacSha256 + sha256 (cached key)',
       kind: 'primitives',
@@ -123,7 +133,12 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
       parsesJson: true,
       run: () => stripe.webhooks.constructEventAsync(text, hmacHeader, devSecret),
     },
-    { name: 'uploadcare() (HMAC + SHA-256 delivery ID)', kind: 'ours', vendor: '@octokit/webhooks-methods verify', run: verifyWith(ours.uploadcare, inputs.uploadcare) },
+    {
+      name: 'uploadcare() (HMAC + SHA-256 delivery ID)',
+      kind: 'ours',
+      vendor: '@octokit/webhooks-methods verify',
+      run: verifyWith(ours.uploadcare, inputs.uploadcare),
+    },
     { name: '@octokit/webhooks-methods verify', kind: 'vendor', run: () => octokitVerify(devSecret, text, githubSignature) },
     { name: 'standardWebhooks()', kind: 'ours', run: verifyWith(ours.standardWebhooks, inputs.standardWebhooks) },
     {

@@ -7,7 +7,7 @@ it('pnpm demo answers every delivery as documented and exits 0', () => {
   const result = spawnSync('pnpm', ['demo'], { cwd: repoRoot, env: cleanEnv(), encoding: 'utf8', timeout: 60_000 })
   expect(result.stderr).toBe('')
   expect(result.status).toBe(0)
-  const rows = result.stdout.split('\n').filter((line) => /^\d  /.test(line))
+  const rows = result.stdout.split('\n').filter((line) => /^\d {2}/.test(line))
   expect(rows.map((row) => row.match(/\b(\d{3} \w+)\b/)?.[1])).toEqual([
     '200 processed',
     '200 duplicate',

@@ -1,6 +1,6 @@
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { exampleDir, startApp, type RunningApp } from './harness.js'
+import { exampleDir, type RunningApp, startApp } from './harness.js'
 import { exampleSuite } from './suite.js'
 
 exampleSuite('express', { build: ['pnpm', 'run', 'build'], start: ['node', 'dist/server.js'], typecheck: ['pnpm', 'run', 'typecheck'] })
@@ -54,7 +54,11 @@ describe('examples/express with real QStash keys and a public URL (as behind a t
   async function deliver(signingKey: string, signedUrl: string) {
     const body = JSON.stringify({ event: 'onUploadComplete', file: { id: 'file_tunnel', fileName: 'real.png' } })
     const signed = await signQStash({ body, url: signedUrl, messageId: `msg_${crypto.randomUUID()}`, signingKey })
-    const response = await fetch(`${app.origin}/api/webhooks/upload`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body })
+    const response = await fetch(`${app.origin}/api/webhooks/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed },
+      body,
+    })
     return { status: response.status, body: (await response.json()) as { status: string; reason?: string } }
   }
 
@@ -69,7 +73,10 @@ describe('examples/express with real QStash keys and a public URL (as behind a t
   })
 
   it('no longer accepts the public dev keys', async () => {
-    expect(await deliver(devSigningKeys.currentSigningKey, publicUrl)).toEqual({ status: 401, body: expect.objectContaining({ reason: 'invalid_signature' }) })
+    expect(await deliver(devSigningKeys.currentSigningKey, publicUrl)).toEqual({
+      status: 401,
+      body: expect.objectContaining({ reason: 'invalid_signature' }),
+    })
   })
 
   it('refuses a delivery signed for the local URL instead of the public one', async () => {

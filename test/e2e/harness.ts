@@ -1,5 +1,5 @@
 // Builds an example, starts its built server on a free port, and stops it again.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../support/redis-server.js'
 
@@ -9,7 +9,19 @@ export const exampleDir = (name: string) => fileURLToPath(new URL(`../../example
 /** The environment a user has on a fresh machine: none of the example's variables, no telemetry. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NUXT_TELEMETRY_DISABLED: '1', ...extra }
-  for (const name of ['QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY', 'WEBHOOK_PUBLIC_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'REDIS_URL', 'NODE_ENV', 'PORT', 'HOST', 'NITRO_PORT', 'NITRO_HOST']) {
+  for (const name of [
+    'QSTASH_CURRENT_SIGNING_KEY',
+    'QSTASH_NEXT_SIGNING_KEY',
+    'WEBHOOK_PUBLIC_URL',
+    'UPSTASH_REDIS_REST_URL',
+    'UPSTASH_REDIS_REST_TOKEN',
+    'REDIS_URL',
+    'NODE_ENV',
+    'PORT',
+    'HOST',
+    'NITRO_PORT',
+    'NITRO_HOST',
+  ]) {
     if (!(name in extra)) delete env[name]
   }
   return env

@@ -1,3 +1,8 @@
 import { exampleSuite } from './suite.js'
 
-exampleSuite('next', { build: ['pnpm', 'run', 'build'], start: ['pnpm', 'run', 'start'], typecheck: ['pnpm', 'run', 'typecheck'], homePageListsUploads: true })
+exampleSuite('next', {
+  build: ['pnpm', 'run', 'build'],
+  start: ['pnpm', 'run', 'start'],
+  typecheck: ['pnpm', 'run', 'typecheck'],
+  homePageListsUploads: true,
+})

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleDir, run, startApp, type RunningApp } from './harness.js'
+import { exampleDir, type RunningApp, run, startApp } from './harness.js'
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
 const uploadBody = fixture('uploadkit-onUploadComplete.json')
@@ -81,7 +81,9 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
     })
 
     it('answers 200 ignored to an event type it has no handler for', async () => {
-      const answer = await deliver(JSON.stringify({ event: 'onUploadDeleted', file: { id: 'file_abc123' } }), { messageId: 'msg_e2e_unknown' })
+      const answer = await deliver(JSON.stringify({ event: 'onUploadDeleted', file: { id: 'file_abc123' } }), {
+        messageId: 'msg_e2e_unknown',
+      })
       expect(answer).toEqual({ status: 200, body: { status: 'ignored', deliveryId: 'msg_e2e_unknown' } })
     })
 
@@ -110,7 +112,12 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
         }),
       ])
       expect(state.failures).toEqual([
-        expect.objectContaining({ deliveryId: 'msg_e2e_failure', sourceMessageId: expect.stringMatching(/^msg_/), status: 500, dlqId: '1725323658779-0' }),
+        expect.objectContaining({
+          deliveryId: 'msg_e2e_failure',
+          sourceMessageId: expect.stringMatching(/^msg_/),
+          status: 500,
+          dlqId: '1725323658779-0',
+        }),
       ])
     })
 

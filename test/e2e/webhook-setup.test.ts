@@ -35,7 +35,9 @@ describe('webhookPlanFromEnv', () => {
   })
 
   it('treats empty values (as copied from .env.example) as unset', () => {
-    expect(webhookPlanFromEnv({ QSTASH_CURRENT_SIGNING_KEY: '', QSTASH_NEXT_SIGNING_KEY: ' ', REDIS_URL: '' }).store).toEqual({ kind: 'memory' })
+    expect(webhookPlanFromEnv({ QSTASH_CURRENT_SIGNING_KEY: '', QSTASH_NEXT_SIGNING_KEY: ' ', REDIS_URL: '' }).store).toEqual({
+      kind: 'memory',
+    })
   })
 
   it('prefers Upstash over REDIS_URL, and logs hosts but never credentials', () => {

@@ -8,10 +8,10 @@ import { makeEvents, signAttempt } from './support/events.js'
 import { recordStorm, scaled } from './support/figures.js'
 import { readLedger } from './support/ledger.js'
 import { killAllServers, startServer } from './support/processes.js'
-import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
+import { redisServerPath, type ScenarioRedis, startScenarioRedis } from './support/redis.js'
 import { SECOND_ADAPTER, stormSeed } from './support/scenario.js'
-import { toRequest } from './support/transport.js'
 import { seededRandom, storm } from './support/sender.js'
+import { toRequest } from './support/transport.js'
 
 let redis: ScenarioRedis | undefined
 afterEach(async () => {
@@ -22,7 +22,6 @@ afterEach(async () => {
 
 type Counter = { [K in keyof ServerStats]: ServerStats[K] extends number ? K : never }[keyof ServerStats]
 const sum = (stats: readonly ServerStats[], field: Counter) => stats.reduce((total, s) => total + s[field], 0)
-
 
 describe.skipIf(!redisServerPath)('faults', () => {
   test('30 % of handler calls throw: every event still processed exactly once', async () => {
@@ -102,7 +101,10 @@ describe.skipIf(!redisServerPath)('faults', () => {
     expect(result.missingRetryAfter).toBe(0)
     expect(result.undelivered).toEqual([])
     expect(ledger.lost).toEqual([])
-    expect(ledger.doubled.filter((id) => !ambiguous.has(id)), 'doubled without an ambiguous effect write').toEqual([])
+    expect(
+      ledger.doubled.filter((id) => !ambiguous.has(id)),
+      'doubled without an ambiguous effect write',
+    ).toEqual([])
     expect(ledger.effects).toBe(events.length + ledger.doubled.length)
     // Same processes before and after: they recovered on their own.
     expect(servers.map((s) => s.child.pid)).toEqual(pids)
@@ -151,7 +153,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
   // router answers 200 (the effect happened) and keeps retrying the commit while the claim's lock
   // lasts, so a later duplicate is answered "duplicate" instead of running the handler again.
   // (Before core retried the commit, this gave effects 2.)
-  test('Redis dying between a handler\'s effect and its commit: the commit is retried, a later duplicate does not run the handler again', async () => {
+  test("Redis dying between a handler's effect and its commit: the commit is retried, a later duplicate does not run the handler again", async () => {
     redis = await startScenarioRedis({ durable: true })
     const client = createRedis(redis.server.url)
     client.on('error', () => {})
@@ -173,7 +175,9 @@ describe.skipIf(!redisServerPath)('faults', () => {
     })
     const event = makeEvents('gap', 2).find((e) => e.kind === 'sonuslab')!
     const deliver = async () => {
-      const response = await router.handle(toRequest({ method: 'POST', headers: Object.entries(await signAttempt(event, 0)), body: event.body }))
+      const response = await router.handle(
+        toRequest({ method: 'POST', headers: Object.entries(await signAttempt(event, 0)), body: event.body }),
+      )
       return { status: response.status, body: (await response.json()) as { status: string } }
     }
     try {

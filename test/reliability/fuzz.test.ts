@@ -5,11 +5,11 @@ import { createWebhookRouter, memoryStore } from '@upload-webhooks/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createVerifiers } from './server/options.js'
-import { makeEvents, signAttempt, type EventSpec, type SenderKind } from './support/events.js'
+import { type EventSpec, makeEvents, type SenderKind, signAttempt } from './support/events.js'
 import { recordLine, scaled } from './support/figures.js'
-import { applyMutations, caseArb, sameBytes, type Delivery } from './support/mutations.js'
-import { killAllServers, startServer, type ServerProcess } from './support/processes.js'
-import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
+import { applyMutations, caseArb, type Delivery, sameBytes } from './support/mutations.js'
+import { killAllServers, type ServerProcess, startServer } from './support/processes.js'
+import { redisServerPath, type ScenarioRedis, startScenarioRedis } from './support/redis.js'
 import { stormSeed } from './support/scenario.js'
 import { sendRaw, toRequest } from './support/transport.js'
 
@@ -37,7 +37,8 @@ const count = (tally: Tally, status: number) => {
 describe('fuzzing router.handle()', () => {
   test(`${scaled(10_000)} random mutations of valid deliveries: no crash, no 5xx, no handler call for altered signed content`, async () => {
     const calls: { rawBody: string; deliveryId: string }[] = []
-    const record = (_event: unknown, context: { rawBody: string; deliveryId: string }) => void calls.push({ rawBody: context.rawBody, deliveryId: context.deliveryId })
+    const record = (_event: unknown, context: { rawBody: string; deliveryId: string }) =>
+      void calls.push({ rawBody: context.rawBody, deliveryId: context.deliveryId })
     const router = createWebhookRouter({
       verify: createVerifiers(),
       store: memoryStore(),

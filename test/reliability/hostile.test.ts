@@ -7,9 +7,9 @@ import { createRedis, createRouterOptions, redisReady, type ServerStats } from '
 import { buildControls, buildCorpus, type HostileCase } from './support/corpus.js'
 import { SENDER_KINDS } from './support/events.js'
 import { recordLine } from './support/figures.js'
-import { killAllServers, startServer, type ServerProcess } from './support/processes.js'
-import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
-import { sendRaw, toRequest, type Answer } from './support/transport.js'
+import { killAllServers, type ServerProcess, startServer } from './support/processes.js'
+import { redisServerPath, type ScenarioRedis, startScenarioRedis } from './support/redis.js'
+import { type Answer, sendRaw, toRequest } from './support/transport.js'
 
 const redisUrl = inject('redisUrl')
 /** A database of the shared test server that only this file uses. */
@@ -54,8 +54,25 @@ describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
     try {
       await redisReady(redis)
       await redis.flushdb()
-      const stats: ServerStats = { handlerCalls: 0, injectedFaults: 0, effectWriteErrors: 0, effectWriteErrorIds: [], commitFailures: 0, commitsRecovered: 0, releaseFailures: 0, storeUnavailable: 0 }
-      const env = { name: 'in-process', redisUrl: '', faultRate: 0, lockSeconds: undefined, handlerDelayMs: 0, reportStarts: false, hangAfter: undefined }
+      const stats: ServerStats = {
+        handlerCalls: 0,
+        injectedFaults: 0,
+        effectWriteErrors: 0,
+        effectWriteErrorIds: [],
+        commitFailures: 0,
+        commitsRecovered: 0,
+        releaseFailures: 0,
+        storeUnavailable: 0,
+      }
+      const env = {
+        name: 'in-process',
+        redisUrl: '',
+        faultRate: 0,
+        lockSeconds: undefined,
+        handlerDelayMs: 0,
+        reportStarts: false,
+        hangAfter: undefined,
+      }
       const router = createWebhookRouter(createRouterOptions(env, redis, stats, () => {}))
 
       const problems: string[] = []
@@ -67,7 +84,13 @@ describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
       }
       const elapsed = performance.now() - started
       const keys = await redis.dbsize()
-      recordLine('hostile router.handle', { requests: corpus.length, asDesigned: corpus.length - problems.length, handlerCalls: stats.handlerCalls, storeKeys: keys, wall: `${(elapsed / 1000).toFixed(1)}s` })
+      recordLine('hostile router.handle', {
+        requests: corpus.length,
+        asDesigned: corpus.length - problems.length,
+        handlerCalls: stats.handlerCalls,
+        storeKeys: keys,
+        wall: `${(elapsed / 1000).toFixed(1)}s`,
+      })
 
       expect(problems).toEqual([])
       expect(stats.handlerCalls).toBe(0)
@@ -128,7 +151,8 @@ describe.skipIf(!redisServerPath)('through real server processes', () => {
     expect(keys).toBe(0)
 
     // Controls: each server takes the valid deliveries (the first processes, the others see duplicates).
-    for (const server of servers) for (const c of controls) expect((await sendRaw(server.url, c)).status, `${server.name} ${c.name}`).toBe(200)
+    for (const server of servers)
+      for (const c of controls) expect((await sendRaw(server.url, c)).status, `${server.name} ${c.name}`).toBe(200)
     const stats = await Promise.all(servers.map((s) => s.stop()))
     expect(stats.reduce((sum, s) => sum + s.handlerCalls, 0)).toBe(controls.length)
     expect(await redis.client.dbsize()).toBeGreaterThan(0)

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { makeEvents } from './support/events.js'
 import { recordStorm, scaled } from './support/figures.js'
 import { readLedger } from './support/ledger.js'
-import { killAllServers, startServer, type ServerProcess } from './support/processes.js'
-import { redisServerPath, startScenarioRedis, type ScenarioRedis } from './support/redis.js'
-import { seededRandom, storm } from './support/sender.js'
+import { killAllServers, type ServerProcess, startServer } from './support/processes.js'
+import { redisServerPath, type ScenarioRedis, startScenarioRedis } from './support/redis.js'
 import { SECOND_ADAPTER, stormSeed } from './support/scenario.js'
+import { seededRandom, storm } from './support/sender.js'
 
 describe.skipIf(!redisServerPath)('duplicate storm across two processes', () => {
   let redis: ScenarioRedis
@@ -32,7 +32,8 @@ describe.skipIf(!redisServerPath)('duplicate storm across two processes', () => 
     const result = await storm({ events, targets: servers.map((s) => s.url), random: seededRandom(seed) })
     const stats = await Promise.all(servers.map((s) => s.stop()))
     const ledger = await readLedger(redis.client, events)
-    const perProcess = Object.values(ledger.ranOn).reduce<Record<string, number>>((acc, name) => ({ ...acc, [name]: (acc[name] ?? 0) + 1 }), {})
+    const perProcess: Record<string, number> = {}
+    for (const name of Object.values(ledger.ranOn)) perProcess[name] = (perProcess[name] ?? 0) + 1
 
     recordStorm('storm', result, ledger, {
       effectsPerProcess: JSON.stringify(perProcess),

@@ -1,7 +1,7 @@
 // Vitest global setup: one real redis-server per test run, shared through inject('redisUrl').
 // No redis-server locally → Redis tests skip with a loud notice; under CI=true that is a failure.
 import type { TestProject } from 'vitest/node'
-import { findRedisServer, startRedis, type RunningRedis } from './redis-server.js'
+import { findRedisServer, type RunningRedis, startRedis } from './redis-server.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {

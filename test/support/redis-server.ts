@@ -1,5 +1,5 @@
 // Starts and stops a real redis-server on a free loopback port, for tests.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 
 /** Path of the redis-server binary, or undefined when it is not installed. */
@@ -34,9 +34,13 @@ export interface RunningRedis {
  */
 export async function startRedis(binary: string, port?: number, extraArgs: readonly string[] = []): Promise<RunningRedis> {
   const usePort = port ?? (await freePort())
-  const child = spawn(binary, ['--port', String(usePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    binary,
+    ['--port', String(usePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))

@@ -152,13 +152,21 @@ try {
 
 const header = ['#', 'delivery', 'QStash message', 'server answered', 'handler saw']
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()
+const line = (cells: string[]) =>
+  cells
+    .map((cell, column) => cell.padEnd(widths[column]!))
+    .join('  ')
+    .trimEnd()
 
 console.log(`\nupload-webhooks demo: the Express example on ${endpoint}`)
 for (const summary of setup.summary) console.log(`  ${summary}`)
 console.log(`\n${line(header)}\n${widths.map((width) => '─'.repeat(width)).join('  ')}`)
 for (const row of rows) console.log(line(row))
-console.log(`\nGET /uploads now lists ${state.uploads.length} uploads (${state.uploads.map((u) => u.file.name).join(', ')}) and ${state.failures.length} dead-lettered delivery.`)
+console.log(
+  `\nGET /uploads now lists ${state.uploads.length} uploads (${state.uploads.map((u) => u.file.name).join(', ')}) and ${state.failures.length} dead-lettered delivery.`,
+)
 if (serverLog.length > 0) console.log(`\nserver log:\n${serverLog.map((entry) => `  ${entry}`).join('\n')}`)
-console.log(`\n${mismatches === 0 ? 'every answer as documented' : `${mismatches} answer(s) differ from the documented ones`} · ${Math.round(performance.now() - startedAt)} ms`)
+console.log(
+  `\n${mismatches === 0 ? 'every answer as documented' : `${mismatches} answer(s) differ from the documented ones`} · ${Math.round(performance.now() - startedAt)} ms`,
+)
 process.exitCode = mismatches === 0 ? 0 : 1

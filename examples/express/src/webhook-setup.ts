@@ -1,22 +1,24 @@
 // Environment → verifier and dedupe store. The same file sits in every example (test/e2e checks
 // the copies stay identical), so each example stays copyable on its own.
-import { memoryStore, qstash, upstashStore, WebhookConfigError, type DedupeStore, type Verifier } from '@upload-webhooks/core'
+import { type DedupeStore, memoryStore, qstash, upstashStore, type Verifier, WebhookConfigError } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
 import { Redis as UpstashRedis } from '@upstash/redis'
 import { Redis as IORedis } from 'ioredis'
 
 /** The variables this file reads; `.env.example` names each one. */
-export type WebhookEnv = Partial<Record<
-  | 'QSTASH_CURRENT_SIGNING_KEY'
-  | 'QSTASH_NEXT_SIGNING_KEY'
-  | 'WEBHOOK_PUBLIC_URL'
-  | 'UPSTASH_REDIS_REST_URL'
-  | 'UPSTASH_REDIS_REST_TOKEN'
-  | 'REDIS_URL'
-  | 'NODE_ENV',
-  string
->>
+export type WebhookEnv = Partial<
+  Record<
+    | 'QSTASH_CURRENT_SIGNING_KEY'
+    | 'QSTASH_NEXT_SIGNING_KEY'
+    | 'WEBHOOK_PUBLIC_URL'
+    | 'UPSTASH_REDIS_REST_URL'
+    | 'UPSTASH_REDIS_REST_TOKEN'
+    | 'REDIS_URL'
+    | 'NODE_ENV',
+    string
+  >
+>
 
 /** What the environment asks for, before any client exists: safe to compute just for a log line. */
 export interface WebhookPlan {

@@ -30,7 +30,9 @@ export interface Received {
 /** Oldest entries are dropped past this many of each kind. */
 const LIMIT = 100
 const KEY = Symbol.for('upload-webhooks.example.received')
-const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= { uploads: [], failures: [] }) as Received
+const registry = globalThis as Record<symbol, unknown>
+registry[KEY] ??= { uploads: [], failures: [] }
+const state = registry[KEY] as Received
 
 function push<T>(list: T[], item: T) {
   list.push(item)

@@ -12,10 +12,7 @@ export class QStashApiError extends Error {
     readonly status: number,
     readonly body: string,
   ) {
-    super(
-      `QStash ${method} ${path} failed with HTTP ${status}${body ? `: ${body.slice(0, 300)}` : ''}. ` +
-        qstashErrorHint(status),
-    )
+    super(`QStash ${method} ${path} failed with HTTP ${status}${body ? `: ${body.slice(0, 300)}` : ''}. ${qstashErrorHint(status)}`)
     this.name = 'QStashApiError'
   }
 }

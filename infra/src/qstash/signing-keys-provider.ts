@@ -36,8 +36,7 @@ function keysOf(res: KeysResponse | undefined, path: string): KeysResponse {
 export const signingKeysProvider: pulumi.dynamic.ResourceProvider<SigningKeysInputs, SigningKeysOutputs> = {
   async diff(_id, olds, news) {
     const replaces = olds.baseUrl !== news.baseUrl ? ['baseUrl'] : []
-    const changes =
-      replaces.length > 0 || olds.token !== news.token || (olds.rotate ?? '') !== (news.rotate ?? '')
+    const changes = replaces.length > 0 || olds.token !== news.token || (olds.rotate ?? '') !== (news.rotate ?? '')
     return { changes, replaces, deleteBeforeReplace: false }
   },
 

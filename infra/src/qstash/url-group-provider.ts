@@ -1,5 +1,5 @@
 import type * as pulumi from '@pulumi/pulumi'
-import { qstashRequest, QStashApiError } from './http.js'
+import { QStashApiError, qstashRequest } from './http.js'
 
 /** One endpoint of a URL group, as the QStash API names it. */
 export interface UrlGroupEndpoint {

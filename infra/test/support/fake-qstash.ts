@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw'
+import { HttpResponse, http } from 'msw'
 
 export const QSTASH_TEST_URL = 'https://qstash.test'
 export const QSTASH_TEST_TOKEN = 'qstash-test-token'

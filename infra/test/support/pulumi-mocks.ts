@@ -54,13 +54,13 @@ export function installMocks(): RecordedResource[] {
 }
 
 /** Resolves an Output's value (mocks resolve everything, also during updates). */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)))
 }
 
 /** Resolves once every given resource finished registering. */
 export async function settled(...resources: pulumi.Resource[]): Promise<void> {
-  await Promise.all(resources.map((r) => valueOf(r.urn)))
+  await Promise.all(resources.map((r) => outputValue(r.urn)))
 }
 
 /** The recorded custom resources of `type`. */
@@ -72,7 +72,10 @@ export function ofType(recorded: RecordedResource[], type: string): RecordedReso
 export function setStackConfig(values: Record<string, string>, secretKeys: string[] = []): void {
   const all: Record<string, string> = {}
   for (const [k, v] of Object.entries(values)) all[`${PROJECT}:${k}`] = v
-  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${PROJECT}:${k}`))
+  pulumi.runtime.setAllConfig(
+    all,
+    secretKeys.map((k) => `${PROJECT}:${k}`),
+  )
 }
 
 /** Awaits the registration of a component and of every resource reachable from its fields. */

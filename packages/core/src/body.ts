@@ -9,18 +9,22 @@ export class BodyTooLargeError extends Error {
 
 class Body implements DeliveryBody {
   #text: string | undefined
-  constructor(readonly bytes: Uint8Array, text?: string) {
+  constructor(
+    readonly bytes: Uint8Array,
+    text?: string,
+  ) {
     this.#text = text
   }
   get text(): string {
-    return (this.#text ??= fromUtf8(this.bytes))
+    if (this.#text === undefined) this.#text = fromUtf8(this.bytes)
+    return this.#text
   }
 }
 
 /** A Node readable (an IncomingMessage) as far as reading it goes; duck-typed: core imports no `node:` module. */
 interface NodeReadable {
-  on(event: string, listener: (arg?: any) => void): unknown
-  removeListener(event: string, listener: (arg?: any) => void): unknown
+  on(event: string, listener: (arg: never) => void): unknown
+  removeListener(event: string, listener: (arg: never) => void): unknown
   pause(): unknown
   readableEnded: boolean
   destroyed: boolean

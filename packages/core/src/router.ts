@@ -5,7 +5,17 @@ import type { KnownEvents, WebhookEvent } from './events/types.js'
 import { getHeader } from './headers.js'
 import { accepted, refused } from './result.js'
 import { memoryStore } from './stores/memory.js'
-import type { DedupeStore, DeliveryBody, HeaderBag, Logger, RawDelivery, Verifier, VerifiedDelivery, WebhookResult } from './types.js'
+import type {
+  ClaimOutcome,
+  DedupeStore,
+  DeliveryBody,
+  HeaderBag,
+  Logger,
+  RawDelivery,
+  VerifiedDelivery,
+  Verifier,
+  WebhookResult,
+} from './types.js'
 
 /** What a handler gets besides the event. */
 export interface HandlerContext extends VerifiedDelivery {
@@ -23,6 +33,7 @@ export interface HandlerContext extends VerifiedDelivery {
 export type Handler<E = WebhookEvent> = (event: E, context: HandlerContext) => unknown | Promise<unknown>
 
 /** Handlers keyed by event type; known types get typed events, any other type a generic one. */
+// biome-ignore lint/suspicious/noExplicitAny: an unknown type's handler may narrow the event itself
 export type WebhookHandlers = { [K in keyof KnownEvents]?: Handler<KnownEvents[K]> } & { [type: string]: Handler<any> | undefined }
 
 export interface DedupeOptions {
@@ -86,7 +97,8 @@ const JSON_TYPE = /^(application\/(?:[\w.+-]+\+)?json|text\/json)\s*(?:;|$)/i
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
-  if (!Number.isFinite(value) || value <= 0) throw new WebhookConfigError(`createWebhookRouter(): ${name} must be a positive number, got ${value}`)
+  if (!Number.isFinite(value) || value <= 0)
+    throw new WebhookConfigError(`createWebhookRouter(): ${name} must be a positive number, got ${value}`)
   return value
 }
 
@@ -118,6 +130,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
   }
 
   async function runHandler(
+    // biome-ignore lint/suspicious/noExplicitAny: handlers are typed per event type at the map, not here
     handler: Handler<any>,
     event: WebhookEvent,
     context: HandlerContext,
@@ -141,7 +154,12 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
           type: event.type,
           message: error.message,
         })
-        return refused(verifier.nonRetryableStatus ?? 422, 'non_retryable', undefined, verifier.nonRetryableHeaders ? { ...verifier.nonRetryableHeaders } : undefined)
+        return refused(
+          verifier.nonRetryableStatus ?? 422,
+          'non_retryable',
+          undefined,
+          verifier.nonRetryableHeaders ? { ...verifier.nonRetryableHeaders } : undefined,
+        )
       }
       logger.error('[upload-webhooks] handler failed; the sender will retry', { deliveryId: context.deliveryId, type: event.type, error })
       return refused(500, 'handler_failed')
@@ -255,7 +273,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
 
     const key = `${keyPrefix}:${verifier.name}:${verified.deliveryId}`
     const token = `claim:${crypto.randomUUID()}`
-    let outcome
+    let outcome: ClaimOutcome
     try {
       outcome = await store.claim(key, token, lockSeconds)
     } catch (error) {

@@ -4,13 +4,7 @@ import type { WebhookEvent } from './events/types.js'
 export type HeaderBag = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
 
 /** A request body the router can read: bytes, text, a web stream or a Node stream (async iterable). */
-export type RawBody =
-  | Uint8Array
-  | string
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array | string>
-  | null
-  | undefined
+export type RawBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string> | null | undefined
 
 /** What an adapter hands the router: one HTTP request, body still raw. */
 export interface RawDelivery {

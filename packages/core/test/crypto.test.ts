@@ -1,6 +1,7 @@
 // Both crypto implementations must agree with each other and with node:crypto on any input.
-import fc from 'fast-check'
+
 import { createHash, createHmac } from 'node:crypto'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as nodeImpl from '../src/crypto/node.js'
 import * as webImpl from '../src/crypto/web.js'
@@ -11,11 +12,16 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 describe('crypto implementations (node:crypto and Web Crypto)', () => {
   it('compute the same HMAC-SHA256 of prefix + data as node:crypto, for any key and input', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 80 }), fc.string(), fc.uint8Array({ maxLength: 300 }), async (key, prefix, data) => {
-        const expected = createHmac('sha256', key).update(prefix).update(data).digest('hex')
-        expect(hex(nodeImpl.hmacSha256(nodeImpl.importHmacKey(key), prefix, data))).toBe(expected)
-        expect(hex(await webImpl.hmacSha256(webImpl.importHmacKey(key), prefix, data))).toBe(expected)
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.string(),
+        fc.uint8Array({ maxLength: 300 }),
+        async (key, prefix, data) => {
+          const expected = createHmac('sha256', key).update(prefix).update(data).digest('hex')
+          expect(hex(nodeImpl.hmacSha256(nodeImpl.importHmacKey(key), prefix, data))).toBe(expected)
+          expect(hex(await webImpl.hmacSha256(webImpl.importHmacKey(key), prefix, data))).toBe(expected)
+        },
+      ),
       { numRuns: 300 },
     )
   })

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
 import { createWebhookRouter, NonRetryableError, qstash, VerificationError, WebhookConfigError } from '@upload-webhooks/core'
 import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+import { describe, expect, it } from 'vitest'
 
 /** What an error class from a second copy of core (a bundler duplicate) looks like to this copy. */
 const NON_RETRYABLE: unique symbol = Symbol.for('@upload-webhooks/core.NonRetryableError') as never
@@ -35,7 +35,7 @@ describe('error classes across copies of core', () => {
     expect(new NonRetryableError('x') instanceof UserDeleted).toBe(false)
   })
 
-  it('a handler throwing another copy\'s NonRetryableError still gets 489, and a verifier\'s VerificationError its reason', async () => {
+  it("a handler throwing another copy's NonRetryableError still gets 489, and a verifier's VerificationError its reason", async () => {
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       logger: quiet,
@@ -53,7 +53,9 @@ describe('error classes across copies of core', () => {
       logger: quiet,
       handlers: {},
     })
-    const rejected = await custom.handle(new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+    const rejected = await custom.handle(
+      new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    )
     expect(await rejected.json()).toMatchObject({ reason: 'wrong_url' })
   })
 })

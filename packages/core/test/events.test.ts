@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest'
 import { decodeEvent, decodeQStashEvent } from '@upload-webhooks/core'
+import { describe, expect, it } from 'vitest'
 import { fixture, QSTASH_FAILURE, SONUSLAB, UPLOADCARE_06, UPLOADCARE_07, UPLOADKIT } from './fixtures.js'
 
 describe('event decoding', () => {
-  it('UploadKit onUploadComplete: normalised file next to the sender\'s own fields, metadata kept', () => {
+  it("UploadKit onUploadComplete: normalised file next to the sender's own fields, metadata kept", () => {
     const event = decodeEvent(fixture(UPLOADKIT)) as any
     expect(event.type).toBe('onUploadComplete')
     expect(event.file).toMatchObject({
@@ -40,7 +40,13 @@ describe('event decoding', () => {
   it('Uploadcare 0.6 and 0.7 payloads, type from hook.event, the CDN URL as file.url', () => {
     const v06 = decodeEvent(fixture(UPLOADCARE_06)) as any
     expect(v06.type).toBe('file.uploaded')
-    expect(v06.file).toMatchObject({ id: 'daff9fd4-9bd4-472e-a41a-438f1de41d02', name: '001.jpeg', size: 910059, contentType: 'image/jpeg', url: undefined })
+    expect(v06.file).toMatchObject({
+      id: 'daff9fd4-9bd4-472e-a41a-438f1de41d02',
+      name: '001.jpeg',
+      size: 910059,
+      contentType: 'image/jpeg',
+      url: undefined,
+    })
     const v07 = decodeEvent(fixture(UPLOADCARE_07)) as any
     expect(v07.type).toBe('file.uploaded')
     expect(v07.hook.version).toBe('0.7')
@@ -53,7 +59,10 @@ describe('event decoding', () => {
       uploadedAt: '2023-01-18T13:01:24.64201Z',
     })
     expect(v07.data.appdata.uc_clamav_virus_scan.data.infected).toBe(true)
-    const infected = decodeEvent({ ...fixture(UPLOADCARE_07), hook: { ...(fixture(UPLOADCARE_07).hook as object), event: 'file.infected' } }) as any
+    const infected = decodeEvent({
+      ...fixture(UPLOADCARE_07),
+      hook: { ...(fixture(UPLOADCARE_07).hook as object), event: 'file.infected' },
+    }) as any
     expect(infected.type).toBe('file.infected')
   })
 

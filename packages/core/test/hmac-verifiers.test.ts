@@ -1,16 +1,15 @@
 import { createHash, createHmac } from 'node:crypto'
+import { type HeaderBag, sonuslab, standardWebhooks, timestampedHmac, uploadcare, WebhookConfigError } from '@upload-webhooks/core'
+import { signStandardWebhooks, signTimestampedHmac, signUploadcare } from '@upload-webhooks/core/testing'
 import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { sonuslab, standardWebhooks, timestampedHmac, uploadcare, WebhookConfigError, type HeaderBag } from '@upload-webhooks/core'
-import { signStandardWebhooks, signTimestampedHmac, signUploadcare } from '@upload-webhooks/core/testing'
-import { outcomeOf } from './verify-outcome.js'
 import { fixtureText, SONUSLAB, UPLOADCARE_06, UPLOADCARE_07 } from './fixtures.js'
+import { outcomeOf } from './verify-outcome.js'
 
 const stripe = new Stripe('sk_test_unused')
 const encode = (text: string) => new TextEncoder().encode(text)
 const input = (headers: HeaderBag, text: string) => ({ method: 'POST', url: '/hook', headers, body: { bytes: encode(text), text } })
-
 
 afterEach(() => {
   vi.useRealTimers()
@@ -23,12 +22,12 @@ describe('timestampedHmac() / sonuslab()', () => {
   const verifier = sonuslab({ secret })
   const headers = (signature: string, delivery = 'dlv_1') => ({ 'x-sonuslab-signature': signature, 'x-sonuslab-delivery': delivery })
 
-  it('accepts a header from Stripe\'s own test-header generator', async () => {
+  it("accepts a header from Stripe's own test-header generator", async () => {
     const signature = await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret })
     await expect(verifier.verify(input(headers(signature), body))).resolves.toMatchObject({ deliveryId: 'dlv_1' })
   })
 
-  it('signs headers that Stripe\'s constructEvent accepts', async () => {
+  it("signs headers that Stripe's constructEvent accepts", async () => {
     const signature = await signTimestampedHmac({ body, secret })
     expect(await stripe.webhooks.constructEventAsync(body, signature, secret)).toMatchObject({ event: 'upload.completed' })
   })
@@ -45,7 +44,9 @@ describe('timestampedHmac() / sonuslab()', () => {
   it('refuses a tampered body, a wrong secret, and a missing or malformed header', async () => {
     const signature = await signTimestampedHmac({ body, secret })
     expect(await outcomeOf(verifier.verify(input(headers(signature), body.replace('5242880', '5242881'))))).toBe('401 invalid_signature')
-    expect(await outcomeOf(verifier.verify(input(headers(await signTimestampedHmac({ body, secret: 'wrong' })), body)))).toBe('401 invalid_signature')
+    expect(await outcomeOf(verifier.verify(input(headers(await signTimestampedHmac({ body, secret: 'wrong' })), body)))).toBe(
+      '401 invalid_signature',
+    )
     expect(await outcomeOf(verifier.verify(input({ 'x-sonuslab-delivery': 'd' }, body)))).toBe('401 missing_signature')
     expect(await outcomeOf(verifier.verify(input(headers('v1=abc'), body)))).toBe('401 malformed_signature')
     expect(await outcomeOf(verifier.verify(input(headers(`t=1,t=2,${signature.split(',')[1]}`), body)))).toBe('401 malformed_signature')
@@ -84,21 +85,24 @@ describe('uploadcare()', () => {
   const verifier = uploadcare({ secret })
   const independent = (text: string, key = secret) => `v1=${createHmac('sha256', key).update(text).digest('hex')}`
 
-  it.each([UPLOADCARE_06, UPLOADCARE_07])('accepts %s signed as Uploadcare documents it (HMAC-SHA256 hex of the raw body)', async (name) => {
-    const body = fixtureText(name)
-    expect(await signUploadcare({ body, secret })).toBe(independent(body))
-    const result = await verifier.verify(input({ 'x-uc-signature': independent(body) }, body))
-    // Uploadcare sends no delivery ID and resends the same body: the body's hash is the stable ID.
-    expect(result.deliveryId).toBe(createHash('sha256').update(body).digest('hex'))
-    const again = await verifier.verify(input({ 'x-uc-signature': independent(body) }, body))
-    expect(again.deliveryId).toBe(result.deliveryId)
-  })
+  it.each([UPLOADCARE_06, UPLOADCARE_07])(
+    'accepts %s signed as Uploadcare documents it (HMAC-SHA256 hex of the raw body)',
+    async (name) => {
+      const body = fixtureText(name)
+      expect(await signUploadcare({ body, secret })).toBe(independent(body))
+      const result = await verifier.verify(input({ 'x-uc-signature': independent(body) }, body))
+      // Uploadcare sends no delivery ID and resends the same body: the body's hash is the stable ID.
+      expect(result.deliveryId).toBe(createHash('sha256').update(body).digest('hex'))
+      const again = await verifier.verify(input({ 'x-uc-signature': independent(body) }, body))
+      expect(again.deliveryId).toBe(result.deliveryId)
+    },
+  )
 
   it('refuses a tampered body, a wrong secret, a missing or malformed header', async () => {
     const body = fixtureText(UPLOADCARE_07)
-    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': independent(body) }, body.replace('"size": 308', '"size": 309'))))).toBe(
-      '401 invalid_signature',
-    )
+    expect(
+      await outcomeOf(verifier.verify(input({ 'x-uc-signature': independent(body) }, body.replace('"size": 308', '"size": 309')))),
+    ).toBe('401 invalid_signature')
     expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': independent(body, 'wrong') }, body)))).toBe('401 invalid_signature')
     expect(await outcomeOf(verifier.verify(input({}, body)))).toBe('401 missing_signature')
     expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': independent(body).slice(3) }, body)))).toBe('401 malformed_signature')
@@ -107,7 +111,9 @@ describe('uploadcare()', () => {
 
   it('accepts any of several secrets during a rotation', async () => {
     const body = fixtureText(UPLOADCARE_06)
-    expect(await outcomeOf(uploadcare({ secrets: ['new', secret] }).verify(input({ 'x-uc-signature': independent(body) }, body)))).toBe('accepted')
+    expect(await outcomeOf(uploadcare({ secrets: ['new', secret] }).verify(input({ 'x-uc-signature': independent(body) }, body)))).toBe(
+      'accepted',
+    )
   })
 })
 
@@ -141,13 +147,17 @@ describe('standardWebhooks()', () => {
   it('refuses tampering, a wrong secret, a stale or future timestamp, and missing parts', async () => {
     const signed = await signStandardWebhooks({ body, secret, id: 'msg_4' })
     expect(await outcomeOf(verifier.verify(input(signed, body.replace('a.png', 'b.png'))))).toBe('401 invalid_signature')
-    const wrong = await signStandardWebhooks({ body, secret: 'whsec_' + Buffer.from('another key').toString('base64'), id: 'msg_4' })
+    const wrong = await signStandardWebhooks({ body, secret: `whsec_${Buffer.from('another key').toString('base64')}`, id: 'msg_4' })
     expect(await outcomeOf(verifier.verify(input(wrong, body)))).toBe('401 invalid_signature')
     const now = Math.floor(Date.now() / 1000)
     for (const timestamp of [now - 301, now + 301]) {
-      expect(await outcomeOf(verifier.verify(input(await signStandardWebhooks({ body, secret, id: 'm', timestamp }), body)))).toBe('401 signature_expired')
+      expect(await outcomeOf(verifier.verify(input(await signStandardWebhooks({ body, secret, id: 'm', timestamp }), body)))).toBe(
+        '401 signature_expired',
+      )
     }
-    expect(await outcomeOf(verifier.verify(input({ 'webhook-id': 'm', 'webhook-timestamp': String(now) }, body)))).toBe('401 missing_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'webhook-id': 'm', 'webhook-timestamp': String(now) }, body)))).toBe(
+      '401 missing_signature',
+    )
     expect(await outcomeOf(verifier.verify(input({ ...signed, 'webhook-timestamp': 'soon' }, body)))).toBe('401 malformed_signature')
     expect(await outcomeOf(verifier.verify(input({ ...signed, 'webhook-signature': 'v2,abc' }, body)))).toBe('401 malformed_signature')
   })

@@ -1,11 +1,11 @@
+import { createHash } from 'node:crypto'
+import { type HeaderBag, qstash, WebhookConfigError } from '@upload-webhooks/core'
+import { signQStash } from '@upload-webhooks/core/testing'
 import { Receiver } from '@upstash/qstash'
 import { SignJWT } from 'jose'
-import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { qstash, WebhookConfigError, type HeaderBag } from '@upload-webhooks/core'
-import { signQStash } from '@upload-webhooks/core/testing'
-import { outcomeOf } from './verify-outcome.js'
 import { fixtureText, UPLOADKIT } from './fixtures.js'
+import { outcomeOf } from './verify-outcome.js'
 
 const keys = { currentSigningKey: 'sig_current_test_key', nextSigningKey: 'sig_next_test_key' }
 const url = 'https://app.example.com/api/webhooks/upload'
@@ -17,7 +17,6 @@ const input = (headers: HeaderBag, payload = bytes, at = url) => ({
   headers,
   body: { bytes: payload, text: new TextDecoder().decode(payload) },
 })
-
 
 /** A token minted with jose, independently of our signer. */
 async function joseToken(claims: Record<string, unknown>, key = keys.currentSigningKey, alg = 'HS256') {
@@ -70,7 +69,9 @@ describe('qstash()', () => {
     expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': token!.slice(0, -4), 'upstash-message-id': 'm' })))).toBe(
       '401 malformed_signature',
     )
-    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': 'not-a-jwt', 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': 'not-a-jwt', 'upstash-message-id': 'm' })))).toBe(
+      '401 malformed_signature',
+    )
     expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': `${token}.extra`, 'upstash-message-id': 'm' })))).toBe(
       '401 malformed_signature',
     )
@@ -79,9 +80,13 @@ describe('qstash()', () => {
   it('refuses alg:none and other algorithms before trying a key', async () => {
     const claims = Buffer.from(JSON.stringify({ iss: 'Upstash', sub: url, exp: 9e9, body: 'x' })).toString('base64url')
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${claims}.`
-    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': none, 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': none, 'upstash-message-id': 'm' })))).toBe(
+      '401 malformed_signature',
+    )
     const hs512 = await joseToken({}, keys.currentSigningKey, 'HS512')
-    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': hs512, 'upstash-message-id': 'm' })))).toBe('401 malformed_signature')
+    expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': hs512, 'upstash-message-id': 'm' })))).toBe(
+      '401 malformed_signature',
+    )
   })
 
   it('refuses expired and not-yet-valid tokens outside the clock tolerance', async () => {
@@ -111,7 +116,11 @@ describe('qstash()', () => {
     expect(await outcomeOf(verifier.verify(input(headers, bytes, '/api/webhooks/upload')))).toBe('accepted') // bare path: unknown host
     expect(await outcomeOf(qstash({ ...keys, url: 'https://other.example.com/hook' }).verify(input(headers)))).toBe('accepted')
     expect(await outcomeOf(qstash({ ...keys, url: false }).verify(input(headers)))).toBe('accepted')
-    const sameUrlOtherSpelling = await signQStash({ body, url: 'https://APP.example.com:443/api/webhooks/upload', signingKey: keys.currentSigningKey })
+    const sameUrlOtherSpelling = await signQStash({
+      body,
+      url: 'https://APP.example.com:443/api/webhooks/upload',
+      signingKey: keys.currentSigningKey,
+    })
     expect(await outcomeOf(verifier.verify(input(sameUrlOtherSpelling)))).toBe('accepted')
   })
 

@@ -4,9 +4,18 @@ import type { DedupeStore } from '@upload-webhooks/core'
 export function recordingStore(inner: DedupeStore) {
   const calls: { op: 'claim' | 'commit' | 'release'; key: string }[] = []
   const store: DedupeStore = {
-    claim: (key, token, lock) => (calls.push({ op: 'claim', key }), inner.claim(key, token, lock)),
-    commit: (key, token, ttl) => (calls.push({ op: 'commit', key }), inner.commit(key, token, ttl)),
-    release: (key, token) => (calls.push({ op: 'release', key }), inner.release(key, token)),
+    claim: (key, token, lock) => {
+      calls.push({ op: 'claim', key })
+      return inner.claim(key, token, lock)
+    },
+    commit: (key, token, ttl) => {
+      calls.push({ op: 'commit', key })
+      return inner.commit(key, token, ttl)
+    },
+    release: (key, token) => {
+      calls.push({ op: 'release', key })
+      return inner.release(key, token)
+    },
   }
   return { store, calls }
 }

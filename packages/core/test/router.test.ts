@@ -1,4 +1,3 @@
-import { describe, expect, it, vi } from 'vitest'
 import {
   createWebhookRouter,
   memoryStore,
@@ -10,6 +9,7 @@ import {
   type WebhookRouterOptions,
 } from '@upload-webhooks/core'
 import { createTestDelivery, devSecret, devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { describe, expect, it, vi } from 'vitest'
 import { fixture, fixtureText, QSTASH_FAILURE, UPLOADCARE_07, UPLOADKIT } from './fixtures.js'
 import { downStore, recordingStore } from './recording-store.js'
 
@@ -60,7 +60,10 @@ describe('createWebhookRouter: outcomes and status codes', () => {
     expect(res).toMatchObject({ status: 200, body: { status: 'ignored' } })
     expect(calls).toEqual([])
     expect(seen).toEqual([])
-    expect(onUnknownEvent).toHaveBeenCalledWith(expect.objectContaining({ type: 'onUploadDeleted' }), expect.objectContaining({ deliveryId: 'msg_1' }))
+    expect(onUnknownEvent).toHaveBeenCalledWith(
+      expect.objectContaining({ type: 'onUploadDeleted' }),
+      expect.objectContaining({ deliveryId: 'msg_1' }),
+    )
   })
 
   it('never dispatches to Object.prototype: "constructor", "__proto__" and "toString" events are ignored', async () => {
@@ -86,7 +89,10 @@ describe('createWebhookRouter: outcomes and status codes', () => {
     const { router, calls } = setup({ maxBodyBytes: 1024 })
     const big = JSON.stringify({ event: 'onUploadComplete', pad: 'x'.repeat(2000) })
     const signed = await signQStash({ body: big, url })
-    const declared = await send(router, new Request(url, { method: 'POST', headers: { ...json, ...signed, 'content-length': String(big.length) }, body: big }))
+    const declared = await send(
+      router,
+      new Request(url, { method: 'POST', headers: { ...json, ...signed, 'content-length': String(big.length) }, body: big }),
+    )
     expect(declared).toMatchObject({ status: 413, body: { reason: 'payload_too_large' } })
 
     let pulled = 0
@@ -97,7 +103,10 @@ describe('createWebhookRouter: outcomes and status codes', () => {
         if (pulled > 100) controller.close()
       },
     })
-    const streamed = await send(router, new Request(url, { method: 'POST', headers: { ...json, ...signed }, body: stream, duplex: 'half' } as RequestInit))
+    const streamed = await send(
+      router,
+      new Request(url, { method: 'POST', headers: { ...json, ...signed }, body: stream, duplex: 'half' } as RequestInit),
+    )
     expect(streamed.status).toBe(413)
     expect(pulled).toBeLessThan(6) // stopped at the limit, did not drain 50 KiB
     expect(calls).toEqual([])
@@ -121,10 +130,12 @@ describe('createWebhookRouter: outcomes and status codes', () => {
       [{ ...(await signQStash({ body, url, signingKey: 'sig_wrong' })) }, 'invalid_signature'],
       [{ ...(await signQStash({ body, url, now: 1_600_000_000 })) }, 'signature_expired'],
       [{ ...(await signQStash({ body, url: 'https://elsewhere.example/hook' })) }, 'wrong_url'],
-      [{ ...(await signQStash({ body: body + ' ', url })) }, 'body_hash_mismatch'],
+      [{ ...(await signQStash({ body: `${body} `, url })) }, 'body_hash_mismatch'],
     ]
     for (const [headers, reason] of cases) {
-      const res = await router.handle(new Request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }))
+      const res = await router.handle(
+        new Request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }),
+      )
       const text = await res.text()
       expect(res.status, reason).toBe(401)
       expect(JSON.parse(text).reason).toBe(reason)
@@ -205,7 +216,12 @@ describe('createWebhookRouter: outcomes and status codes', () => {
 
   it('503 with Retry-After when the store is down (fail closed); onStoreError "process" runs the handler anyway', async () => {
     const handler = vi.fn()
-    const closed = createWebhookRouter({ verify: qstash({ ...devSigningKeys }), store: downStore, logger: quiet, handlers: { onUploadComplete: handler } })
+    const closed = createWebhookRouter({
+      verify: qstash({ ...devSigningKeys }),
+      store: downStore,
+      logger: quiet,
+      handlers: { onUploadComplete: handler },
+    })
     const res = await send(closed, await qstashDelivery())
     expect(res).toMatchObject({ status: 503, body: { reason: 'store_unavailable' } })
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/)

@@ -1,13 +1,14 @@
 // The dedupe protocol against every store: memory, and real redis-server through ioredis,
 // node-redis, and @upstash/redis (REST bridged to the same server by msw).
+
+import { createWebhookRouter, type DedupeStore, memoryStore, qstash, upstashStore } from '@upload-webhooks/core'
+import { redisStore } from '@upload-webhooks/core/redis'
+import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
 import { Redis as UpstashRedis } from '@upstash/redis'
 import { Redis as IORedis } from 'ioredis'
 import { setupServer } from 'msw/node'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createWebhookRouter, memoryStore, qstash, upstashStore, type DedupeStore } from '@upload-webhooks/core'
-import { redisStore } from '@upload-webhooks/core/redis'
-import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
 import { fixture, UPLOADKIT } from './fixtures.js'
 import { UPSTASH_URL, upstashRestHandlers } from './upstash-rest.js'
 
@@ -95,7 +96,13 @@ describe.each(stores)('dedupe protocol on %s', (_name, makeStore, needsRedis) =>
 describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {
   const url = 'http://localhost/api/webhooks/upload'
   const makeRouter = (handler: () => unknown, store: DedupeStore) =>
-    createWebhookRouter({ verify: qstash({ ...devSigningKeys }), store, logger: quiet, dedupe: { keyPrefix: `t${process.pid}` }, handlers: { onUploadComplete: handler } })
+    createWebhookRouter({
+      verify: qstash({ ...devSigningKeys }),
+      store,
+      logger: quiet,
+      dedupe: { keyPrefix: `t${process.pid}` },
+      handlers: { onUploadComplete: handler },
+    })
 
   it('concurrent deliveries of one message to two instances run the handler exactly once', async () => {
     let runs = 0
@@ -106,7 +113,9 @@ describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {
     const a = makeRouter(handler, redisStore(admin))
     const b = makeRouter(handler, redisStore(nodeRedis))
     const id = `msg_${freshKey()}`
-    const deliveries = await Promise.all(Array.from({ length: 10 }, () => createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), deliveryId: id, url })))
+    const deliveries = await Promise.all(
+      Array.from({ length: 10 }, () => createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), deliveryId: id, url })),
+    )
     const answers = await Promise.all(deliveries.map((d, i) => (i % 2 ? a : b).handle(d)))
     const statuses = answers.map((r) => r.status).sort()
     expect(runs).toBe(1)
@@ -158,7 +167,9 @@ describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {
         redisStore(nr, { commandTimeoutMs: 500 }),
         upstashStore(new UpstashRedis({ url: UPSTASH_URL, token: 't', retry: false })),
       ]) {
-        const res = await makeRouter(() => void runs++, store).handle(await createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), url }))
+        const res = await makeRouter(() => void runs++, store).handle(
+          await createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), url }),
+        )
         expect(res.status).toBe(503)
         expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
       }

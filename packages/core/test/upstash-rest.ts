@@ -1,7 +1,8 @@
 // An msw handler that answers @upstash/redis's REST calls by running each command on a real
 // redis-server, so upstashStore is tested against real Redis semantics, not a fake.
-import { http, HttpResponse } from 'msw'
+
 import type { Redis as IORedis } from 'ioredis'
+import { HttpResponse, http } from 'msw'
 
 export const UPSTASH_URL = 'https://test-redis.upstash.io'
 

@@ -11,8 +11,7 @@ export interface UploadWebhooksOptions extends WebhookRouterOptions {
   path?: string
 }
 
-const PARSED_FIX =
-  'mount uploadWebhooks before express.json(), or use express.raw({ type: "application/json" }) on this route'
+const PARSED_FIX = 'mount uploadWebhooks before express.json(), or use express.raw({ type: "application/json" }) on this route'
 
 type RawRequest = Request & { rawBody?: unknown; _body?: boolean }
 

@@ -1,13 +1,14 @@
 // Express-specific behaviour on Express 4 and 5 in real servers: mounting, raw-body sources,
 // body-parser-first, trust proxy and size limits. The shared cases are in test/adapters/.
-import type { AddressInfo } from 'node:net'
+
 import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { qstash, type WebhookEvent } from '@upload-webhooks/core'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import express5 from 'express'
 import express4 from 'express4'
 import { afterEach, describe, expect, it } from 'vitest'
-import { uploadWebhooks, type UploadWebhooksOptions } from '../src/index.js'
+import { type UploadWebhooksOptions, uploadWebhooks } from '../src/index.js'
 
 const PATH = '/api/webhooks/upload'
 const body = JSON.stringify({ event: 'onUploadComplete', file: { id: 'file_1', key: 'uploads/a.jpg' } })
@@ -31,7 +32,10 @@ function options(seen: WebhookEvent[] = [], extra: Partial<UploadWebhooksOptions
 }
 const quiet = { warn() {}, error() {} }
 
-async function post(base: string, { url = base + PATH, headers = {}, payload = body }: { url?: string; headers?: Record<string, string>; payload?: string } = {}) {
+async function post(
+  base: string,
+  { url = base + PATH, headers = {}, payload = body }: { url?: string; headers?: Record<string, string>; payload?: string } = {},
+) {
   const signed = await signQStash({ body: payload, url })
   return fetch(base + PATH, { method: 'POST', headers: { 'content-type': 'application/json', ...signed, ...headers }, body: payload })
 }
@@ -56,7 +60,7 @@ describe.each([
     expect(await ok.json()).toMatchObject({ status: 'processed' })
     expect(seen).toHaveLength(1)
 
-    const other = await fetch(base + '/health')
+    const other = await fetch(`${base}/health`)
     expect(other.status).toBe(404)
     expect(await other.json()).toEqual({ fellThrough: true })
 
@@ -98,14 +102,20 @@ describe.each([
 
   it('uses req.rawBody set by a body parser verify callback', async () => {
     const app = express()
-    app.use(express.json({ verify: (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) }))
+    app.use(
+      express.json({
+        verify: (req, _res, buf) => {
+          ;(req as { rawBody?: Buffer }).rawBody = buf
+        },
+      }),
+    )
     app.post(PATH, uploadWebhooks(options()))
     const base = await listen(app)
     expect((await post(base)).status).toBe(200)
   })
 
   describe('the QStash `sub` URL behind a proxy', () => {
-    const publicUrl = 'https://hooks.example.com' + PATH
+    const publicUrl = `https://hooks.example.com${PATH}`
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }
 
     it('ignores X-Forwarded-* while trust proxy is off', async () => {

@@ -2,7 +2,7 @@
 /// <reference path="./express4.d.ts" />
 import express5 from 'express'
 import express4 from 'express4'
-import { nodeEndpoint, WEBHOOK_PATH, type Mount } from '../../../test/adapters/harness.js'
+import { type Mount, nodeEndpoint, WEBHOOK_PATH } from '../../../test/adapters/harness.js'
 import { uploadWebhooks } from '../src/index.js'
 
 export const mountExpress5: Mount = (options) => {

@@ -77,7 +77,9 @@ function fromV2(event: H3V2Event): RawDelivery {
  * it from a Nuxt server route, or `app.use('/api/webhooks/upload', handler)`. Core's status, headers
  * and body reach the client unchanged on both majors.
  */
-export function uploadWebhooks(options: UploadWebhooksOptions): ((event: H3EventLike) => Promise<Response | string>) & { __is_handler__: true } {
+export function uploadWebhooks(
+  options: UploadWebhooksOptions,
+): ((event: H3EventLike) => Promise<Response | string>) & { __is_handler__: true } {
   const router = createWebhookRouter(options)
   async function uploadWebhooksHandler(event: H3EventLike): Promise<Response | string> {
     if (typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function') {

@@ -1,14 +1,15 @@
 // h3-specific behaviour on h3 v1 (Nuxt 4 / Nitro 2) and v2 in real servers: mounting, reading the
 // body before the handler, and the request URL used for QStash's `sub`. Shared cases: test/adapters/.
-import type { AddressInfo } from 'node:net'
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { qstash, type WebhookEvent } from '@upload-webhooks/core'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import { H3, readBody as readBodyV2 } from 'h3'
 import { toNodeHandler } from 'h3/node'
 import * as v1 from 'h3-v1'
 import { afterEach, describe, expect, it } from 'vitest'
-import { uploadWebhooks, type UploadWebhooksOptions } from '../src/index.js'
+import { type UploadWebhooksOptions, uploadWebhooks } from '../src/index.js'
 
 const PATH = '/api/webhooks/upload'
 const body = JSON.stringify({ event: 'onUploadComplete', file: { id: 'file_1', key: 'uploads/a.jpg' } })
@@ -28,10 +29,18 @@ async function listen(listener: (req: IncomingMessage, res: ServerResponse) => v
 }
 
 function options(seen: WebhookEvent[] = [], extra: Partial<UploadWebhooksOptions> = {}): UploadWebhooksOptions {
-  return { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: (event) => void seen.push(event) }, logger: quiet, ...extra }
+  return {
+    verify: qstash({ ...devSigningKeys }),
+    handlers: { onUploadComplete: (event) => void seen.push(event) },
+    logger: quiet,
+    ...extra,
+  }
 }
 
-async function post(base: string, { url = base + PATH, headers = {}, path = PATH }: { url?: string; headers?: Record<string, string>; path?: string } = {}) {
+async function post(
+  base: string,
+  { url = base + PATH, headers = {}, path = PATH }: { url?: string; headers?: Record<string, string>; path?: string } = {},
+) {
   const signed = await signQStash({ body, url })
   return fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...signed, ...headers }, body })
 }
@@ -93,7 +102,7 @@ describe.each([
   })
 
   it('uses `url` for the QStash sub check when given', async () => {
-    const publicUrl = 'https://hooks.example.com' + PATH
+    const publicUrl = `https://hooks.example.com${PATH}`
     const base = await listen(mount(uploadWebhooks(options([], { url: publicUrl }))))
     expect((await post(base, { url: publicUrl })).status).toBe(200)
     expect((await post(base)).status).toBe(401)
@@ -102,7 +111,7 @@ describe.each([
   it('ignores X-Forwarded-Host by default', async () => {
     const base = await listen(mount(uploadWebhooks(options())))
     const headers = { 'x-forwarded-host': 'hooks.example.com' }
-    expect((await post(base, { url: 'http://hooks.example.com' + PATH, headers })).status).toBe(401)
+    expect((await post(base, { url: `http://hooks.example.com${PATH}`, headers })).status).toBe(401)
     expect((await post(base, { headers })).status).toBe(200)
   })
 })
@@ -141,7 +150,7 @@ describe('h3 v1 specifics', () => {
     const app = v1.createApp()
     app.use(PATH, uploadWebhooks(options()))
     const handle = v1.toWebHandler(app)
-    const url = 'https://edge.example.com' + PATH
+    const url = `https://edge.example.com${PATH}`
     const signed = await signQStash({ body, url })
     const res = await handle(new Request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body }))
     expect(res.status).toBe(200)

@@ -2,7 +2,7 @@
 import { H3 } from 'h3'
 import { toNodeHandler } from 'h3/node'
 import * as v1 from 'h3-v1'
-import { nodeEndpoint, WEBHOOK_PATH, type Mount } from '../../../test/adapters/harness.js'
+import { type Mount, nodeEndpoint, WEBHOOK_PATH } from '../../../test/adapters/harness.js'
 import { uploadWebhooks } from '../src/index.js'
 
 export const mountH3v1: Mount = (options) => {

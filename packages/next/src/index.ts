@@ -1,3 +1,3 @@
-export { uploadWebhooks, type UploadWebhooksOptions } from './app.js'
-export { pagesUploadWebhooks, type PagesUploadWebhooksOptions } from './pages.js'
 export type { WebhookRouterOptions } from '@upload-webhooks/core'
+export { type UploadWebhooksOptions, uploadWebhooks } from './app.js'
+export { type PagesUploadWebhooksOptions, pagesUploadWebhooks } from './pages.js'

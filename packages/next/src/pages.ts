@@ -28,10 +28,15 @@ function rawBodyOf(req: NextApiRequest): RawBody {
 export function pagesUploadWebhooks(options: PagesUploadWebhooksOptions): (req: NextApiRequest, res: NextApiResponse) => Promise<void> {
   const router = createWebhookRouter(options)
   return async function uploadWebhooksApiRoute(req: NextApiRequest, res: NextApiResponse): Promise<void> {
-    const result = await router.receive({ method: req.method ?? 'GET', url: addressedUrl(req.headers, req.url ?? '/', {
+    const result = await router.receive({
+      method: req.method ?? 'GET',
+      url: addressedUrl(req.headers, req.url ?? '/', {
         protocol: (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http',
         host: 'localhost',
-      }), headers: req.headers, body: rawBodyOf(req) })
+      }),
+      headers: req.headers,
+      body: rawBodyOf(req),
+    })
     res.statusCode = result.status
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value)
     res.end(result.body)

@@ -1,7 +1,7 @@
 // Conformance-suite mounts (test/adapters/): the App Router handler called with web Requests
 // as Next calls it, and the Pages Router handler behind a real Node server.
 import type { NextApiRequest, NextApiResponse } from 'next'
-import { nodeEndpoint, WEBHOOK_PATH, type Mount } from '../../../test/adapters/harness.js'
+import { type Mount, nodeEndpoint, WEBHOOK_PATH } from '../../../test/adapters/harness.js'
 import { pagesUploadWebhooks, uploadWebhooks } from '../src/index.js'
 
 export const mountNextApp: Mount = async (options) => {

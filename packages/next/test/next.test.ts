@@ -1,7 +1,8 @@
 // Next-specific behaviour: App Router handler with web Requests, Pages Router handler in a real
 // Node server (body parser left on, proxy headers), and an Edge-safe App Router import graph.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+
 import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,7 +10,7 @@ import { qstash, type WebhookEvent } from '@upload-webhooks/core'
 import { createTestDelivery, devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import type { NextApiRequest, NextApiResponse } from 'next'
 import { afterEach, describe, expect, it } from 'vitest'
-import { pagesUploadWebhooks, uploadWebhooks, type UploadWebhooksOptions } from '../src/index.js'
+import { pagesUploadWebhooks, type UploadWebhooksOptions, uploadWebhooks } from '../src/index.js'
 
 const PATH = '/api/webhooks/upload'
 const event = { event: 'onUploadComplete', file: { id: 'file_1', key: 'uploads/a.jpg' } }
@@ -24,7 +25,9 @@ describe('App Router: uploadWebhooks()', () => {
   it('handles a signed web Request and answers core’s Response', async () => {
     const seen: WebhookEvent[] = []
     const POST = uploadWebhooks(options(seen))
-    const res = await POST(await createTestDelivery({ verifier: 'qstash', event, url: 'https://app.example.com' + PATH, deliveryId: 'msg_1' }))
+    const res = await POST(
+      await createTestDelivery({ verifier: 'qstash', event, url: `https://app.example.com${PATH}`, deliveryId: 'msg_1' }),
+    )
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ status: 'processed', deliveryId: 'msg_1' })
     expect(seen).toHaveLength(1)
@@ -40,24 +43,31 @@ describe('App Router: uploadWebhooks()', () => {
   })
 
   it('uses `url` for the QStash sub check when given', async () => {
-    const POST = uploadWebhooks(options([], { url: 'https://hooks.example.com' + PATH }))
-    const signedForPublic = await signQStash({ body, url: 'https://hooks.example.com' + PATH })
+    const POST = uploadWebhooks(options([], { url: `https://hooks.example.com${PATH}` }))
+    const signedForPublic = await signQStash({ body, url: `https://hooks.example.com${PATH}` })
     const internal = (headers: Record<string, string>) =>
-      new Request('http://localhost:3000' + PATH, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+      new Request(`http://localhost:3000${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
     expect((await POST(internal(signedForPublic))).status).toBe(200)
-    expect((await POST(internal(await signQStash({ body, url: 'http://localhost:3000' + PATH })))).status).toBe(401)
+    expect((await POST(internal(await signQStash({ body, url: `http://localhost:3000${PATH}` })))).status).toBe(401)
   })
 
   it('checks sub against the addressed host (Host, X-Forwarded-*), not the localhost `next start` puts in request.url', async () => {
     const POST = uploadWebhooks(options())
     const asNextStartSeesIt = (headers: Record<string, string>, extra: Record<string, string>) =>
-      new Request('http://localhost:3000' + PATH, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...extra }, body })
-    const viaHost = await signQStash({ body, url: 'http://app.example.com' + PATH })
+      new Request(`http://localhost:3000${PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers, ...extra },
+        body,
+      })
+    const viaHost = await signQStash({ body, url: `http://app.example.com${PATH}` })
     expect((await POST(asNextStartSeesIt(viaHost, { host: 'app.example.com' }))).status).toBe(200)
-    const viaProxy = await signQStash({ body, url: 'https://hooks.example.com' + PATH })
+    const viaProxy = await signQStash({ body, url: `https://hooks.example.com${PATH}` })
     const forwarded = { host: 'internal:3000', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }
     expect((await POST(asNextStartSeesIt(viaProxy, forwarded))).status).toBe(200)
-    expect((await POST(asNextStartSeesIt(await signQStash({ body, url: 'https://hooks.example.com' + PATH }), { host: 'app.example.com' }))).status).toBe(401)
+    expect(
+      (await POST(asNextStartSeesIt(await signQStash({ body, url: `https://hooks.example.com${PATH}` }), { host: 'app.example.com' })))
+        .status,
+    ).toBe(401)
   })
 
   it('imports no node: module from its entry, core’s entry or their imports (Edge runtime)', () => {
@@ -71,7 +81,8 @@ describe('App Router: uploadWebhooks()', () => {
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?!type\b)[^'"]*?from\s+'([^']+)'/gm)) {
         if (spec!.startsWith('node:') || spec === 'crypto' || spec === 'buffer') nodeImports.push(`${file}: ${spec}`)
         else if (spec === '@upload-webhooks/core') walk(resolve(coreSrc, 'index.ts'))
-        else if (spec === '#crypto') walk(resolve(coreSrc, 'crypto/web.ts')) // the Edge condition's choice
+        else if (spec === '#crypto')
+          walk(resolve(coreSrc, 'crypto/web.ts')) // the Edge condition's choice
         else if (spec!.startsWith('.')) walk(resolve(dirname(file), spec!.replace(/\.js$/, '.ts')))
       }
     }
@@ -89,7 +100,10 @@ describe('Pages Router: pagesUploadWebhooks() in a real Node server', () => {
     server = undefined
   })
 
-  async function listen(handler: ReturnType<typeof pagesUploadWebhooks>, before?: (req: IncomingMessage & { body?: unknown }) => Promise<void>) {
+  async function listen(
+    handler: ReturnType<typeof pagesUploadWebhooks>,
+    before?: (req: IncomingMessage & { body?: unknown }) => Promise<void>,
+  ) {
     server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
       await before?.(req)
       await handler(req as NextApiRequest, res as NextApiResponse)
@@ -99,7 +113,11 @@ describe('Pages Router: pagesUploadWebhooks() in a real Node server', () => {
   }
 
   const post = async (base: string, url: string, headers: Record<string, string> = {}) =>
-    fetch(base + PATH, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signQStash({ body, url })), ...headers }, body })
+    fetch(base + PATH, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await signQStash({ body, url })), ...headers },
+      body,
+    })
 
   it('handles a delivery with bodyParser: false', async () => {
     const seen: WebhookEvent[] = []
@@ -126,7 +144,7 @@ describe('Pages Router: pagesUploadWebhooks() in a real Node server', () => {
 
   it('rebuilds the URL from X-Forwarded-Proto/-Host, as Next and Vercel set them', async () => {
     const base = await listen(pagesUploadWebhooks(options()))
-    const publicUrl = 'https://hooks.example.com' + PATH
+    const publicUrl = `https://hooks.example.com${PATH}`
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }
     expect((await post(base, publicUrl, forwarded)).status).toBe(200)
     expect((await post(base, publicUrl)).status).toBe(401)

@@ -1,7 +1,7 @@
 // Express 5: the bare route reads the raw stream and parses JSON; the middleware is our adapter.
 import type { RequestListener } from 'node:http'
-import { uploadWebhooks } from '@upload-webhooks/express'
 import type { WebhookRouterOptions } from '@upload-webhooks/core'
+import { uploadWebhooks } from '@upload-webhooks/express'
 import express from 'express'
 import { WEBHOOK_PATH } from '../payload.js'
 import { readAll } from './read-all.js'

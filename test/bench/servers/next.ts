@@ -29,7 +29,9 @@ function toRequest(req: IncomingMessage): Request {
 
 async function send(response: Response, res: ServerResponse) {
   res.statusCode = response.status
-  response.headers.forEach((value, name) => res.setHeader(name, value))
+  response.headers.forEach((value, name) => {
+    res.setHeader(name, value)
+  })
   res.end(Buffer.from(await response.arrayBuffer()))
 }
 

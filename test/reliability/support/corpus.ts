@@ -1,9 +1,17 @@
 // The hostile corpus: requests that must be refused (or, for types without a handler, ignored)
 // with the status DESIGN.md names, never reaching a handler and never writing a store key.
 import { createHash, createHmac } from 'node:crypto'
-import { devSecret, devSigningKeys, devStandardWebhooksSecret, signQStash, signStandardWebhooks, signTimestampedHmac, signUploadcare } from '@upload-webhooks/core/testing'
+import {
+  devSecret,
+  devSigningKeys,
+  devStandardWebhooksSecret,
+  signQStash,
+  signStandardWebhooks,
+  signTimestampedHmac,
+  signUploadcare,
+} from '@upload-webhooks/core/testing'
 import { PUBLIC_URL } from './constants.js'
-import { makeEvents, SENDER_KINDS, signAttempt, type EventSpec, type SenderKind } from './events.js'
+import { type EventSpec, makeEvents, SENDER_KINDS, type SenderKind, signAttempt } from './events.js'
 import { craftJwt, qstashClaims } from './jwt.js'
 
 export interface HostileCase {
@@ -41,14 +49,19 @@ const replace = (headers: [string, string][], name: string, value: string | unde
   const kept = headers.filter(([n]) => n !== name)
   return value === undefined ? kept : [...kept, [name, value]]
 }
-const valueOf = (headers: [string, string][], name: string) => headers.find(([n]) => n === name)?.[1] ?? ''
+const outputValue = (headers: [string, string][], name: string) => headers.find(([n]) => n === name)?.[1] ?? ''
 
 /**
  * A body of the given sender's format whose event type is `type`, in the place that sender
  * writes it, led by a literal `"__proto__"` key (JSON text: an object literal would set the prototype instead).
  */
 function bodyWithType(kind: SenderKind, type: string, extra: Record<string, unknown> = {}): string {
-  const fields = kind === 'uploadcare' ? { hook: { event: type }, data: { uuid: 'x' }, ...extra } : kind === 'standard-webhooks' ? { type, data: {}, ...extra } : { event: type, ...extra }
+  const fields =
+    kind === 'uploadcare'
+      ? { hook: { event: type }, data: { uuid: 'x' }, ...extra }
+      : kind === 'standard-webhooks'
+        ? { type, data: {}, ...extra }
+        : { event: type, ...extra }
   return JSON.stringify(fields).replace(/^\{/, '{"__proto__":{"polluted":true},')
 }
 
@@ -75,7 +88,8 @@ function flipChar(text: string, at: number): string {
 }
 
 /** Deep nesting: `{"a":{"a":...}}` (objects) or `[[[...]]]` (arrays), `depth` levels. */
-const nested = (depth: number, array = false) => (array ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth))
+const nested = (depth: number, array = false) =>
+  array ? '['.repeat(depth) + ']'.repeat(depth) : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
 
 async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
   const cases: HostileCase[] = []
@@ -116,24 +130,38 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
     ['signature header of 4 KiB junk', () => 'v1='.concat('f'.repeat(4096))],
   ] as const) {
     const { spec, headers } = await fresh()
-    const value = mutate(valueOf(headers, sigHeader))
+    const value = mutate(outputValue(headers, sigHeader))
     // An empty or blank header counts as absent for the sender that owns it.
     add(label, { headers: replace(headers, sigHeader, value), body: spec.body, status: 401 })
   }
   {
     const { spec, headers } = await fresh()
-    add('signature header missing', { headers: replace(headers, sigHeader, undefined), body: spec.body, status: 401, reason: 'missing_signature' })
+    add('signature header missing', {
+      headers: replace(headers, sigHeader, undefined),
+      body: spec.body,
+      status: 401,
+      reason: 'missing_signature',
+    })
   }
   {
     // 20 KiB header line: Node refuses it (431) before any framework; the router alone answers 401.
     const { spec, headers } = await fresh()
-    add('oversized signature header (20 KiB)', { headers: replace(headers, sigHeader, `${valueOf(headers, sigHeader)}${'A'.repeat(20_000)}`), body: spec.body, status: 401, httpStatus: 431 })
+    add('oversized signature header (20 KiB)', {
+      headers: replace(headers, sigHeader, `${outputValue(headers, sigHeader)}${'A'.repeat(20_000)}`),
+      body: spec.body,
+      status: 401,
+      httpStatus: 431,
+    })
   }
   {
     // Two signature lines (Node joins them with ", "): never verifies by accident.
     const { spec, headers } = await fresh()
     const other = (await fresh()).headers
-    add('duplicate signature header (valid + another valid)', { headers: [...headers, [sigHeader, valueOf(other, sigHeader)]], body: spec.body, status: 401 })
+    add('duplicate signature header (valid + another valid)', {
+      headers: [...headers, [sigHeader, outputValue(other, sigHeader)]],
+      body: spec.body,
+      status: 401,
+    })
   }
 
   // Wrong keys.
@@ -142,16 +170,29 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
     let headers: [string, string][]
     switch (kind) {
       case 'qstash':
-        headers = entries({ 'content-type': 'application/json', ...(await signQStash({ body: spec.body, url: PUBLIC_URL, messageId: spec.deliveryId, signingKey: WRONG_SECRET })) })
+        headers = entries({
+          'content-type': 'application/json',
+          ...(await signQStash({ body: spec.body, url: PUBLIC_URL, messageId: spec.deliveryId, signingKey: WRONG_SECRET })),
+        })
         break
       case 'sonuslab':
-        headers = entries({ 'content-type': 'application/json', 'x-sonuslab-signature': await signTimestampedHmac({ body: spec.body, secret: WRONG_SECRET }), 'x-sonuslab-delivery': spec.deliveryId })
+        headers = entries({
+          'content-type': 'application/json',
+          'x-sonuslab-signature': await signTimestampedHmac({ body: spec.body, secret: WRONG_SECRET }),
+          'x-sonuslab-delivery': spec.deliveryId,
+        })
         break
       case 'uploadcare':
-        headers = entries({ 'content-type': 'application/json', 'x-uc-signature': await signUploadcare({ body: spec.body, secret: WRONG_SECRET }) })
+        headers = entries({
+          'content-type': 'application/json',
+          'x-uc-signature': await signUploadcare({ body: spec.body, secret: WRONG_SECRET }),
+        })
         break
       case 'standard-webhooks':
-        headers = entries({ 'content-type': 'application/json', ...(await signStandardWebhooks({ body: spec.body, secret: WRONG_WHSEC, id: spec.deliveryId })) })
+        headers = entries({
+          'content-type': 'application/json',
+          ...(await signStandardWebhooks({ body: spec.body, secret: WRONG_WHSEC, id: spec.deliveryId })),
+        })
         break
     }
     add('signed with the wrong key', { headers, body: spec.body, status: 401, reason: 'invalid_signature' })
@@ -164,16 +205,34 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
   }
 
   // Content types that are not JSON, with a valid signature.
-  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', 'text/html; charset=utf-8', 'application/xml']) {
+  for (const type of [
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/jsonp',
+    'text/html; charset=utf-8',
+    'application/xml',
+  ]) {
     const { spec, headers } = await fresh()
-    add(`content-type ${type}`, { headers: replace(headers, 'content-type', type), body: spec.body, status: 415, reason: 'unsupported_media_type' })
+    add(`content-type ${type}`, {
+      headers: replace(headers, 'content-type', type),
+      body: spec.body,
+      status: 415,
+      reason: 'unsupported_media_type',
+    })
   }
 
   // Bodies over the 1 MiB default, declared and streamed.
   for (const streamed of [false, true]) {
     const big = JSON.stringify({ event: 'onUploadComplete', pad: 'x'.repeat(MiB) })
     const headers = await signBody(kind, big, `big-${kind}-${streamed}`)
-    add(`body over the limit (${streamed ? 'streamed' : 'Content-Length'})`, { headers, body: big, streamed, status: 413, reason: 'payload_too_large' })
+    add(`body over the limit (${streamed ? 'streamed' : 'Content-Length'})`, {
+      headers,
+      body: big,
+      streamed,
+      status: 413,
+      reason: 'payload_too_large',
+    })
   }
 
   // Validly signed bodies that are not an event.
@@ -186,7 +245,10 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
     ['empty object', '{}'],
     ['deeply nested objects (20k levels)', nested(20_000)],
     ['deeply nested arrays (100k levels)', nested(100_000, true)],
-    ['__proto__ key hiding the event type', '{"__proto__":{"event":"onUploadComplete","type":"file.uploaded","hook":{"event":"file.uploaded"}}}'],
+    [
+      '__proto__ key hiding the event type',
+      '{"__proto__":{"event":"onUploadComplete","type":"file.uploaded","hook":{"event":"file.uploaded"}}}',
+    ],
     ['constructor.prototype key', '{"constructor":{"prototype":{"event":"onUploadComplete","polluted":true}}}'],
     ['invalid UTF-8 bytes', new Uint8Array([0x7b, 0x22, 0x65, 0xff, 0xfe, 0x22, 0x7d])],
   ] as const) {
@@ -200,7 +262,16 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
   }
 
   // Event types that name Object.prototype members (or are just unknown): ignored, no handler, no key.
-  for (const type of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf', 'prototype']) {
+  for (const type of [
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'outputValue',
+    '__defineGetter__',
+    'isPrototypeOf',
+    'prototype',
+  ]) {
     const body = bodyWithType(kind, type, { data: { file: { id: `proto-${type}` } } })
     const headers = await signBody(kind, body, `proto-${kind}-${type}`)
     add(`event type "${type}"`, { headers, body, status: 200 })
@@ -224,8 +295,15 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
       const t = now() + offset
       const headers =
         kind === 'sonuslab'
-          ? entries({ 'content-type': 'application/json', 'x-sonuslab-signature': await signTimestampedHmac({ body: spec.body, secret: devSecret, timestamp: t }), 'x-sonuslab-delivery': spec.deliveryId })
-          : entries({ 'content-type': 'application/json', ...(await signStandardWebhooks({ body: spec.body, secret: devStandardWebhooksSecret, id: spec.deliveryId, timestamp: t })) })
+          ? entries({
+              'content-type': 'application/json',
+              'x-sonuslab-signature': await signTimestampedHmac({ body: spec.body, secret: devSecret, timestamp: t }),
+              'x-sonuslab-delivery': spec.deliveryId,
+            })
+          : entries({
+              'content-type': 'application/json',
+              ...(await signStandardWebhooks({ body: spec.body, secret: devStandardWebhooksSecret, id: spec.deliveryId, timestamp: t })),
+            })
       add(label, { headers, body: spec.body, status: 401, reason: 'signature_expired' })
     }
     for (const [label, stamp] of [
@@ -238,12 +316,19 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
       const mac = (prefix: string) => createHmac('sha256', devSecret).update(prefix).update(spec.body).digest('hex')
       const headers =
         kind === 'sonuslab'
-          ? entries({ 'content-type': 'application/json', 'x-sonuslab-signature': `t=${stamp},v1=${mac(`${stamp}.`)}`, 'x-sonuslab-delivery': spec.deliveryId })
+          ? entries({
+              'content-type': 'application/json',
+              'x-sonuslab-signature': `t=${stamp},v1=${mac(`${stamp}.`)}`,
+              'x-sonuslab-delivery': spec.deliveryId,
+            })
           : entries({
               'content-type': 'application/json',
               'webhook-id': spec.deliveryId,
               'webhook-timestamp': stamp,
-              'webhook-signature': `v1,${createHmac('sha256', Buffer.from(devStandardWebhooksSecret.slice(6), 'base64')).update(`${spec.deliveryId}.${stamp}.`).update(spec.body).digest('base64')}`,
+              'webhook-signature': `v1,${createHmac('sha256', Buffer.from(devStandardWebhooksSecret.slice(6), 'base64'))
+                .update(`${spec.deliveryId}.${stamp}.`)
+                .update(spec.body)
+                .digest('base64')}`,
             })
       add(label, { headers, body: spec.body, status: 401 })
     }
@@ -251,12 +336,26 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
 
   if (kind === 'sonuslab') {
     const { spec, headers } = await fresh()
-    add('delivery id header missing', { headers: replace(headers, 'x-sonuslab-delivery', undefined), body: spec.body, status: 400, reason: 'missing_delivery_id' })
+    add('delivery id header missing', {
+      headers: replace(headers, 'x-sonuslab-delivery', undefined),
+      body: spec.body,
+      status: 400,
+      reason: 'missing_delivery_id',
+    })
     const second = await fresh()
-    const sig = valueOf(second.headers, sigHeader)
-    add('two timestamps in one header', { headers: replace(second.headers, sigHeader, `t=${now()},${sig}`), body: second.spec.body, status: 401, reason: 'malformed_signature' })
+    const sig = outputValue(second.headers, sigHeader)
+    add('two timestamps in one header', {
+      headers: replace(second.headers, sigHeader, `t=${now()},${sig}`),
+      body: second.spec.body,
+      status: 401,
+      reason: 'malformed_signature',
+    })
     const third = await fresh()
-    add('v0 scheme instead of v1', { headers: replace(third.headers, sigHeader, valueOf(third.headers, sigHeader).replace('v1=', 'v0=')), body: third.spec.body, status: 401 })
+    add('v0 scheme instead of v1', {
+      headers: replace(third.headers, sigHeader, outputValue(third.headers, sigHeader).replace('v1=', 'v0=')),
+      body: third.spec.body,
+      status: 401,
+    })
   }
 
   if (kind === 'uploadcare') {
@@ -266,7 +365,9 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
       ['SHA-256 of the body instead of an HMAC', () => ''],
     ] as const) {
       const { spec, headers } = await fresh()
-      const value = label.startsWith('SHA-256') ? `v1=${createHash('sha256').update(spec.body).digest('hex')}` : mutate(valueOf(headers, sigHeader))
+      const value = label.startsWith('SHA-256')
+        ? `v1=${createHash('sha256').update(spec.body).digest('hex')}`
+        : mutate(outputValue(headers, sigHeader))
       add(label, { headers: replace(headers, sigHeader, value), body: spec.body, status: 401 })
     }
   }
@@ -278,10 +379,14 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
       ['webhook-id missing', 'webhook-id', () => undefined],
       ['webhook-timestamp missing', 'webhook-timestamp', () => undefined],
       ['v2 signature scheme', 'webhook-signature', (v: string) => v.replace('v1,', 'v2,')],
-      ['50 bogus signatures in the list', 'webhook-signature', () => Array.from({ length: 50 }, (_, i) => `v1,${Buffer.alloc(32, i).toString('base64')}`).join(' ')],
+      [
+        '50 bogus signatures in the list',
+        'webhook-signature',
+        () => Array.from({ length: 50 }, (_, i) => `v1,${Buffer.alloc(32, i).toString('base64')}`).join(' '),
+      ],
     ] as const) {
       const { spec, headers } = await fresh()
-      add(label, { headers: replace(headers, header, mutate(valueOf(headers, header))), body: spec.body, status: 401 })
+      add(label, { headers: replace(headers, header, mutate(outputValue(headers, header))), body: spec.body, status: 401 })
     }
     const { spec, headers } = await fresh()
     const dupId = (await fresh()).spec.deliveryId
@@ -311,39 +416,82 @@ async function qstashTokenCases(fresh: () => Promise<{ spec: EventSpec; headers:
   const claims = qstashClaims
   await add('expired JWT (signed 10 min ago)', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t - 600), key }), 'signature_expired')
   await add('expired JWT (exp = now - 11 s)', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t - 311), key }), 'signature_expired')
-  await add('JWT not valid yet (nbf + 1 min)', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { nbf: t + 60 }), key }), 'signature_not_yet_valid')
+  await add(
+    'JWT not valid yet (nbf + 1 min)',
+    (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { nbf: t + 60 }), key }),
+    'signature_not_yet_valid',
+  )
   await add('JWT without exp', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { exp: undefined }), key }), 'signature_expired')
-  await add('JWT with exp as a string', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { exp: String(t + 300) }), key }), 'signature_expired')
+  await add(
+    'JWT with exp as a string',
+    (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { exp: String(t + 300) }), key }),
+    'signature_expired',
+  )
   await add('alg none, empty signature', (b, t) => craftJwt({ header: { alg: 'none', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t) }))
-  await add('alg none with a valid HS256 signature', (b, t) => craftJwt({ header: { alg: 'none', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key }))
+  await add('alg none with a valid HS256 signature', (b, t) =>
+    craftJwt({ header: { alg: 'none', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key }),
+  )
   await add('alg "None"', (b, t) => craftJwt({ header: { alg: 'None' }, claims: claims(b, PUBLIC_URL, t), key }))
-  await add('algorithm confusion: RS256 header, HMAC signature', (b, t) => craftJwt({ header: { alg: 'RS256', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key }))
-  await add('algorithm confusion: ES256 header, HMAC signature', (b, t) => craftJwt({ header: { alg: 'ES256', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key }))
-  await add('HS512 header and HS512 signature', (b, t) => craftJwt({ header: { alg: 'HS512', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key, digest: 'sha512' }))
-  await add('HS384 header and HS384 signature', (b, t) => craftJwt({ header: { alg: 'HS384', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key, digest: 'sha384' }))
+  await add('algorithm confusion: RS256 header, HMAC signature', (b, t) =>
+    craftJwt({ header: { alg: 'RS256', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key }),
+  )
+  await add('algorithm confusion: ES256 header, HMAC signature', (b, t) =>
+    craftJwt({ header: { alg: 'ES256', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key }),
+  )
+  await add('HS512 header and HS512 signature', (b, t) =>
+    craftJwt({ header: { alg: 'HS512', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key, digest: 'sha512' }),
+  )
+  await add('HS384 header and HS384 signature', (b, t) =>
+    craftJwt({ header: { alg: 'HS384', typ: 'JWT' }, claims: claims(b, PUBLIC_URL, t), key, digest: 'sha384' }),
+  )
   await add('HS256 header, HS512 signature', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t), key, digest: 'sha512' }))
   await add('typ JWE', (b, t) => craftJwt({ header: { alg: 'HS256', typ: 'JWE' }, claims: claims(b, PUBLIC_URL, t), key }))
   await add('wrong issuer', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { iss: 'Upstash-evil' }), key }), 'wrong_issuer')
   await add('no issuer', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { iss: undefined }), key }), 'wrong_issuer')
-  await add('wrong sub (another host)', (b, t) => craftJwt({ claims: claims(b, 'https://evil.example.test/api/webhooks', t), key }), 'wrong_url')
+  await add(
+    'wrong sub (another host)',
+    (b, t) => craftJwt({ claims: claims(b, 'https://evil.example.test/api/webhooks', t), key }),
+    'wrong_url',
+  )
   await add('wrong sub (another path)', (b, t) => craftJwt({ claims: claims(b, `${PUBLIC_URL}/other`, t), key }), 'wrong_url')
-  await add('wrong sub (http instead of https)', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL.replace('https:', 'http:'), t), key }), 'wrong_url')
+  await add(
+    'wrong sub (http instead of https)',
+    (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL.replace('https:', 'http:'), t), key }),
+    'wrong_url',
+  )
   await add('sub missing', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { sub: undefined }), key }), 'wrong_url')
   await add('sub as an array', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { sub: [PUBLIC_URL] }), key }), 'wrong_url')
   await add('body hash of another body', (b, t) => craftJwt({ claims: claims(`${b} `, PUBLIC_URL, t), key }), 'body_hash_mismatch')
   await add('body hash missing', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { body: undefined }), key }), 'body_hash_mismatch')
-  await add('body hash as hex', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { body: 'ab'.repeat(32) }), key }), 'body_hash_mismatch')
+  await add(
+    'body hash as hex',
+    (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t, { body: 'ab'.repeat(32) }), key }),
+    'body_hash_mismatch',
+  )
   await add('claims not JSON', (_b, _t) => {
     const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('not json').toString('base64url')}`
     return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
   })
   await add('four segments', (b, t) => `${craftJwt({ claims: claims(b, PUBLIC_URL, t), key })}.x`)
-  await add('two segments', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t), key }).split('.').slice(0, 2).join('.'))
+  await add('two segments', (b, t) =>
+    craftJwt({ claims: claims(b, PUBLIC_URL, t), key })
+      .split('.')
+      .slice(0, 2)
+      .join('.'),
+  )
   await add('signature with a space inside', (b, t) => craftJwt({ claims: claims(b, PUBLIC_URL, t), key }).replace(/(.{10})$/, ' $1'))
   await add('token prefixed with "Bearer "', (b, t) => `Bearer ${craftJwt({ claims: claims(b, PUBLIC_URL, t), key })}`)
   {
     const { spec, headers } = await fresh()
-    cases.push({ name: 'qstash: Upstash-Message-Id missing', sender: 'qstash', method: 'POST', headers: replace(headers, 'upstash-message-id', undefined), body: spec.body, status: 400, reason: 'missing_delivery_id' })
+    cases.push({
+      name: 'qstash: Upstash-Message-Id missing',
+      sender: 'qstash',
+      method: 'POST',
+      headers: replace(headers, 'upstash-message-id', undefined),
+      body: spec.body,
+      status: 400,
+      reason: 'missing_delivery_id',
+    })
   }
   return cases
 }
@@ -352,12 +500,40 @@ async function qstashTokenCases(fresh: () => Promise<{ spec: EventSpec; headers:
 function anonymousCases(): HostileCase[] {
   const cases: HostileCase[] = []
   const body = makeEvents('anonymous', 1)[0]!.body
-  const add = (name: string, c: Partial<HostileCase>) => cases.push({ name: `anonymous: ${name}`, sender: 'none', method: 'POST', headers: [['content-type', 'application/json']], body, status: 401, ...c })
+  const add = (name: string, c: Partial<HostileCase>) =>
+    cases.push({
+      name: `anonymous: ${name}`,
+      sender: 'none',
+      method: 'POST',
+      headers: [['content-type', 'application/json']],
+      body,
+      status: 401,
+      ...c,
+    })
   add('no signature header at all', { reason: 'missing_signature' })
   add('no headers at all', { headers: [] })
-  add('only a delivery id', { headers: [['content-type', 'application/json'], ['upstash-message-id', 'msg_x'], ['x-sonuslab-delivery', 'd'], ['webhook-id', 'w']] })
-  add('svix headers with junk', { headers: [['content-type', 'application/json'], ['svix-id', 'x'], ['svix-timestamp', String(now())], ['svix-signature', 'v1,AAAA']] })
-  add('authorization header instead of a signature', { headers: [['content-type', 'application/json'], ['authorization', `Bearer ${devSecret}`]] })
+  add('only a delivery id', {
+    headers: [
+      ['content-type', 'application/json'],
+      ['upstash-message-id', 'msg_x'],
+      ['x-sonuslab-delivery', 'd'],
+      ['webhook-id', 'w'],
+    ],
+  })
+  add('svix headers with junk', {
+    headers: [
+      ['content-type', 'application/json'],
+      ['svix-id', 'x'],
+      ['svix-timestamp', String(now())],
+      ['svix-signature', 'v1,AAAA'],
+    ],
+  })
+  add('authorization header instead of a signature', {
+    headers: [
+      ['content-type', 'application/json'],
+      ['authorization', `Bearer ${devSecret}`],
+    ],
+  })
   add('GET with no headers', { method: 'GET', headers: [], body: null, status: 405 })
   add('HEAD', { method: 'HEAD', headers: [], body: null, status: 405 })
   add('over the limit, unsigned', { body: 'x'.repeat(MiB + 1), status: 413 })
@@ -375,6 +551,13 @@ export async function buildCorpus(): Promise<HostileCase[]> {
 export async function buildControls(): Promise<HostileCase[]> {
   const events = makeEvents('control', 4)
   return Promise.all(
-    events.map(async (event) => ({ name: `control: valid ${event.kind}`, sender: event.kind, method: 'POST', headers: entries(await signAttempt(event, 0)), body: event.body, status: 200 })),
+    events.map(async (event) => ({
+      name: `control: valid ${event.kind}`,
+      sender: event.kind,
+      method: 'POST',
+      headers: entries(await signAttempt(event, 0)),
+      body: event.body,
+      status: 200,
+    })),
   )
 }

@@ -60,7 +60,8 @@ export function recordFigures(f: Figures): string {
 /** How big the run is: `RELIABILITY_SCALE=4` sends four times the events. Default: 1. */
 export function scale(): number {
   const value = Number(process.env.RELIABILITY_SCALE ?? 1)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`RELIABILITY_SCALE must be a positive number, got ${process.env.RELIABILITY_SCALE}`)
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`RELIABILITY_SCALE must be a positive number, got ${process.env.RELIABILITY_SCALE}`)
   return value
 }
 
@@ -69,7 +70,9 @@ export const scaled = (base: number) => Math.max(1, Math.round(base * scale()))
 
 /** A summary line for a scenario that is not a storm (corpus, fuzzing): `key=value` fields. */
 export function recordLine(scenario: string, fields: Record<string, string | number>): string {
-  const line = `[reliability] ${scenario.padEnd(22)} ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ')}`
+  const line = `[reliability] ${scenario.padEnd(22)} ${Object.entries(fields)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`
   console.log(line)
   appendFileSync(inject('reliabilityFiguresFile'), `${line}\n`)
   return line

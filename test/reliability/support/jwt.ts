@@ -15,11 +15,18 @@ export interface CraftOptions {
 export function craftJwt(options: CraftOptions): string {
   const input = `${b64url(JSON.stringify(options.header ?? { alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(options.claims))}`
   if (options.key === undefined) return `${input}.`
-  return `${input}.${createHmac(options.digest ?? 'sha256', options.key).update(input).digest('base64url')}`
+  return `${input}.${createHmac(options.digest ?? 'sha256', options.key)
+    .update(input)
+    .digest('base64url')}`
 }
 
 /** The claims QStash signs for `body` delivered to `url` at `now`. */
-export function qstashClaims(body: string | Uint8Array, url: string, now: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function qstashClaims(
+  body: string | Uint8Array,
+  url: string,
+  now: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     iss: 'Upstash',
     sub: url,

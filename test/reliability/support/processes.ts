@@ -1,5 +1,5 @@
 // Spawns reliability server processes (server/main.ts through tsx, workspace packages from source).
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AdapterName } from '../server/main.js'
@@ -73,11 +73,12 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
   let onReady: ((port: number) => void) | undefined
   const ready = new Promise<number>((resolve) => (onReady = resolve))
 
-  child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)))
+  child.stderr!.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000)
+  })
   child.stdout!.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8')
-    let newline
-    while ((newline = buffered.indexOf('\n')) >= 0) {
+    for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
       const line = buffered.slice(0, newline)
       buffered = buffered.slice(newline + 1)
       if (line.startsWith('start ')) {
@@ -98,7 +99,9 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
     exited.then((code) => {
       throw new Error(`${options.adapter} server ${options.name} exited (${code}) before it was ready:\n${stderr}`)
     }),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${options.adapter} server ${options.name} not ready after 20 s:\n${stderr}`)), 20_000)),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${options.adapter} server ${options.name} not ready after 20 s:\n${stderr}`)), 20_000),
+    ),
   ])
 
   return {
@@ -107,12 +110,16 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
     url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
     child,
     started,
-    startsReached: (count) => (started.length >= count ? Promise.resolve() : new Promise((resolve) => startWaiters.push({ count, resolve }))),
+    startsReached: (count) =>
+      started.length >= count ? Promise.resolve() : new Promise((resolve) => startWaiters.push({ count, resolve })),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${options.name} already exited:\n${stderr}`)
       const stats = new Promise<ServerStats>((resolve) => (statsLine = resolve))
       child.kill('SIGTERM')
-      const result = await Promise.race([stats, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${options.name} gave no stats`)), 5000))])
+      const result = await Promise.race([
+        stats,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${options.name} gave no stats`)), 5000)),
+      ])
       await exited
       return result
     },
@@ -126,9 +133,12 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
 /** SIGKILLs every server process this worker started that is still running (for afterAll). */
 export async function killAllServers() {
   await Promise.all(
-    [...alive].map((child) => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve())
-      child.kill('SIGKILL')
-    })),
+    [...alive].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve())
+          child.kill('SIGKILL')
+        }),
+    ),
   )
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
-import { startRedis, type RunningRedis } from '../../support/redis-server.js'
+import { type RunningRedis, startRedis } from '../../support/redis-server.js'
 
 export const redisServerPath = inject('redisServerPath')
 

@@ -1,7 +1,7 @@
 // Sender simulator: delivers every event several times, concurrently and out of order, to
 // whichever server processes are up, retrying 409 / 5xx / connection errors on a compressed
 // QStash-like backoff until each copy is answered 2xx (or its attempts run out).
-import { signAttempt, type EventSpec } from './events.js'
+import { type EventSpec, signAttempt } from './events.js'
 
 export interface StormOptions {
   events: readonly EventSpec[]

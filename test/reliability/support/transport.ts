@@ -17,7 +17,10 @@ function bytesOf(body: HostileCase['body']): Uint8Array | undefined {
 }
 
 /** The case as a web `Request` (a streamed body becomes a ReadableStream of 64 KiB chunks). */
-export function toRequest(c: Pick<HostileCase, 'method' | 'headers' | 'body' | 'streamed'>, url = 'http://127.0.0.1/api/webhooks'): Request {
+export function toRequest(
+  c: Pick<HostileCase, 'method' | 'headers' | 'body' | 'streamed'>,
+  url = 'http://127.0.0.1/api/webhooks',
+): Request {
   const headers = new Headers()
   for (const [name, value] of c.headers) headers.append(name, value)
   const bytes = bytesOf(c.body)
@@ -45,7 +48,14 @@ export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' |
   if (bytes && c.streamed) flat.push('transfer-encoding', 'chunked')
   return new Promise<Answer>((resolve, reject) => {
     let answered = false
-    const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: c.method, headers: flat, agent: false })
+    const req = httpRequest({
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname,
+      method: c.method,
+      headers: flat,
+      agent: false,
+    })
     req.setTimeout(15_000, () => req.destroy(new Error(`no answer within 15 s (${c.method} ${url})`)))
     req.on('response', (res) => {
       answered = true

@@ -1,6 +1,6 @@
 // node:crypto implementation of the verification primitives: synchronous, ~10x cheaper
 // per delivery than Web Crypto on Node (see DESIGN.md). Chosen by the `node` export condition.
-import { createHash, createHmac, createSecretKey, timingSafeEqual as nodeTimingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto'
 
 export type HmacKey = KeyObject
 

@@ -110,8 +110,7 @@ export interface UploadcareFileInfo {
   [field: string]: unknown
 }
 
-export interface UploadcareEvent<T extends 'file.uploaded' | 'file.infected' | (string & {}) = string>
-  extends EventBase<T> {
+export interface UploadcareEvent<T extends 'file.uploaded' | 'file.infected' | (string & {}) = string> extends EventBase<T> {
   hook: UploadcareHook
   data: UploadcareFileInfo
   /** Normalised file; the payload's own `file` (a CDN URL string) is `file.url`. */

@@ -43,7 +43,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     entries.set(key, { value, expiresAt: now + seconds * 1000 })
     while (entries.size > maxEntries) {
       let next = oldest?.next()
-      if (!next || next.done) next = (oldest = entries.keys()).next()
+      if (!next || next.done) {
+        oldest = entries.keys()
+        next = oldest.next()
+      }
       entries.delete(next.value as string)
     }
   }

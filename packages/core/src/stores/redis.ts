@@ -2,7 +2,7 @@
 // node-redis). Its own subpath because it needs node:crypto; the core entry stays runtime-neutral.
 import { createHash } from 'node:crypto'
 import type { DedupeStore } from '../types.js'
-import { claimOutcome, COMMIT_SCRIPT, RELEASE_SCRIPT, StoreUnavailableError } from './protocol.js'
+import { COMMIT_SCRIPT, claimOutcome, RELEASE_SCRIPT, StoreUnavailableError } from './protocol.js'
 
 export { StoreUnavailableError } from './protocol.js'
 
@@ -72,7 +72,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   return {
     claim: (key, token, lockSeconds) =>
       guard(async () => claimOutcome(await send(['SET', key, token, 'NX', 'EX', String(lockSeconds), 'GET']), lockSeconds)),
-    commit: (key, token, ttlSeconds) => guard(async () => (await runScript(COMMIT_SCRIPT, commitSha, key, [token, String(ttlSeconds)])) === 1),
+    commit: (key, token, ttlSeconds) =>
+      guard(async () => (await runScript(COMMIT_SCRIPT, commitSha, key, [token, String(ttlSeconds)])) === 1),
     release: (key, token) => guard(async () => (await runScript(RELEASE_SCRIPT, releaseSha, key, [token])) === 1),
   }
 }

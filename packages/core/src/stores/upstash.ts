@@ -1,5 +1,5 @@
 import type { DedupeStore } from '../types.js'
-import { claimOutcome, COMMIT_SCRIPT, RELEASE_SCRIPT, StoreUnavailableError } from './protocol.js'
+import { COMMIT_SCRIPT, claimOutcome, RELEASE_SCRIPT, StoreUnavailableError } from './protocol.js'
 
 /** The part of `@upstash/redis`'s `Redis` client this store uses (structural, so core has no hard dependency). */
 export interface UpstashRedisLike {

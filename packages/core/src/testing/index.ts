@@ -42,7 +42,9 @@ export interface SignQStashOptions {
 export async function signQStash(options: SignQStashOptions): Promise<Record<string, string>> {
   const key = options.signingKey ?? readEnv('QSTASH_CURRENT_SIGNING_KEY') ?? devSigningKeys.currentSigningKey
   const now = options.now ?? nowSeconds()
-  const bodyHash = toBase64(await sha256(bytesOf(options.body))).replace(/\+/g, '-').replace(/\//g, '_')
+  const bodyHash = toBase64(await sha256(bytesOf(options.body)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
   const claims = {
     iss: 'Upstash',
     sub: options.url,

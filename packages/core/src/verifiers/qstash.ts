@@ -1,10 +1,10 @@
-import { base64UrlText, hmacSha256, importHmacKey, sha256, timingSafeEqual, type HmacKey } from '#crypto'
+import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, timingSafeEqual } from '#crypto'
 import { fromBase64, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { decodeQStashEvent } from '../events/decode.js'
 import { getHeader } from '../headers.js'
-import type { Verifier, VerifyInput, VerifiedDelivery } from '../types.js'
+import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 
 export interface QStashVerifierOptions {
   /** Current signing key (QStash console → Signing keys). Default: `process.env.QSTASH_CURRENT_SIGNING_KEY`. */
@@ -38,8 +38,7 @@ interface JwtClaims {
 /** `{"alg":"HS256","typ":"JWT"}`, the header QStash always sends: recognised without decoding it. */
 const QSTASH_JWT_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9'
 
-const reject = (reason: ConstructorParameters<typeof VerificationError>[0], message: string) =>
-  new VerificationError(reason, message)
+const reject = (reason: ConstructorParameters<typeof VerificationError>[0], message: string) => new VerificationError(reason, message)
 
 function decodeJson<T>(segment: string): T | undefined {
   const text = base64UrlText(segment)
@@ -93,12 +92,12 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     const headerSegment = token.slice(0, firstDot)
     if (headerSegment !== QSTASH_JWT_HEADER) {
       const header = decodeJson<JwtHeader>(headerSegment)
-      if (!header || header.alg !== 'HS256' || (header.typ !== undefined && header.typ !== 'JWT')) {
+      if (header?.alg !== 'HS256' || (header.typ !== undefined && header.typ !== 'JWT')) {
         throw reject('malformed_signature', 'Upstash-Signature must be an HS256 JWT')
       }
     }
     const signature = fromBase64(token.slice(lastDot + 1))
-    if (!signature || signature.length !== 32) throw reject('malformed_signature', 'Upstash-Signature has a malformed signature part')
+    if (signature?.length !== 32) throw reject('malformed_signature', 'Upstash-Signature has a malformed signature part')
 
     const signingInput = token.slice(0, lastDot)
     let valid = false
@@ -118,7 +117,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     const now = nowSeconds()
     if (typeof claims.exp !== 'number' || now > claims.exp + tolerance) throw reject('signature_expired', 'Upstash-Signature has expired')
     if (typeof claims.nbf === 'number' && now + tolerance < claims.nbf) {
-      throw reject('signature_not_yet_valid', 'Upstash-Signature is not valid yet (check this server\'s clock)')
+      throw reject('signature_not_yet_valid', "Upstash-Signature is not valid yet (check this server's clock)")
     }
     const expectedUrl = fixedUrl === undefined ? (/^https?:\/\//i.test(url) ? url : undefined) : fixedUrl || undefined
     if (expectedUrl !== undefined && (typeof claims.sub !== 'string' || !sameUrl(claims.sub, expectedUrl))) {

@@ -1,9 +1,9 @@
-import { hmacSha256, importHmacKey, timingSafeEqual, type HmacKey } from '#crypto'
+import { type HmacKey, hmacSha256, importHmacKey, timingSafeEqual } from '#crypto'
 import { fromBase64 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { getHeader } from '../headers.js'
-import type { HeaderBag, Verifier, VerifyInput, VerifiedDelivery } from '../types.js'
+import type { HeaderBag, VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { secretList } from './secrets.js'
 
 export interface StandardWebhooksOptions {

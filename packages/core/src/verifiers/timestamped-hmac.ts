@@ -1,9 +1,9 @@
-import { hmacSha256, importHmacKey, timingSafeEqual, type HmacKey } from '#crypto'
+import { type HmacKey, hmacSha256, importHmacKey, timingSafeEqual } from '#crypto'
 import { fromHex, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError } from '../errors.js'
 import { getHeader } from '../headers.js'
-import type { Verifier, VerifyInput, VerifiedDelivery } from '../types.js'
+import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { secretList } from './secrets.js'
 
 export interface TimestampedHmacOptions {
@@ -48,7 +48,7 @@ function parseSignatureHeader(value: string): { timestamp: number; signatures: U
  */
 export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
   const name = options.name ?? 'hmac'
-  const keys: HmacKey[] = secretList(name, options, 'the sender\'s webhook signing secret').map((s) => importHmacKey(utf8(s)))
+  const keys: HmacKey[] = secretList(name, options, "the sender's webhook signing secret").map((s) => importHmacKey(utf8(s)))
   const signatureHeader = options.signatureHeader.toLowerCase()
   const deliveryHeader = options.deliveryHeader.toLowerCase()
   const tolerance = options.toleranceSeconds ?? 300

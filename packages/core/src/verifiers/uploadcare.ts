@@ -1,9 +1,9 @@
-import { hmacSha256, importHmacKey, sha256, timingSafeEqual, type HmacKey } from '#crypto'
+import { type HmacKey, hmacSha256, importHmacKey, sha256, timingSafeEqual } from '#crypto'
 import { fromHex, toHex, utf8 } from '../encoding.js'
 import { readEnv } from '../env.js'
 import { VerificationError } from '../errors.js'
 import { getHeader } from '../headers.js'
-import type { Verifier, VerifyInput, VerifiedDelivery } from '../types.js'
+import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { secretList } from './secrets.js'
 
 export interface UploadcareOptions {
