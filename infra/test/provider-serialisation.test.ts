@@ -1,42 +1,139 @@
-import { createRequire } from 'node:module'
-import vm from 'node:vm'
-import * as pulumi from '@pulumi/pulumi'
-import { setupServer } from 'msw/node'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { signingKeysProvider } from '../src/qstash/signing-keys-provider.js'
 import { urlGroupProvider } from '../src/qstash/url-group-provider.js'
 import { createFakeQStash, QSTASH_TEST_TOKEN, QSTASH_TEST_URL } from './support/fake-qstash.js'
+import { type HandlerServer, serveHandlers } from './support/handler-server.js'
+import { type HostedProvider, hostProvider, serialiseProvider } from './support/provider-host.js'
+
+// The providers as `pulumi up` runs them: serialised by Pulumi's closure serialiser, loaded
+// from that text alone in a separate provider-host process, talking HTTP to a local QStash.
 
 const qstash = createFakeQStash()
-const server = setupServer(...qstash.handlers)
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+let server: HandlerServer
+let urlGroupText: string
+let urlGroup: HostedProvider
+let signingKeys: HostedProvider
+beforeAll(async () => {
+  server = await serveHandlers(qstash.handlers, QSTASH_TEST_URL)
+  urlGroupText = await serialiseProvider(urlGroupProvider)
+  urlGroup = hostProvider(urlGroupText)
+  signingKeys = hostProvider(await serialiseProvider(signingKeysProvider))
+})
 afterEach(() => qstash.reset())
-afterAll(() => server.close())
+afterAll(async () => {
+  urlGroup?.close()
+  signingKeys?.close()
+  await server?.close()
+})
 
-/** Serialises a provider the way pulumi.dynamic.Resource does, and loads it back in a fresh context. */
-async function roundTrip<T>(provider: T): Promise<{ provider: T; text: string }> {
-  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })
-  const module = { exports: {} as { handler: () => T } }
-  const load = vm.runInThisContext(`(function (exports, module, require) {\n${text}\n})`) as (
-    e: unknown,
-    m: unknown,
-    r: NodeJS.Require,
-  ) => void
-  load(module.exports, module, createRequire(import.meta.url))
-  return { provider: module.exports.handler(), text }
+const group = (over: Record<string, unknown> = {}) => ({
+  name: 'uploads',
+  baseUrl: server.url,
+  token: QSTASH_TEST_TOKEN,
+  endpoints: [{ name: 'app', url: 'https://app.example.com/hook' }],
+  ...over,
+})
+
+/** A 127.0.0.1 URL where nothing listens: the port was just freed. */
+async function deadUrl(): Promise<string> {
+  const s = createServer()
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  const { port } = s.address() as AddressInfo
+  await new Promise((resolve) => s.close(resolve))
+  return `http://127.0.0.1:${port}`
 }
 
-describe('dynamic providers survive serialisation', () => {
-  it('the URL group provider runs from its serialised text alone', async () => {
-    const { provider, text } = await roundTrip(urlGroupProvider)
-    expect(text).not.toMatch(/require\("[^"]*(vitest|msw)/)
-    await provider.create({ name: 'g', baseUrl: QSTASH_TEST_URL, token: QSTASH_TEST_TOKEN, endpoints: [{ url: 'https://a.example.com' }] })
-    expect(qstash.topics.get('g')).toEqual([{ name: '', url: 'https://a.example.com' }])
+describe('the serialised URL group provider, in a provider host', () => {
+  it('captures neither the test tooling nor a token', () => {
+    expect(urlGroupText).not.toMatch(/require\("[^"]*(vitest|msw)/)
+    expect(urlGroupText).not.toContain(QSTASH_TEST_TOKEN)
   })
 
-  it('the signing keys provider runs from its serialised text alone', async () => {
-    const { provider } = await roundTrip(signingKeysProvider)
-    const res = await provider.create({ baseUrl: QSTASH_TEST_URL, token: QSTASH_TEST_TOKEN, rotate: '' })
-    expect(res.outs).toMatchObject({ current: 'sig_current_1', next: 'sig_next_1' })
+  it('runs check, create, diff, update (a rename), read and delete', async () => {
+    const checked = await urlGroup.call<{ inputs: ReturnType<typeof group>; failures: unknown[] }>('check', {}, group())
+    expect(checked.failures).toEqual([])
+    const created = await urlGroup.call<{ id: string }>('create', checked.inputs)
+    expect(created.id).toBe('uploads')
+    expect(qstash.topics.get('uploads')).toEqual([{ name: 'app', url: 'https://app.example.com/hook' }])
+
+    const renamed = group({ endpoints: [{ name: 'app-v2', url: 'https://app.example.com/hook' }] })
+    expect(await urlGroup.call('diff', 'uploads', group(), renamed)).toMatchObject({ changes: true, replaces: [] })
+    await urlGroup.call('update', 'uploads', group(), renamed)
+    expect(qstash.topics.get('uploads')).toEqual([{ name: 'app-v2', url: 'https://app.example.com/hook' }])
+    expect(await urlGroup.call('read', 'uploads', renamed)).toMatchObject({ id: 'uploads', props: { endpoints: renamed.endpoints } })
+
+    await urlGroup.call('delete', 'uploads', renamed)
+    expect(qstash.topics.has('uploads')).toBe(false)
+    expect(await urlGroup.call('read', 'uploads', renamed)).toMatchObject({ id: '' })
+  })
+
+  it.each([
+    [401, 'invalid token', /qstashToken.*qstashRegion/],
+    [403, 'forbidden', /token may not do this/],
+    [429, 'too many requests', /rate limit.*pulumi up/],
+    [500, 'internal error', /failing on its side.*pulumi up/],
+    [503, 'unavailable', /failing on its side/],
+  ])('HTTP %i reaches the CLI as a message naming the operation, the status and the fix', async (status, body, fix) => {
+    qstash.failNext(status, body)
+    const message = await urlGroup.call('create', group()).then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    )
+    expect(message).toMatch(
+      new RegExp(
+        `^QStash: create URL group "uploads" failed \\(POST /v2/topics/uploads/endpoints answered HTTP ${status}: ${body}\\)\\. Fix: `,
+      ),
+    )
+    expect(message).toMatch(fix)
+  })
+
+  it('a wrong token is a 401 naming the token config, and never shows the token', async () => {
+    const message = await urlGroup.call('create', group({ token: 'wrong-token' })).catch((e: Error) => e.message)
+    expect(message).toMatch(/HTTP 401.*Fix: set the QStash token/)
+    expect(message).not.toContain('wrong-token')
+  })
+
+  it('a 404 while removing endpoints (group deleted meanwhile) names the fix', async () => {
+    const two = group({ endpoints: [{ url: 'https://a.example.com/hook' }, { url: 'https://b.example.com/hook' }] })
+    await expect(urlGroup.call('update', 'uploads', two, group({ endpoints: [{ url: 'https://a.example.com/hook' }] }))).rejects.toThrow(
+      /^QStash: remove endpoints from URL group "uploads" failed \(DELETE .* answered HTTP 404.*\)\. Fix: .*pulumi refresh/,
+    )
+  })
+
+  it('an unreachable QStash is a network error naming the address and the fix', async () => {
+    const url = await deadUrl()
+    await expect(urlGroup.call('delete', 'uploads', group({ baseUrl: url }))).rejects.toThrow(
+      new RegExp(
+        `^QStash: delete URL group "uploads" failed \\(DELETE ${url}/v2/topics/uploads got no answer: .+\\)\\. Fix: check the network`,
+      ),
+    )
+  })
+})
+
+describe('the serialised signing keys provider, in a provider host', () => {
+  const keys = (over: Record<string, unknown> = {}) => ({ baseUrl: server.url, token: QSTASH_TEST_TOKEN, rotate: '', ...over })
+
+  it('runs create, diff, update (a rotation) and delete', async () => {
+    const created = await signingKeys.call<{ outs: Record<string, string> }>('create', keys())
+    expect(created.outs).toMatchObject({ current: 'sig_current_1', next: 'sig_next_1' })
+    expect(await signingKeys.call('diff', 'k', created.outs, keys({ rotate: 'r1' }))).toMatchObject({ changes: true, replaces: [] })
+    const updated = await signingKeys.call<{ outs: Record<string, string> }>('update', 'k', created.outs, keys({ rotate: 'r1' }))
+    expect(updated.outs).toMatchObject({ current: 'sig_next_1', next: 'sig_next_2' })
+    await signingKeys.call('delete', 'k', updated.outs)
+    expect(qstash.rotations).toBe(1)
+  })
+
+  it('failures reach the CLI with the operation, the status and the fix', async () => {
+    await expect(signingKeys.call('create', keys({ token: 'nope' }))).rejects.toThrow(
+      /^QStash: read signing keys failed \(GET \/v2\/keys answered HTTP 401: .*\)\. Fix: set the QStash token/,
+    )
+    qstash.failNext(502, 'bad gateway', 'POST')
+    await expect(signingKeys.call('update', 'k', { ...keys(), current: 'c', next: 'n' }, keys({ rotate: 'r2' }))).rejects.toThrow(
+      /^QStash: rotate signing keys failed \(POST \/v2\/keys\/rotate answered HTTP 502: bad gateway\)\. Fix: QStash is failing/,
+    )
+    qstash.failNext(200, '{}')
+    await expect(signingKeys.call('create', keys())).rejects.toThrow(/^QStash: reading signing keys failed .*Fix: /)
   })
 })

@@ -64,7 +64,9 @@ describe('QStash signing keys provider', () => {
   })
 
   it('4xx and 5xx answers become clear errors; a keyless answer is rejected', async () => {
-    await expect(provider.create(inputs({ token: 'nope' }))).rejects.toThrow(/GET \/v2\/keys failed with HTTP 401.*qstashToken/)
+    await expect(provider.create(inputs({ token: 'nope' }))).rejects.toThrow(
+      /read signing keys failed \(GET \/v2\/keys answered HTTP 401.*qstashToken/,
+    )
     qstash.failNext(500, 'internal error')
     await expect(provider.create(inputs())).rejects.toThrow(/HTTP 500: internal error/)
     qstash.failNext(200, '{}')

@@ -24,7 +24,9 @@ interface KeysResponse {
 
 function keysOf(res: KeysResponse | undefined, path: string): KeysResponse {
   if (!res || typeof res.current !== 'string' || typeof res.next !== 'string' || !res.current || !res.next) {
-    throw new Error(`QStash ${path} answered without "current" and "next" signing keys`)
+    throw new Error(
+      `QStash: reading signing keys failed (${path} answered without "current" and "next"). Fix: check that upload-webhooks:qstashRegion (or baseUrl) points at the QStash REST API, then run \`pulumi up\` again.`,
+    )
   }
   return { current: res.current, next: res.next }
 }
@@ -43,7 +45,16 @@ export const signingKeysProvider: pulumi.dynamic.ResourceProvider<SigningKeysInp
   async create(inputs) {
     // Never rotate on create: a fresh stack adopts the keys the app may already be using.
     const path = '/v2/keys'
-    const keys = keysOf(await qstashRequest<KeysResponse>({ baseUrl: inputs.baseUrl, token: inputs.token, method: 'GET', path }), path)
+    const keys = keysOf(
+      await qstashRequest<KeysResponse>({
+        operation: 'read signing keys',
+        baseUrl: inputs.baseUrl,
+        token: inputs.token,
+        method: 'GET',
+        path,
+      }),
+      path,
+    )
     return { id: 'signing-keys', outs: { ...inputs, rotate: inputs.rotate ?? '', ...keys } }
   },
 
@@ -51,7 +62,16 @@ export const signingKeysProvider: pulumi.dynamic.ResourceProvider<SigningKeysInp
     if (!props) return { id, props }
     // Picks up rotations done in the console, so `pulumi refresh` shows the real keys.
     const path = '/v2/keys'
-    const keys = keysOf(await qstashRequest<KeysResponse>({ baseUrl: props.baseUrl, token: props.token, method: 'GET', path }), path)
+    const keys = keysOf(
+      await qstashRequest<KeysResponse>({
+        operation: 'read signing keys',
+        baseUrl: props.baseUrl,
+        token: props.token,
+        method: 'GET',
+        path,
+      }),
+      path,
+    )
     return { id, props: { ...props, ...keys } }
   },
 
@@ -60,6 +80,7 @@ export const signingKeysProvider: pulumi.dynamic.ResourceProvider<SigningKeysInp
     const shouldRotate = rotate !== '' && rotate !== (olds.rotate ?? '')
     const path = shouldRotate ? '/v2/keys/rotate' : '/v2/keys'
     const res = await qstashRequest<KeysResponse>({
+      operation: shouldRotate ? 'rotate signing keys' : 'read signing keys',
       baseUrl: news.baseUrl,
       token: news.token,
       method: shouldRotate ? 'POST' : 'GET',
