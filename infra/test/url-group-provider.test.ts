@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { QStashApiError } from '../src/qstash/http.js'
+import { isQStashApiError } from '../src/qstash/http.js'
 import { urlGroupProvider as provider, type UrlGroupInputs } from '../src/qstash/url-group-provider.js'
 import { createFakeQStash, QSTASH_TEST_TOKEN, QSTASH_TEST_URL } from './support/fake-qstash.js'
 
@@ -60,6 +60,69 @@ describe('QStash URL group provider', () => {
     expect(await provider.diff!('uploads', inputs(), inputs({ token: 'other' }))).toMatchObject({ changes: true, replaces: [] })
   })
 
+  it('diff: renaming an endpoint (same URL) is an in-place update, not a replacement', async () => {
+    const renamed = inputs({ endpoints: [{ url: 'https://a.example.com/hook' }, { name: 'b-renamed', url: 'https://b.example.com/hook' }] })
+    expect(await provider.diff!('uploads', inputs(), renamed)).toMatchObject({ changes: true, replaces: [] })
+  })
+
+  it('update: a rename upserts the endpoint by URL and removes nothing, even for the only endpoint', async () => {
+    const olds = inputs({ endpoints: [{ name: 'app', url: 'https://a.example.com/hook' }] })
+    await provider.create(olds)
+    qstash.calls.length = 0
+    const news = inputs({ endpoints: [{ name: 'app-v2', url: 'https://a.example.com/hook' }] })
+    const res = await provider.update!('uploads', olds, news)
+    expect(qstash.calls).toEqual([
+      {
+        method: 'POST',
+        path: '/v2/topics/uploads/endpoints',
+        body: { endpoints: [{ name: 'app-v2', url: 'https://a.example.com/hook' }] },
+      },
+    ])
+    expect(qstash.topics.get('uploads')).toEqual([{ name: 'app-v2', url: 'https://a.example.com/hook' }])
+    expect(res.outs?.endpoints).toEqual(news.endpoints)
+  })
+
+  it('update: dropping a name is an upsert without the name', async () => {
+    await provider.create(inputs())
+    qstash.calls.length = 0
+    await provider.update!(
+      'uploads',
+      inputs(),
+      inputs({ endpoints: [{ url: 'https://a.example.com/hook' }, { url: 'https://b.example.com/hook' }] }),
+    )
+    expect(qstash.calls.map((c) => `${c.method} ${JSON.stringify(c.body)}`)).toEqual([
+      'POST {"endpoints":[{"url":"https://b.example.com/hook"}]}',
+    ])
+    expect(qstash.topics.get('uploads')).toEqual([
+      { name: '', url: 'https://a.example.com/hook' },
+      { name: '', url: 'https://b.example.com/hook' },
+    ])
+  })
+
+  it('update: an added endpoint is only added, a removed one only removed, a reorder does nothing', async () => {
+    await provider.create(inputs())
+    qstash.calls.length = 0
+    const three = inputs({ endpoints: [...inputs().endpoints, { url: 'https://c.example.com/hook' }] })
+    await provider.update!('uploads', inputs(), three)
+    expect(qstash.calls.map((c) => `${c.method} ${JSON.stringify(c.body)}`)).toEqual([
+      'POST {"endpoints":[{"url":"https://c.example.com/hook"}]}',
+    ])
+
+    qstash.calls.length = 0
+    await provider.update!('uploads', three, inputs())
+    expect(qstash.calls.map((c) => `${c.method} ${JSON.stringify(c.body)}`)).toEqual([
+      'DELETE {"endpoints":[{"url":"https://c.example.com/hook"}]}',
+    ])
+
+    qstash.calls.length = 0
+    await provider.update!('uploads', inputs(), inputs({ endpoints: [...inputs().endpoints].reverse() }))
+    expect(qstash.calls).toEqual([])
+    expect(qstash.topics.get('uploads')).toEqual([
+      { name: '', url: 'https://a.example.com/hook' },
+      { name: 'b', url: 'https://b.example.com/hook' },
+    ])
+  })
+
   it('update adds new endpoints before removing old ones, so the group never empties', async () => {
     await provider.create(inputs({ endpoints: [{ url: 'https://old.example.com/hook' }] }))
     qstash.calls.length = 0
@@ -99,6 +162,11 @@ describe('QStash URL group provider', () => {
   it('check rejects non-https endpoints, bad names and an empty list', async () => {
     const res = await provider.check!(inputs(), inputs({ name: 'bad name!', endpoints: [{ url: 'http://insecure.example.com' }] }))
     expect(res.failures?.map((f) => f.property).sort()).toEqual(['endpoints', 'name'])
+    const twice = await provider.check!(
+      inputs(),
+      inputs({ endpoints: [{ url: 'https://a.example.com' }, { name: 'x', url: 'https://a.example.com' }] }),
+    )
+    expect(twice.failures).toEqual([expect.objectContaining({ property: 'endpoints', reason: expect.stringContaining('listed twice') })])
     const empty = await provider.check!(inputs(), inputs({ endpoints: [] }))
     expect(empty.failures).toEqual([expect.objectContaining({ property: 'endpoints' })])
     expect((await provider.check!(inputs(), inputs())).failures).toEqual([])
@@ -106,15 +174,15 @@ describe('QStash URL group provider', () => {
 
   it('a 401 becomes an error naming the token and region config, without leaking the token', async () => {
     const err = await provider.create(inputs({ token: 'wrong-token' })).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(QStashApiError)
-    expect((err as Error).message).toMatch(/POST \/v2\/topics\/uploads\/endpoints failed with HTTP 401/)
+    expect(isQStashApiError(err) && err.status).toBe(401)
+    expect((err as Error).message).toMatch(/create URL group "uploads" failed \(POST \/v2\/topics\/uploads\/endpoints answered HTTP 401/)
     expect((err as Error).message).toMatch(/upload-webhooks:qstashToken.*qstashRegion/)
     expect((err as Error).message).not.toContain('wrong-token')
   })
 
   it('a 4xx body and a 5xx status are surfaced as clear errors', async () => {
     qstash.failNext(400, '{"error":"invalid endpoint url"}')
-    await expect(provider.create(inputs())).rejects.toThrow(/HTTP 400: \{"error":"invalid endpoint url"\}/)
+    await expect(provider.create(inputs())).rejects.toThrow(/HTTP 400: \{"error":"invalid endpoint url"\}\)\. Fix: QStash rejected/)
     qstash.failNext(503, 'upstream unavailable', 'DELETE')
     await expect(provider.delete!('uploads', inputs())).rejects.toThrow(/HTTP 503.*QStash is failing/)
   })

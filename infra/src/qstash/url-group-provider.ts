@@ -1,5 +1,5 @@
 import type * as pulumi from '@pulumi/pulumi'
-import { QStashApiError, qstashRequest } from './http.js'
+import { isQStashApiError, qstashRequest } from './http.js'
 
 /** One endpoint of a URL group, as the QStash API names it. */
 export interface UrlGroupEndpoint {
@@ -29,27 +29,28 @@ interface TopicResponse {
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/
 
-/** Stable identity of an endpoint: QStash matches endpoints by URL, the name is a label on it. */
-function endpointKey(e: UrlGroupEndpoint): string {
-  return `${e.url}\u0000${e.name ?? ''}`
-}
-
+/** Sorted by URL, names dropped when empty, so state and diffs do not depend on config order. */
 function normaliseEndpoints(endpoints: UrlGroupEndpoint[] | undefined): UrlGroupEndpoint[] {
   return (endpoints ?? [])
     .map((e) => (e.name ? { name: e.name, url: e.url } : { url: e.url }))
-    .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)))
+    .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
 }
 
-/** Endpoints to add and to remove to go from `olds` to `news`. */
+/**
+ * What to send to go from `olds` to `news`. QStash identifies an endpoint by its URL and its
+ * name is a label, so a new URL or a new name on a known URL is an upsert (POST), and only a
+ * URL that is no longer wanted is removed (DELETE by URL). A rename must never be a removal:
+ * that would delete the endpoint, and the whole group when it was the only one.
+ */
 export function diffEndpoints(
   olds: UrlGroupEndpoint[] | undefined,
   news: UrlGroupEndpoint[] | undefined,
-): { added: UrlGroupEndpoint[]; removed: UrlGroupEndpoint[] } {
-  const oldKeys = new Set(normaliseEndpoints(olds).map(endpointKey))
-  const newKeys = new Set(normaliseEndpoints(news).map(endpointKey))
+): { upserted: UrlGroupEndpoint[]; removed: UrlGroupEndpoint[] } {
+  const oldNameByUrl = new Map(normaliseEndpoints(olds).map((e) => [e.url, e.name ?? ''] as const))
+  const newUrls = new Set(normaliseEndpoints(news).map((e) => e.url))
   return {
-    added: normaliseEndpoints(news).filter((e) => !oldKeys.has(endpointKey(e))),
-    removed: normaliseEndpoints(olds).filter((e) => !newKeys.has(endpointKey(e))),
+    upserted: normaliseEndpoints(news).filter((e) => oldNameByUrl.get(e.url) !== (e.name ?? '')),
+    removed: normaliseEndpoints(olds).filter((e) => !newUrls.has(e.url)),
   }
 }
 
@@ -70,8 +71,12 @@ export const urlGroupProvider: pulumi.dynamic.ResourceProvider<UrlGroupInputs, U
     if (!news.endpoints || news.endpoints.length === 0) {
       failures.push({ property: 'endpoints', reason: 'a URL group needs at least one endpoint (QStash deletes empty groups)' })
     }
+    const urls = new Set<string>()
     for (const e of news.endpoints ?? []) {
       if (!/^https:\/\//.test(e.url)) failures.push({ property: 'endpoints', reason: `endpoint ${e.url} must be an https:// URL` })
+      if (urls.has(e.url))
+        failures.push({ property: 'endpoints', reason: `endpoint ${e.url} is listed twice (QStash keys endpoints by URL)` })
+      urls.add(e.url)
     }
     if (!news.token) failures.push({ property: 'token', reason: 'a QStash token is required' })
     return { inputs: { ...news, endpoints: normaliseEndpoints(news.endpoints) }, failures }
@@ -82,8 +87,8 @@ export const urlGroupProvider: pulumi.dynamic.ResourceProvider<UrlGroupInputs, U
     // A different name or region is a different URL group: create the new one, then delete the old.
     if (olds.name !== news.name) replaces.push('name')
     if (olds.baseUrl !== news.baseUrl) replaces.push('baseUrl')
-    const { added, removed } = diffEndpoints(olds.endpoints, news.endpoints)
-    const endpointsChanged = added.length > 0 || removed.length > 0
+    const { upserted, removed } = diffEndpoints(olds.endpoints, news.endpoints)
+    const endpointsChanged = upserted.length > 0 || removed.length > 0
     const tokenChanged = olds.token !== news.token
     return {
       changes: replaces.length > 0 || endpointsChanged || tokenChanged,
@@ -97,6 +102,7 @@ export const urlGroupProvider: pulumi.dynamic.ResourceProvider<UrlGroupInputs, U
     const endpoints = normaliseEndpoints(inputs.endpoints)
     // POST creates the group if needed and adds endpoints.
     await qstashRequest({
+      operation: `create URL group "${inputs.name}"`,
       baseUrl: inputs.baseUrl,
       token: inputs.token,
       method: 'POST',
@@ -110,6 +116,7 @@ export const urlGroupProvider: pulumi.dynamic.ResourceProvider<UrlGroupInputs, U
     if (!props) return { id, props }
     try {
       const topic = await qstashRequest<TopicResponse>({
+        operation: `read URL group "${id}"`,
         baseUrl: props.baseUrl,
         token: props.token,
         method: 'GET',
@@ -118,21 +125,28 @@ export const urlGroupProvider: pulumi.dynamic.ResourceProvider<UrlGroupInputs, U
       return { id, props: { ...props, name: topic.name, endpoints: normaliseEndpoints(topic.endpoints) } }
     } catch (err) {
       // Gone (e.g. deleted in the console): an empty id tells Pulumi to drop it from state.
-      if (err instanceof QStashApiError && err.status === 404) return { id: '', props }
+      if (isQStashApiError(err) && err.status === 404) return { id: '', props }
       throw err
     }
   },
 
   async update(_id, olds, news) {
-    const { added, removed } = diffEndpoints(olds.endpoints, news.endpoints)
+    const { upserted, removed } = diffEndpoints(olds.endpoints, news.endpoints)
     const base = { baseUrl: news.baseUrl, token: news.token }
-    // Add before removing: QStash deletes a URL group whose last endpoint is removed.
-    if (added.length > 0) {
-      await qstashRequest({ ...base, method: 'POST', path: `${topicPath(news.name)}/endpoints`, body: { endpoints: added } })
+    // Upsert before removing: QStash deletes a URL group whose last endpoint is removed.
+    if (upserted.length > 0) {
+      await qstashRequest({
+        ...base,
+        operation: `add or rename endpoints of URL group "${news.name}"`,
+        method: 'POST',
+        path: `${topicPath(news.name)}/endpoints`,
+        body: { endpoints: upserted },
+      })
     }
     if (removed.length > 0) {
       await qstashRequest({
         ...base,
+        operation: `remove endpoints from URL group "${news.name}"`,
         method: 'DELETE',
         path: `${topicPath(news.name)}/endpoints`,
         body: { endpoints: removed.map((e) => ({ url: e.url })) },
@@ -143,10 +157,16 @@ export const urlGroupProvider: pulumi.dynamic.ResourceProvider<UrlGroupInputs, U
 
   async delete(id, props) {
     try {
-      await qstashRequest({ baseUrl: props.baseUrl, token: props.token, method: 'DELETE', path: topicPath(id) })
+      await qstashRequest({
+        operation: `delete URL group "${id}"`,
+        baseUrl: props.baseUrl,
+        token: props.token,
+        method: 'DELETE',
+        path: topicPath(id),
+      })
     } catch (err) {
       // Already gone is the state we wanted.
-      if (err instanceof QStashApiError && err.status === 404) return
+      if (isQStashApiError(err) && err.status === 404) return
       throw err
     }
   },
