@@ -78,7 +78,9 @@ afterAll(async () => {
 })
 beforeEach(async () => {
   Object.assign(fake, { dlq: [], qstashStatus: 200, alertStatus: 200, alerts: [], dlqQueries: [] })
-  await (await mf.getKVNamespace('DLQ_STATE')).delete('dlq-cursor')
+  const kv = await mf.getKVNamespace('DLQ_STATE')
+  await kv.delete('dlq-cursor')
+  await kv.delete('dlq-monitor-health')
 })
 
 async function runCron(): Promise<string> {
@@ -162,5 +164,63 @@ describe('DLQ monitor worker (workerd)', () => {
     await runCron()
     expect(fake.alerts[0]!.text).toMatch(/^:rotating_light: 1 new QStash dead letter in/)
     expect(fake.alerts[0]!.text).toContain('— no response')
+  })
+
+  it.each([401, 403])('alerts ONCE when QStash answers %i (wrong token or region), and once on recovery', async (status) => {
+    fake.qstashStatus = status
+    expect(await runCron()).toBe('ok')
+    expect(fake.alerts).toHaveLength(1)
+    const text = fake.alerts[0]!.text
+    expect(text).toMatch(
+      new RegExp(`^:warning: The QStash DLQ monitor for URL group \`uploads\` cannot read the DLQ: GET /v2/dlq answered HTTP ${status}\\.`),
+    )
+    expect(text).toContain('Dead letters are NOT being reported')
+    expect(text).toContain('pulumi config set --secret upload-webhooks:qstashToken')
+
+    // Still failing: silence, not an alert every 5 minutes.
+    await runCron()
+    await runCron()
+    expect(fake.alerts).toHaveLength(1)
+
+    // Fixed: one recovery message, and the letters that arrived meanwhile are reported.
+    fake.qstashStatus = 200
+    fake.dlq = [letter(1)]
+    await runCron()
+    expect(fake.alerts.map((a) => a.text.split(' ')[0])).toEqual([':warning:', ':white_check_mark:', ':rotating_light:'])
+    expect(fake.alerts[1]!.text).toMatch(/can read the DLQ again \(failing since \d{4}-\d\d-\d\dT/)
+    await runCron()
+    expect(fake.alerts).toHaveLength(3)
+  })
+
+  it('a transient 5xx is retried quietly; a lasting one alerts once after 3 failed runs in a row', async () => {
+    fake.qstashStatus = 503
+    await runCron()
+    fake.qstashStatus = 200
+    await runCron()
+    expect(fake.alerts).toEqual([]) // one failure, then recovered: never alerted, nothing to say
+
+    fake.qstashStatus = 500
+    await runCron()
+    await runCron()
+    expect(fake.alerts).toEqual([])
+    await runCron()
+    expect(fake.alerts).toHaveLength(1)
+    expect(fake.alerts[0]!.text).toMatch(/^:warning: .*HTTP 500\.\nDead letters are NOT being reported.*\nFix: it failed 3 runs in a row/s)
+    await runCron()
+    expect(fake.alerts).toHaveLength(1)
+    fake.qstashStatus = 200
+    await runCron()
+    expect(fake.alerts).toHaveLength(2)
+    expect(fake.alerts[1]!.text).toMatch(/^:white_check_mark: /)
+  })
+
+  it('a failing-monitor alert the webhook refused is sent again on the next run', async () => {
+    fake.qstashStatus = 401
+    fake.alertStatus = 500
+    await runCron()
+    fake.alertStatus = 200
+    await runCron()
+    await runCron()
+    expect(fake.alerts.map((a) => a.text.slice(0, 9))).toEqual([':warning:', ':warning:'])
   })
 })

@@ -7,6 +7,11 @@
  * Each run: read the cursor from KV → list dead letters since then (`GET /v2/dlq`, following
  * `cursor` pages) → post ONE summary → advance the cursor only if the webhook answered 2xx.
  * A failed alert leaves the cursor alone, so the next run reports the same letters again.
+ *
+ * A monitor that cannot read the DLQ must not fail silently: its own health (in the same KV)
+ * turns `failing` at once on 401/403 (wrong token or region: retrying cannot help) or after
+ * FAILING_AFTER_RUNS failed runs in a row otherwise, and it alerts once on that change and
+ * once on recovery, never on every run.
  */
 
 /**
@@ -33,10 +38,19 @@
  * @property {number} since               createdAt of the newest reported letter (fromDate is inclusive)
  * @property {string[]} seen              dlqIds reported with exactly that createdAt
  *
+ * @typedef {object} Health  the monitor's own state
+ * @property {number} failures            failed runs in a row
+ * @property {number} [failingSince]      unix ms of the first of them
+ * @property {boolean} alerted            a "monitor is failing" alert was delivered
+ *
  * @typedef {{ status: 'quiet' | 'alerted' | 'qstash-error' | 'alert-failed', count: number }} RunResult
  */
 
 const CURSOR_KEY = 'dlq-cursor'
+const HEALTH_KEY = 'dlq-monitor-health'
+// Transient QStash errors (5xx, network) alert after this many failed runs in a row
+// (15 minutes at the default schedule); 401/403 alert on the first.
+const FAILING_AFTER_RUNS = 3
 const PAGE_SIZE = 100
 // Bounded work per run; anything beyond is reported by the next run (the cursor only moves
 // past what was actually reported).
@@ -67,27 +81,115 @@ async function runOnce(env) {
   try {
     letters = await listNewDeadLetters(env, cursor)
   } catch (err) {
-    console.error(`dlq-monitor: listing the DLQ failed: ${String(err)}`)
+    console.error(`dlq-monitor: listing the DLQ failed: ${errorText(err)}`)
+    await recordFailure(env, err)
     return { status: 'qstash-error', count: 0 }
   }
+  await recordSuccess(env)
   if (letters.length === 0) return { status: 'quiet', count: 0 }
 
-  let accepted = false
+  if (!(await postAlert(env, alertPayload(letters, env.URL_GROUP)))) return { status: 'alert-failed', count: letters.length }
+
+  await env.DLQ_STATE.put(CURSOR_KEY, JSON.stringify(advance(cursor, letters)))
+  return { status: 'alerted', count: letters.length }
+}
+
+/**
+ * Posts one message to the alert webhook; true when it answered 2xx.
+ * @param {Env} env
+ * @param {{ text: string }} payload
+ */
+async function postAlert(env, payload) {
   try {
     const res = await fetch(env.ALERT_WEBHOOK_URL, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(alertPayload(letters, env.URL_GROUP)),
+      body: JSON.stringify(payload),
     })
-    accepted = res.ok
-    if (!accepted) console.error(`dlq-monitor: alert webhook answered HTTP ${res.status}`)
+    if (!res.ok) console.error(`dlq-monitor: alert webhook answered HTTP ${res.status}`)
+    return res.ok
   } catch (err) {
-    console.error(`dlq-monitor: alert webhook unreachable: ${String(err)}`)
+    console.error(`dlq-monitor: alert webhook unreachable: ${errorText(err)}`)
+    return false
   }
-  if (!accepted) return { status: 'alert-failed', count: letters.length }
+}
 
-  await env.DLQ_STATE.put(CURSOR_KEY, JSON.stringify(advance(cursor, letters)))
-  return { status: 'alerted', count: letters.length }
+/** @param {unknown} err */
+function errorText(err) {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/**
+ * @param {Env} env
+ * @returns {Promise<Health>}
+ */
+async function readHealth(env) {
+  const raw = await env.DLQ_STATE.get(HEALTH_KEY)
+  try {
+    const parsed = raw ? JSON.parse(raw) : undefined
+    if (parsed && typeof parsed.failures === 'number' && typeof parsed.alerted === 'boolean') return parsed
+  } catch {
+    // a corrupt record counts as healthy: worst case one alert comes a few runs late
+  }
+  return { failures: 0, alerted: false }
+}
+
+/**
+ * Counts a failed run; alerts once when the monitor turns failing. An alert the webhook did
+ * not take is tried again on the next failing run.
+ * @param {Env} env
+ * @param {unknown} err
+ */
+async function recordFailure(env, err) {
+  const health = await readHealth(env)
+  /** @type {unknown} */
+  const status = err instanceof Error && 'status' in err ? err.status : undefined
+  const rejected = status === 401 || status === 403
+  const next = { ...health, failures: health.failures + 1, failingSince: health.failingSince ?? Date.now() }
+  if (!next.alerted && (rejected || next.failures >= FAILING_AFTER_RUNS)) {
+    next.alerted = await postAlert(env, failingPayload(env, errorText(err), rejected, next.failures))
+  }
+  await env.DLQ_STATE.put(HEALTH_KEY, JSON.stringify(next))
+}
+
+/**
+ * Clears the failure count; says once that the monitor works again if it had alerted.
+ * @param {Env} env
+ */
+async function recordSuccess(env) {
+  const health = await readHealth(env)
+  if (health.failures === 0) return
+  if (health.alerted) {
+    const since = health.failingSince ? new Date(health.failingSince).toISOString() : 'an earlier run'
+    const text = `:white_check_mark: The QStash DLQ monitor${groupSuffix(env.URL_GROUP)} can read the DLQ again (failing since ${since}). Dead letters are reported again, starting with any that arrived meanwhile.`
+    // Not delivered: keep the record, so the next run says it again.
+    if (!(await postAlert(env, { text }))) return
+  }
+  await env.DLQ_STATE.put(HEALTH_KEY, JSON.stringify({ failures: 0, alerted: false }))
+}
+
+/**
+ * @param {Env} env
+ * @param {string} error
+ * @param {boolean} rejected  QStash answered 401/403
+ * @param {number} failures
+ */
+function failingPayload(env, error, rejected, failures) {
+  const fix = rejected
+    ? 'Fix: QStash rejected the monitor’s token. Set the QStash token of this region (`pulumi config set --secret upload-webhooks:qstashToken <token>`), check `upload-webhooks:qstashRegion` matches it, then `pulumi up`.'
+    : `Fix: it failed ${failures} runs in a row; check status.upstash.com and the worker’s logs (\`wrangler tail\`). It keeps retrying and will say when it recovers.`
+  return {
+    text: [
+      `:warning: The QStash DLQ monitor${groupSuffix(env.URL_GROUP)} cannot read the DLQ: ${error}.`,
+      'Dead letters are NOT being reported until this is fixed.',
+      fix,
+    ].join('\n'),
+  }
+}
+
+/** @param {string | undefined} urlGroup */
+function groupSuffix(urlGroup) {
+  return urlGroup ? ` for URL group \`${urlGroup}\`` : ''
 }
 
 /**
@@ -127,7 +229,7 @@ async function listNewDeadLetters(env, cursor) {
     if (page) url.searchParams.set('cursor', page)
 
     const res = await fetch(url, { headers: { authorization: `Bearer ${env.QSTASH_TOKEN}` } })
-    if (!res.ok) throw new Error(`GET /v2/dlq answered HTTP ${res.status}`)
+    if (!res.ok) throw Object.assign(new Error(`GET /v2/dlq answered HTTP ${res.status}`), { status: res.status })
     const body = /** @type {{ messages?: DeadLetter[], cursor?: string }} */ (await res.json())
 
     for (const m of body.messages ?? []) {
