@@ -10,3 +10,5 @@ export { QSTASH_REGIONS, type QStashRegion, qstashBaseUrl } from './qstash/regio
 export { QStashSigningKeys, type QStashSigningKeysArgs } from './qstash-signing-keys.js'
 export { QStashUrlGroup, type QStashUrlGroupArgs, type UrlGroupEndpoint } from './qstash-url-group.js'
 export { UploadBucket, type UploadBucketArgs } from './upload-bucket.js'
+export { uploadConsumerSource } from './upload-consumer-source.js'
+export { UPLOAD_ACTIONS, UploadEvents, type UploadEventsArgs } from './upload-events.js'

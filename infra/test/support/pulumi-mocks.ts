@@ -17,6 +17,7 @@ export interface RecordedResource {
 /** Outputs the real providers would compute, so components have something to read. */
 function computedOutputs(type: string, inputs: Record<string, any>): Record<string, unknown> {
   if (type === 'pulumi-nodejs:dynamic/qstash:SigningKeys') return { current: 'sig_current_mock', next: 'sig_next_mock' }
+  if (type === 'cloudflare:index/queue:Queue') return { queueId: `${inputs.queueName}-queue-id` }
   if (type === 'upstash:index/redisDatabase:RedisDatabase') {
     return { endpoint: `${inputs.databaseName}.upstash.io`, restToken: 'redis-rest-token-mock', password: 'pw' }
   }
