@@ -55,12 +55,17 @@ export class LocalQStash {
   readonly deliveries: DeliveryRecord[] = []
   /** Most publish calls that were in flight at once. */
   maxInFlight = 0
+  /** Delay before each publish answer, so concurrent calls overlap. Default: 0. */
+  publishLatencyMs = 0
   private inFlight = 0
   private readonly dedupe = new Map<string, string[]>()
   private readonly forced: ForcedAnswer[] = []
   private readonly pending = new Set<Promise<void>>()
   private server: Server | undefined
   private readonly options: Required<Omit<LocalQStashOptions, 'onEvent'>> & Pick<LocalQStashOptions, 'onEvent'>
+
+  /** URL group name → endpoints; change it to reroute later publishes. */
+  readonly urlGroups: Record<string, string[]>
 
   constructor(options: LocalQStashOptions) {
     if (!options.token) throw new Error('LocalQStash: token is required (the Bearer token publishers send).')
@@ -71,15 +76,13 @@ export class LocalQStash {
       retryDelayMs: 50,
       ...options,
     }
+    this.urlGroups = this.options.urlGroups
   }
 
   /** The next `count` publishes answer `status` (with `headers`) and are not accepted. */
   failPublishes(count: number, status: number, headers: Record<string, string> = {}): void {
     for (let i = 0; i < count; i++) this.forced.push({ status, headers })
   }
-
-  /** Delay before each publish answer, so concurrent calls overlap. Default: 0. */
-  publishLatencyMs = 0
 
   /** The publish API: `POST /v2/publish/{urlGroup}`. Anything else answers 404. */
   async handle(request: Request): Promise<Response> {
@@ -113,7 +116,7 @@ export class LocalQStash {
       record(forced.status)
       return new Response('local QStash: forced failure', { status: forced.status, headers: forced.headers })
     }
-    const endpoints = this.options.urlGroups[urlGroup]
+    const endpoints = this.urlGroups[urlGroup]
     if (!endpoints) {
       record(404)
       return Response.json({ error: `topic ${urlGroup} not found` }, { status: 404 })
