@@ -12,3 +12,12 @@ export { QStashUrlGroup, type QStashUrlGroupArgs, type UrlGroupEndpoint } from '
 export { UploadBucket, type UploadBucketArgs } from './upload-bucket.js'
 export { uploadConsumerSource } from './upload-consumer-source.js'
 export { UPLOAD_ACTIONS, UploadEvents, type UploadEventsArgs } from './upload-events.js'
+export { isUploadcareApiError, type UploadcareApiError } from './uploadcare/http.js'
+export {
+  UPLOADCARE_EVENTS,
+  type UploadcareAuth,
+  type UploadcareEvent,
+  UploadcareWebhook,
+  UploadcareWebhooks,
+  type UploadcareWebhooksArgs,
+} from './uploadcare-webhooks.js'

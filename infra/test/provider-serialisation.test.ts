@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { signingKeysProvider } from '../src/qstash/signing-keys-provider.js'
 import { urlGroupProvider } from '../src/qstash/url-group-provider.js'
+import { uploadcareWebhookProvider } from '../src/uploadcare/webhook-provider.js'
 import { createFakeQStash, QSTASH_TEST_TOKEN, QSTASH_TEST_URL } from './support/fake-qstash.js'
+import {
+  createFakeUploadcare,
+  UPLOADCARE_TEST_PUBLIC_KEY,
+  UPLOADCARE_TEST_SECRET_KEY,
+  UPLOADCARE_TEST_URL,
+} from './support/fake-uploadcare.js'
 import { type HandlerServer, serveHandlers } from './support/handler-server.js'
 import { type HostedProvider, hostProvider, serialiseProvider } from './support/provider-host.js'
 
@@ -11,21 +18,31 @@ import { type HostedProvider, hostProvider, serialiseProvider } from './support/
 // from that text alone in a separate provider-host process, talking HTTP to a local QStash.
 
 const qstash = createFakeQStash()
+const uploadcare = createFakeUploadcare()
 let server: HandlerServer
+let uploadcareServer: HandlerServer
 let urlGroupText: string
 let urlGroup: HostedProvider
 let signingKeys: HostedProvider
+let uploadcareText: string
+let webhooks: HostedProvider
 beforeAll(async () => {
   server = await serveHandlers(qstash.handlers, QSTASH_TEST_URL)
+  uploadcareServer = await serveHandlers(uploadcare.handlers, UPLOADCARE_TEST_URL)
   urlGroupText = await serialiseProvider(urlGroupProvider)
   urlGroup = hostProvider(urlGroupText)
   signingKeys = hostProvider(await serialiseProvider(signingKeysProvider))
+  uploadcareText = await serialiseProvider(uploadcareWebhookProvider)
+  webhooks = hostProvider(uploadcareText)
 })
-afterEach(() => qstash.reset())
+afterEach(() => {
+  qstash.reset()
+  uploadcare.reset()
+})
 afterAll(async () => {
-  urlGroup?.close()
-  signingKeys?.close()
+  for (const host of [urlGroup, signingKeys, webhooks]) host?.close()
   await server?.close()
+  await uploadcareServer?.close()
 })
 
 const group = (over: Record<string, unknown> = {}) => ({
@@ -135,5 +152,69 @@ describe('the serialised signing keys provider, in a provider host', () => {
     )
     qstash.failNext(200, '{}')
     await expect(signingKeys.call('create', keys())).rejects.toThrow(/^QStash: reading signing keys failed .*Fix: /)
+  })
+})
+
+describe('the serialised Uploadcare webhook provider, in a provider host', () => {
+  const TARGET = 'https://app.example.com/api/webhooks/upload'
+  const hook = (over: Record<string, unknown> = {}) => ({
+    baseUrl: uploadcareServer.url,
+    publicKey: UPLOADCARE_TEST_PUBLIC_KEY,
+    secretKey: UPLOADCARE_TEST_SECRET_KEY,
+    auth: 'signed',
+    targetUrl: TARGET,
+    event: 'file.uploaded',
+    isActive: true,
+    version: '0.7',
+    signingSecret: 'whsec-0123456789abcdef',
+    ...over,
+  })
+
+  it('captures neither the test tooling nor a key, and needs only node:crypto', () => {
+    expect(uploadcareText).not.toMatch(/require\("[^"]*(vitest|msw)/)
+    expect(uploadcareText).not.toContain(UPLOADCARE_TEST_SECRET_KEY)
+    expect([...uploadcareText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(expect.arrayContaining(['crypto']))
+  })
+
+  it('runs check, create (signed), diff, update, read and delete', async () => {
+    const checked = await webhooks.call<{ inputs: ReturnType<typeof hook>; failures: unknown[] }>('check', {}, hook())
+    expect(checked.failures).toEqual([])
+    const created = await webhooks.call<{ id: string; outs: Record<string, unknown> }>('create', checked.inputs)
+    expect(created.id).toBe(`file.uploaded ${TARGET}`)
+    expect(uploadcare.hooks).toEqual([expect.objectContaining({ target_url: TARGET, event: 'file.uploaded', is_active: true })])
+
+    const paused = hook({ isActive: false })
+    expect(await webhooks.call('diff', created.id, created.outs, paused)).toMatchObject({ changes: true, replaces: [] })
+    const updated = await webhooks.call<{ outs: Record<string, unknown> }>('update', created.id, created.outs, paused)
+    expect(uploadcare.hooks[0]?.is_active).toBe(false)
+    expect(await webhooks.call('read', created.id, updated.outs)).toMatchObject({ id: created.id, props: { isActive: false } })
+
+    await webhooks.call('delete', created.id, updated.outs)
+    expect(uploadcare.hooks).toEqual([])
+  })
+
+  it.each([
+    [401, /Fix: set the project’s keys/],
+    [403, /may not manage webhooks/],
+    [429, /rate limit/],
+    [500, /failing on its side/],
+  ])('HTTP %i reaches the CLI as a message naming the operation, the status and the fix', async (status, fix) => {
+    uploadcare.failNext(status, 'nope')
+    const message = await webhooks.call('create', hook()).catch((e: Error) => e.message)
+    expect(message).toMatch(
+      new RegExp(
+        `^Uploadcare: list webhooks before subscribing the file.uploaded webhook to ${TARGET} failed \\(GET /webhooks/ answered HTTP ${status}: nope\\)\\. Fix: `,
+      ),
+    )
+    expect(message).toMatch(fix)
+  })
+
+  it('an unreachable API is a network error naming the address and the fix', async () => {
+    const url = await deadUrl()
+    await expect(webhooks.call('delete', 'x', hook({ baseUrl: url }))).rejects.toThrow(
+      new RegExp(
+        `^Uploadcare: list webhooks before unsubscribing .* failed \\(GET ${url}/webhooks/ got no answer: .+\\)\\. Fix: check the network`,
+      ),
+    )
   })
 })

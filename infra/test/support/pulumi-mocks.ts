@@ -17,6 +17,8 @@ export interface RecordedResource {
 /** Outputs the real providers would compute, so components have something to read. */
 function computedOutputs(type: string, inputs: Record<string, any>): Record<string, unknown> {
   if (type === 'pulumi-nodejs:dynamic/qstash:SigningKeys') return { current: 'sig_current_mock', next: 'sig_next_mock' }
+  if (type === 'random:index/randomPassword:RandomPassword') return { result: 'uploadcare-signing-secret-mock-32' }
+  if (type === 'pulumi-nodejs:dynamic/uploadcare:Webhook') return { webhookId: 1, project: 13 }
   if (type === 'cloudflare:index/queue:Queue') return { queueId: `${inputs.queueName}-queue-id` }
   if (type === 'upstash:index/redisDatabase:RedisDatabase') {
     return { endpoint: `${inputs.databaseName}.upstash.io`, restToken: 'redis-rest-token-mock', password: 'pw' }
