@@ -20,7 +20,7 @@ const nibble = (c: number) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102
 /**
  * Decodes lower- or upper-case hex; undefined when the text is not hex of even length.
  * Char-code arithmetic: every HMAC header is decoded per delivery, and parseInt over
- * substrings cost ~7x more (~2.4 us vs ~0.35 us for a 32-byte MAC).
+ * substrings is several times slower.
  */
 export function fromHex(text: string): Uint8Array | undefined {
   if (text.length % 2 !== 0) return undefined
@@ -84,3 +84,11 @@ export function fromBase64(text: string): Uint8Array | undefined {
   }
   return out
 }
+
+/** A body to sign: exact text or bytes. */
+export type Body = string | Uint8Array
+export const bytesOf = (body: Body): Uint8Array => (typeof body === 'string' ? utf8(body) : body)
+/** `prefix` plus 32 random hex digits: message and delivery IDs for signers and claim tokens. */
+export const randomId = (prefix: string): string => `${prefix}${crypto.randomUUID().replace(/-/g, '')}`
+/** One JWT segment: base64url of the value's JSON. */
+export const jsonSegment = (value: unknown): string => toBase64(utf8(JSON.stringify(value)), true)

@@ -1,7 +1,12 @@
-/** Reads an environment variable where a runtime has `process.env` (Node, Bun, Next edge); undefined elsewhere. */
-export function readEnv(name: string): string | undefined {
+/** An environment variable's raw value where a runtime has `process.env` (Node, Bun, Next edge); undefined elsewhere. */
+export function readEnvRaw(name: string): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-  const value = env?.[name]
+  return env?.[name]
+}
+
+/** An environment variable, with an empty value read as unset. */
+export function readEnv(name: string): string | undefined {
+  const value = readEnvRaw(name)
   return value === '' ? undefined : value
 }
 

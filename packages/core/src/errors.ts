@@ -13,6 +13,9 @@ export type RejectionReason =
   | 'wrong_url'
   | 'body_hash_mismatch'
   | 'missing_delivery_id'
+  | 'invalid_delivery_id'
+  | 'replayed_signature'
+  | 'delivery_conflict'
   | 'malformed_json'
   | 'missing_event_type'
   | 'in_flight'
@@ -34,6 +37,7 @@ const VERIFICATION = Symbol.for('@upload-webhooks/core.VerificationError')
 const NON_RETRYABLE = Symbol.for('@upload-webhooks/core.NonRetryableError')
 const CONFIG = Symbol.for('@upload-webhooks/core.WebhookConfigError')
 const RAW_BODY = Symbol.for('@upload-webhooks/core.RawBodyUnavailableError')
+const STORE_UNAVAILABLE = Symbol.for('@upload-webhooks/core.StoreUnavailableError')
 
 /** Thrown by a verifier: the delivery is not authentic (401) or not addressable (400). */
 export class VerificationError extends Error {
@@ -80,4 +84,18 @@ export class RawBodyUnavailableError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return brandedInstanceOf(this, RawBodyUnavailableError, RAW_BODY, value)
   }
+}
+
+/** Raised by a store that cannot be reached; the router answers 503 (fail closed). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError'
+  readonly [STORE_UNAVAILABLE] = true
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return brandedInstanceOf(this, StoreUnavailableError, STORE_UNAVAILABLE, value)
+  }
+}
+
+/** The body grew past `maxBodyBytes`; reading stopped there (413). Internal to the read step. */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError'
 }

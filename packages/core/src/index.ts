@@ -1,6 +1,12 @@
-export { missingRawBody } from './body.js'
-export { NonRetryableError, RawBodyUnavailableError, type RejectionReason, VerificationError, WebhookConfigError } from './errors.js'
-export { decodeEvent, decodeQStashEvent } from './events/decode.js'
+export {
+  BodyTooLargeError,
+  NonRetryableError,
+  RawBodyUnavailableError,
+  type RejectionReason,
+  StoreUnavailableError,
+  VerificationError,
+  WebhookConfigError,
+} from './errors.js'
 export type * from './events/types.js'
 export { getHeader } from './headers.js'
 export type {
@@ -13,11 +19,19 @@ export type {
   WebhookRouterOptions,
 } from './router.js'
 export { createWebhookRouter } from './router.js'
+export { type CloudinaryOptions, cloudinary, decodeCloudinaryEvent } from './senders/cloudinary.js'
+export { decodeQStashEvent, type QStashVerifierOptions, qstash } from './senders/qstash.js'
+export { decodeStandardWebhooksEvent, type StandardWebhooksOptions, standardWebhooks } from './senders/standard-webhooks.js'
+export {
+  decodeTimestampedHmacEvent,
+  type SonuslabOptions,
+  sonuslab,
+  type TimestampedHmacOptions,
+  timestampedHmac,
+} from './senders/timestamped-hmac.js'
+export { decodeUploadcareEvent, type UploadcareOptions, uploadcare } from './senders/uploadcare.js'
+export { missingRawBody } from './steps/read.js'
+export { DOCTOR_EVENT } from './steps/route.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
-export { StoreUnavailableError } from './stores/protocol.js'
 export { type UpstashRedisLike, upstashStore } from './stores/upstash.js'
 export type * from './types.js'
-export { type QStashVerifierOptions, qstash } from './verifiers/qstash.js'
-export { type StandardWebhooksOptions, standardWebhooks } from './verifiers/standard-webhooks.js'
-export { type SonuslabOptions, sonuslab, type TimestampedHmacOptions, timestampedHmac } from './verifiers/timestamped-hmac.js'
-export { type UploadcareOptions, uploadcare } from './verifiers/uploadcare.js'

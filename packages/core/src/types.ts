@@ -32,6 +32,22 @@ export interface VerifiedDelivery {
   attempt?: number
   /** When the sender signed it (unix seconds), when the signature carries a time. */
   timestamp?: number
+  /**
+   * Signed content unique to this signature (QStash's `jti`, an HMAC), kept until the signature
+   * expires so the same signed delivery cannot run again under a fresh, unsigned delivery ID.
+   * Omitted when the delivery ID itself is signed or derived from the body.
+   */
+  replayNonce?: ReplayNonce
+  /** SHA-256 of the body, when verifying computed it anyway (the router binds records to it). */
+  bodyHash?: Uint8Array
+}
+
+/** A signed nonce and how long its signature stays valid. */
+export interface ReplayNonce {
+  /** Short, store-safe text derived only from signed content. */
+  value: string
+  /** Unix seconds after which the signature no longer verifies. */
+  expiresAt: number
 }
 
 /** The body as the router holds it after reading: bytes plus a lazily decoded string. */
@@ -44,7 +60,13 @@ export interface DeliveryBody {
 /** Input a verifier checks. */
 export interface VerifyInput {
   method: string
+  /** The request URL as the adapter rebuilt it. */
   url: string
+  /**
+   * The URL a signature bound to a destination must name (QStash's `sub`), as the router's URL
+   * policy resolved it; `false` when the user turned that check off. Default: `url`.
+   */
+  publicUrl?: string | false
   headers: HeaderBag
   body: DeliveryBody
 }
@@ -59,8 +81,18 @@ export interface Verifier {
   /** True when this sender's signature header is present (used to pick one of several verifiers). */
   matches(headers: HeaderBag): boolean
   verify(input: VerifyInput): VerifiedDelivery | Promise<VerifiedDelivery>
-  /** Turns the parsed JSON body into a typed event. Defaults to the built-in event decoder. */
+  /**
+   * Turns the parsed JSON body into a typed event; undefined when it names no event type.
+   * Default (custom verifiers): the body's string `type` field.
+   */
   toEvent?(payload: Record<string, unknown>, headers: HeaderBag): WebhookEvent | undefined
+  /** Event types with typed payloads only this kind of sender emits; other senders cannot reach their handlers. Default: none. */
+  readonly events?: readonly string[]
+  /**
+   * True when `verify` checks `publicUrl` (QStash's `sub`) and has no URL of its own: under
+   * NODE_ENV=production the router then requires its `url` option or WEBHOOK_PUBLIC_URL. Default: false.
+   */
+  readonly needsPublicUrl?: boolean
   /** Status telling this sender not to retry (QStash: 489). Defaults to 422. */
   readonly nonRetryableStatus?: number
   /** Extra headers sent with the non-retryable status. */
@@ -75,18 +107,41 @@ export type ClaimOutcome =
   | { readonly state: 'done' }
   /** Another worker holds the lock; retry after this many seconds. */
   | { readonly state: 'in-flight'; readonly retryAfterSeconds: number }
+  /** The record for this ID was made from another body: a conflict, never a duplicate. */
+  | { readonly state: 'conflict' }
+  /** The signed nonce already belongs to another delivery ID: a replay. Nothing was written. */
+  | { readonly state: 'replayed' }
+
+/** A signed nonce to record with a claim (see `VerifiedDelivery.replayNonce`). */
+export interface NonceClaim {
+  /** Store key of the nonce. */
+  key: string
+  /** The delivery ID the nonce belongs to; the same nonce under another ID is a replay. */
+  owner: string
+  /** Until the signature expires, in whole seconds (at least 1). */
+  ttlSeconds: number
+}
 
 /**
- * Dedupe storage. Every method is one round trip; `commit` and `release` are
+ * Dedupe storage. `claim` and `commit` are one round trip each; `commit` and `release` are
  * compare-and-set on `token`, so a lock that expired and was taken over is left alone.
+ * Values: a claim token `claim:<fingerprint>:<random>` while a handler runs, `done:<fingerprint>`
+ * once processed; the fingerprint (the body's hash) turns a same-ID, other-body delivery into a
+ * conflict. The full protocol is in docs/architecture.md.
  */
 export interface DedupeStore {
-  /** Set `key` to `token` for `lockSeconds` if absent, and say what was there. */
-  claim(key: string, token: string, lockSeconds: number): Promise<ClaimOutcome>
+  /**
+   * Set `key` to `token` for `lockSeconds` if absent, and say what was there. With `nonce`, first
+   * record it (in the same round trip, atomically where the store can): a nonce owned by another
+   * delivery ID answers `replayed` and writes nothing.
+   */
+  claim(key: string, token: string, lockSeconds: number, nonce?: NonceClaim): Promise<ClaimOutcome>
   /** If `key` still holds `token`, mark it done for `ttlSeconds`. Returns whether it did. */
   commit(key: string, token: string, ttlSeconds: number): Promise<boolean>
   /** If `key` still holds `token`, delete it. Returns whether it did. */
   release(key: string, token: string): Promise<boolean>
+  /** Called once by the router with its logger, so the store's warnings reach the same place. Optional. */
+  useLogger?(logger: Logger): void
 }
 
 /** Minimal structured logger; `console` fits. */

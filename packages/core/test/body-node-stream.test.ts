@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { BodyTooLargeError, readBody } from '../src/body.js'
+import { BodyTooLargeError } from '../src/errors.js'
+import { readBody } from '../src/steps/read.js'
 
 // Node request streams are read through 'data'/'end' events (cheaper than the async iterator):
 // these pin what the iterator gave for free — completion, the limit, errors, early close.

@@ -1,10 +1,10 @@
-import { decodeEvent, decodeQStashEvent } from '@upload-webhooks/core'
+import { decodeQStashEvent, decodeStandardWebhooksEvent, decodeTimestampedHmacEvent, decodeUploadcareEvent } from '@upload-webhooks/core'
 import { describe, expect, it } from 'vitest'
 import { fixture, QSTASH_FAILURE, SONUSLAB, UPLOADCARE_06, UPLOADCARE_07, UPLOADKIT } from './fixtures.js'
 
 describe('event decoding', () => {
   it("UploadKit onUploadComplete: normalised file next to the sender's own fields, metadata kept", () => {
-    const event = decodeEvent(fixture(UPLOADKIT)) as any
+    const event = decodeQStashEvent(fixture(UPLOADKIT)) as any
     expect(event.type).toBe('onUploadComplete')
     expect(event.file).toMatchObject({
       id: 'file_abc123',
@@ -22,7 +22,7 @@ describe('event decoding', () => {
   })
 
   it('Sonuslab upload.completed', () => {
-    const event = decodeEvent(fixture(SONUSLAB)) as any
+    const event = decodeTimestampedHmacEvent(fixture(SONUSLAB)) as any
     expect(event.type).toBe('upload.completed')
     expect(event.file).toEqual({
       id: 'f_01HZX3K9',
@@ -38,7 +38,7 @@ describe('event decoding', () => {
   })
 
   it('Uploadcare 0.6 and 0.7 payloads, type from hook.event, the CDN URL as file.url', () => {
-    const v06 = decodeEvent(fixture(UPLOADCARE_06)) as any
+    const v06 = decodeUploadcareEvent(fixture(UPLOADCARE_06)) as any
     expect(v06.type).toBe('file.uploaded')
     expect(v06.file).toMatchObject({
       id: 'daff9fd4-9bd4-472e-a41a-438f1de41d02',
@@ -47,7 +47,7 @@ describe('event decoding', () => {
       contentType: 'image/jpeg',
       url: undefined,
     })
-    const v07 = decodeEvent(fixture(UPLOADCARE_07)) as any
+    const v07 = decodeUploadcareEvent(fixture(UPLOADCARE_07)) as any
     expect(v07.type).toBe('file.uploaded')
     expect(v07.hook.version).toBe('0.7')
     expect(v07.file).toMatchObject({
@@ -59,7 +59,7 @@ describe('event decoding', () => {
       uploadedAt: '2023-01-18T13:01:24.64201Z',
     })
     expect(v07.data.appdata.uc_clamav_virus_scan.data.infected).toBe(true)
-    const infected = decodeEvent({
+    const infected = decodeUploadcareEvent({
       ...fixture(UPLOADCARE_07),
       hook: { ...(fixture(UPLOADCARE_07).hook as object), event: 'file.infected' },
     }) as any
@@ -82,10 +82,10 @@ describe('event decoding', () => {
   })
 
   it('Standard Webhooks type, and no event type at all', () => {
-    const event = decodeEvent({ type: 'upload.created', timestamp: 't', data: { file: { id: 7, name: 'x' } } }) as any
+    const event = decodeStandardWebhooksEvent({ type: 'upload.created', timestamp: 't', data: { file: { id: 7, name: 'x' } } }) as any
     expect(event.type).toBe('upload.created')
     expect(event.file).toMatchObject({ id: '7', name: 'x' })
-    expect(decodeEvent({ hello: 'world' })).toBeUndefined()
-    expect(decodeEvent({ event: 42 })).toBeUndefined()
+    expect(decodeStandardWebhooksEvent({ hello: 'world' })).toBeUndefined()
+    expect(decodeTimestampedHmacEvent({ event: 42 })).toBeUndefined()
   })
 })

@@ -29,12 +29,12 @@ describe('memoryStore', () => {
     expect(await store.claim('a', 'claim:a3', 30)).toEqual({ state: 'claimed' })
   })
 
-  it('warns once, naming the fix, when created with NODE_ENV=production', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  it("warns once, naming the fix, through the router's logger when used with NODE_ENV=production", async () => {
+    const warn = vi.fn()
     vi.stubEnv('NODE_ENV', 'production')
     const memoryStore = await load()
-    memoryStore()
-    memoryStore()
+    memoryStore().useLogger?.({ warn, error() {} })
+    memoryStore().useLogger?.({ warn, error() {} })
     expect(warn).toHaveBeenCalledTimes(1)
     expect(warn.mock.calls[0]![0]).toMatch(/redisStore|upstashStore/)
   })
@@ -42,7 +42,7 @@ describe('memoryStore', () => {
   it('stays quiet outside production', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     vi.stubEnv('NODE_ENV', 'development')
-    ;(await load())()
+    ;(await load())().useLogger?.(console)
     expect(warn).not.toHaveBeenCalled()
   })
 })

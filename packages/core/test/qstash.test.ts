@@ -110,10 +110,11 @@ describe('qstash()', () => {
     expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': token, 'upstash-message-id': 'm' })))).toBe('401 wrong_issuer')
   })
 
-  it('checks sub against the request URL by default, a fixed url when given, and never when url is false', async () => {
+  it('checks sub against the request URL by default (a bare path fails), a fixed url when given, and never when url is false', async () => {
     const headers = await signQStash({ body, url: 'https://other.example.com/hook', signingKey: keys.currentSigningKey })
     expect(await outcomeOf(verifier.verify(input(headers)))).toBe('401 wrong_url')
-    expect(await outcomeOf(verifier.verify(input(headers, bytes, '/api/webhooks/upload')))).toBe('accepted') // bare path: unknown host
+    // A bare path never skips the check: the router's URL policy must supply an absolute URL.
+    expect(await outcomeOf(verifier.verify(input(headers, bytes, '/api/webhooks/upload')))).toBe('401 wrong_url')
     expect(await outcomeOf(qstash({ ...keys, url: 'https://other.example.com/hook' }).verify(input(headers)))).toBe('accepted')
     expect(await outcomeOf(qstash({ ...keys, url: false }).verify(input(headers)))).toBe('accepted')
     const sameUrlOtherSpelling = await signQStash({

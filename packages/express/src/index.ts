@@ -1,12 +1,14 @@
-// Express 4 and 5 adapter: converts the request to a RawDelivery and the result back. No policy here.
-import { createWebhookRouter, missingRawBody, type RawBody, type WebhookRouterOptions } from '@upload-webhooks/core'
+// Express 4 and 5 adapter: converts the request with core's adapter toolkit and writes the
+// answer back. No policy here.
+import { createWebhookRouter, type WebhookRouterOptions } from '@upload-webhooks/core'
+import { nodeRequestBody, requestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 export interface UploadWebhooksOptions extends WebhookRouterOptions {
   /**
-   * Only requests whose `req.path` (relative to where the middleware is mounted, so the full
-   * path under `app.use(mw)`) equals this are handled; others go to `next()`. Use it with
-   * `app.use()`. Default: none — every request reaching the middleware is handled (`app.post(path, mw)`).
+   * Only requests whose path (relative to where the middleware is mounted, so the full path
+   * under `app.use(mw)`) equals this are handled; others go to `next()`. Use it with `app.use()`.
+   * Default: none — every request reaching the middleware is handled (`app.post(path, mw)`).
    */
   path?: string
 }
@@ -14,27 +16,13 @@ export interface UploadWebhooksOptions extends WebhookRouterOptions {
 const PARSED_FIX = 'mount uploadWebhooks before express.json(), or use express.raw({ type: "application/json" }) on this route'
 
 type RawRequest = Request & { rawBody?: unknown; _body?: boolean }
+type TrustFn = (address: string | undefined, hop: number) => boolean
 
 const trimSlash = (path: string) => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path)
-
-/** Bytes a body parser already kept, the untouched stream, or a marker that the bytes are gone. */
-function rawBodyOf(req: RawRequest): RawBody {
-  if (req.body instanceof Uint8Array) return req.body
-  if (req.rawBody instanceof Uint8Array || typeof req.rawBody === 'string') return req.rawBody
-  // body-parser sets `_body` once it consumed the stream; `readableEnded` catches other readers.
-  if (req._body === true || req.readableEnded) return missingRawBody(PARSED_FIX)
-  return req
-}
-
-/**
- * Host the way Express 5's `req.host` computes it (with port), also on Express 4 whose
- * `req.host` drops the port: `X-Forwarded-Host` only when `trust proxy` trusts the peer.
- */
-function hostOf(req: Request): string | undefined {
-  const forwarded = req.get('x-forwarded-host')
-  const trust = req.app.get('trust proxy fn') as ((address: string | undefined, hop: number) => boolean) | undefined
-  if (forwarded && trust?.(req.socket.remoteAddress, 0)) return forwarded.split(',')[0]!.trim()
-  return req.get('host')
+/** `req.path` without Express's getter: the URL's path part relative to the mount point. */
+const pathOf = (url: string) => {
+  const query = url.indexOf('?')
+  return query < 0 ? url : url.slice(0, query)
 }
 
 /** Express middleware (or route handler) that verifies, dedupes and routes upload webhooks. */
@@ -43,21 +31,29 @@ export function uploadWebhooks(options: UploadWebhooksOptions): RequestHandler {
   const router = createWebhookRouter(routerOptions)
   const mountPath = path === undefined ? undefined : trimSlash(path)
 
-  return function uploadWebhooksMiddleware(req: Request, res: Response, next: NextFunction) {
-    if (mountPath !== undefined && trimSlash(req.path) !== mountPath) return next()
+  return function uploadWebhooksMiddleware(req: RawRequest, res: Response, next: NextFunction) {
+    if (mountPath !== undefined && trimSlash(pathOf(req.url)) !== mountPath) return next()
+    const trust = req.app.get('trust proxy fn') as TrustFn | undefined
     router
       .receive({
         method: req.method,
-        // X-Forwarded-Proto/-Host count only when Express `trust proxy` is on (options.url overrides).
-        url: `${req.protocol}://${hostOf(req) ?? 'localhost'}${req.originalUrl}`,
+        url: requestUrl({
+          headers: req.headers,
+          path: req.originalUrl,
+          encrypted: (req.socket as { encrypted?: boolean }).encrypted === true,
+          // X-Forwarded-* count only when Express `trust proxy` trusts the peer.
+          trustProxy: trust?.(req.socket.remoteAddress, 0) === true,
+        }),
         headers: req.headers,
-        body: rawBodyOf(req),
+        body: nodeRequestBody(req, {
+          kept: [req.body, req.rawBody],
+          // body-parser sets `_body` once it consumed the stream.
+          consumed: req._body === true,
+          framework: 'Express',
+          fix: PARSED_FIX,
+        }),
       })
-      .then((result) => {
-        res.status(result.status)
-        for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value)
-        res.end(result.body)
-      }, next)
+      .then((result) => writeNodeResponse(res, result), next)
   }
 }
 

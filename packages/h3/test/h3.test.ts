@@ -140,10 +140,13 @@ describe('h3 v1 specifics', () => {
     expect((await post(base)).status).toBe(200)
   })
 
-  it('follows h3’s getRequestURL(): X-Forwarded-Proto: https counts', async () => {
-    const base = await listen(mountV1(uploadWebhooks(options())))
-    const host = new URL(base).host
-    expect((await post(base, { url: `https://${host}${PATH}`, headers: { 'x-forwarded-proto': 'https' } })).status).toBe(200)
+  it('honours X-Forwarded-Proto only with trustProxy: a client cannot choose the URL sub is checked against', async () => {
+    const untrusted = await listen(mountV1(uploadWebhooks(options())))
+    const host = new URL(untrusted).host
+    expect((await post(untrusted, { url: `https://${host}${PATH}`, headers: { 'x-forwarded-proto': 'https' } })).status).toBe(401)
+    const trusted = await listen(mountV1(uploadWebhooks({ ...options(), trustProxy: true })))
+    const trustedHost = new URL(trusted).host
+    expect((await post(trusted, { url: `https://${trustedHost}${PATH}`, headers: { 'x-forwarded-proto': 'https' } })).status).toBe(200)
   })
 
   it('works as a plain web handler (toWebHandler), the way edge presets run it', async () => {

@@ -1,10 +1,17 @@
 // App Router route handler, for the Node.js and Edge runtimes: a web Request in, a web Response
-// out. This file (and core's entry) import no `node:` module, so the Edge bundle stays clean.
-import { createWebhookRouter, missingRawBody, type WebhookRouterOptions } from '@upload-webhooks/core'
-import { addressedUrl } from './url.js'
+// out, through core's adapter toolkit. This file (and core's entries it uses) import no `node:`
+// module, so the Edge bundle stays clean.
+import { createWebhookRouter, type WebhookRouterOptions } from '@upload-webhooks/core'
+import { requestUrl, toWebResponse, webRequestBody } from '@upload-webhooks/core/adapter'
 
-/** Core's options; `url` defaults to the addressed URL (X-Forwarded-Proto/-Host, else Host, plus the path). */
-export type UploadWebhooksOptions = WebhookRouterOptions
+export interface UploadWebhooksOptions extends WebhookRouterOptions {
+  /**
+   * Build the request URL from `X-Forwarded-Proto` / `X-Forwarded-Host`, as Vercel and `next start`
+   * behind a proxy set them. Only the `url` option or WEBHOOK_PUBLIC_URL is used for QStash's check
+   * in production. Default: false (`Host`, as the request arrived).
+   */
+  trustProxy?: boolean
+}
 
 /** The body was read before the handler ran (e.g. by middleware calling `request.json()`). */
 export const APP_READ_FIX = 'do not read the request body before uploadWebhooks handles it (no request.json()/text() in front of it)'
@@ -14,15 +21,13 @@ export const APP_READ_FIX = 'do not read the request body before uploadWebhooks 
  * `app/api/webhooks/upload/route.ts`.
  */
 export function uploadWebhooks(options: UploadWebhooksOptions): (request: Request) => Promise<Response> {
-  const router = createWebhookRouter(options)
+  const { trustProxy = false, ...routerOptions } = options
+  const router = createWebhookRouter(routerOptions)
   return async function POST(request: Request): Promise<Response> {
     const { pathname, search, protocol, host } = new URL(request.url)
-    const result = await router.receive({
-      method: request.method,
-      url: addressedUrl(request.headers, pathname + search, { protocol: protocol.slice(0, -1), host }),
-      headers: request.headers,
-      body: request.bodyUsed ? missingRawBody(APP_READ_FIX) : request.body,
-    })
-    return new Response(result.body, { status: result.status, headers: result.headers })
+    const parts = { headers: request.headers, path: pathname + search, encrypted: protocol === 'https:', fallbackHost: host, trustProxy }
+    const url = requestUrl(parts)
+    const body = webRequestBody(request, 'Next.js', APP_READ_FIX)
+    return toWebResponse(await router.receive({ method: request.method, url, headers: request.headers, body }))
   }
 }

@@ -51,8 +51,9 @@ describe('App Router: uploadWebhooks()', () => {
     expect((await POST(internal(await signQStash({ body, url: `http://localhost:3000${PATH}` })))).status).toBe(401)
   })
 
-  it('checks sub against the addressed host (Host, X-Forwarded-*), not the localhost `next start` puts in request.url', async () => {
-    const POST = uploadWebhooks(options())
+  it('checks sub against the addressed host (Host; X-Forwarded-* only with trustProxy), not the localhost `next start` puts in request.url', async () => {
+    const POST = uploadWebhooks({ ...options(), trustProxy: true })
+    const untrusted = uploadWebhooks(options())
     const asNextStartSeesIt = (headers: Record<string, string>, extra: Record<string, string>) =>
       new Request(`http://localhost:3000${PATH}`, {
         method: 'POST',
@@ -64,6 +65,10 @@ describe('App Router: uploadWebhooks()', () => {
     const viaProxy = await signQStash({ body, url: `https://hooks.example.com${PATH}` })
     const forwarded = { host: 'internal:3000', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }
     expect((await POST(asNextStartSeesIt(viaProxy, forwarded))).status).toBe(200)
+    // Without trustProxy a client's X-Forwarded-Host cannot pick the URL the token is checked against.
+    expect(
+      (await untrusted(asNextStartSeesIt(await signQStash({ body, url: `https://hooks.example.com${PATH}` }), forwarded))).status,
+    ).toBe(401)
     expect(
       (await POST(asNextStartSeesIt(await signQStash({ body, url: `https://hooks.example.com${PATH}` }), { host: 'app.example.com' })))
         .status,
@@ -142,11 +147,13 @@ describe('Pages Router: pagesUploadWebhooks() in a real Node server', () => {
     expect(await res.json()).toMatchObject({ reason: 'raw_body_unavailable', message: expect.stringContaining('bodyParser: false') })
   })
 
-  it('rebuilds the URL from X-Forwarded-Proto/-Host, as Next and Vercel set them', async () => {
-    const base = await listen(pagesUploadWebhooks(options()))
+  it('rebuilds the URL from X-Forwarded-Proto/-Host, as Next and Vercel set them, only with trustProxy', async () => {
+    const base = await listen(pagesUploadWebhooks({ ...options(), trustProxy: true }))
     const publicUrl = `https://hooks.example.com${PATH}`
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }
     expect((await post(base, publicUrl, forwarded)).status).toBe(200)
     expect((await post(base, publicUrl)).status).toBe(401)
+    const untrusted = await listen(pagesUploadWebhooks(options()))
+    expect((await post(untrusted, publicUrl, forwarded)).status).toBe(401)
   })
 })

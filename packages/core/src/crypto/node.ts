@@ -1,5 +1,6 @@
-// node:crypto implementation of the verification primitives: synchronous, ~10x cheaper
-// per delivery than Web Crypto on Node (see DESIGN.md). Chosen by the `node` export condition.
+// node:crypto implementation of the verification primitives: synchronous, and much cheaper
+// per delivery than Web Crypto on Node (docs/architecture.md, "Crypto"). Chosen by the `node`
+// export condition.
 import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto'
 
 export type HmacKey = KeyObject
@@ -19,6 +20,13 @@ export function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array): Uin
 
 export function sha256(data: Uint8Array | string): Uint8Array {
   return createHash('sha256').update(data).digest()
+}
+
+/** A plain digest over several parts without concatenating them (Cloudinary signs body + timestamp + secret). */
+export function digest(algorithm: 'sha1' | 'sha256', ...parts: (Uint8Array | string)[]): Uint8Array {
+  const hash = createHash(algorithm)
+  for (const part of parts) hash.update(part)
+  return hash.digest()
 }
 
 /** Constant-time for equal lengths; lengths are public (every MAC here has a fixed size). */

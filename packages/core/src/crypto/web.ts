@@ -31,6 +31,18 @@ export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', asBytes(data)))
 }
 
+/** A plain digest over the parts, concatenated (Cloudinary signs body + timestamp + secret). */
+export async function digest(algorithm: 'sha1' | 'sha256', ...parts: (Uint8Array | string)[]): Promise<Uint8Array> {
+  const chunks = parts.map(asBytes)
+  const joined = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let offset = 0
+  for (const chunk of chunks) {
+    joined.set(chunk, offset)
+    offset += chunk.length
+  }
+  return new Uint8Array(await crypto.subtle.digest(algorithm === 'sha1' ? 'SHA-1' : 'SHA-256', joined))
+}
+
 /** Constant-time for equal lengths; lengths are public (every MAC here has a fixed size). */
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false

@@ -1,29 +1,131 @@
-import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, timingSafeEqual } from '#crypto'
-import { fromBase64, utf8 } from '../encoding.js'
+// Upstash QStash: UploadKit's `onUploadComplete` and any QStash publisher's messages, plus
+// QStash's own callbacks and failure callbacks. Signature: the `Upstash-Signature` HS256 JWT.
+import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256 } from '#crypto'
+import { matchingMac, settle } from '../crypto/match.js'
+import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
-import { decodeQStashEvent } from '../events/decode.js'
+import { dataFile, isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
+import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
+import { numberOption, secretFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
+import { devSigningKeys } from './dev-keys.js'
+import type { SenderModule, SignInput } from './types.js'
 
+// ── Event types ─────────────────────────────────────────────────────────────
+export interface UploadKitFile {
+  id: string
+  key: string
+  url: string
+  fileName: string
+  fileSize: number
+  contentType: string
+  status: string
+  createdAt: string
+}
+
+export interface UploadKitUploadCompleteEvent extends EventBase<'onUploadComplete'> {
+  event: 'onUploadComplete'
+  file: UploadedFile & UploadKitFile
+  metadata: Record<string, unknown>
+}
+
+export interface QStashCallbackEvent<T extends 'qstash.callback' | 'qstash.failure' = 'qstash.callback' | 'qstash.failure'>
+  extends EventBase<T> {
+  /** HTTP status the destination answered the source message with. */
+  status: number
+  sourceMessageId: string
+  /** The destination URL of the source message. */
+  url: string
+  topicName?: string
+  endpointName?: string
+  method?: string
+  /** Response headers of the destination. */
+  header: Record<string, string[]>
+  /** The destination's response body, base64 as QStash sends it. */
+  body: string
+  /** `body` decoded as UTF-8. */
+  bodyText: string
+  /** The original message body, base64 as QStash sends it. */
+  sourceBody: string
+  /** `sourceBody` decoded as UTF-8. */
+  sourceBodyText: string
+  sourceHeader?: Record<string, string[]>
+  retried: number
+  maxRetries: number
+  /** Set when the source message went to the dead-letter queue. */
+  dlqId?: string
+}
+
+/** Handler keys with typed events that arrive through QStash. */
+export interface QStashEvents {
+  onUploadComplete: UploadKitUploadCompleteEvent
+  'qstash.callback': QStashCallbackEvent<'qstash.callback'>
+  'qstash.failure': QStashCallbackEvent<'qstash.failure'>
+}
+
+// ── Decoder ─────────────────────────────────────────────────────────────────
+/** UploadKit `onUploadComplete`: `{ event, file: { id, key, url, fileName, fileSize, contentType, status, createdAt }, metadata }`. */
+function uploadKitFile(payload: Json): UploadedFile | undefined {
+  const file = payload['file']
+  if (!isObject(file)) return undefined
+  const normalised = uploadedFile(file['id'], {
+    key: str(file['key']),
+    url: str(file['url']),
+    name: str(file['fileName']) ?? str(file['name']),
+    size: num(file['fileSize']) ?? num(file['size']),
+    contentType: str(file['contentType']),
+    uploadedAt: str(file['createdAt']) ?? str(file['uploadedAt']),
+    metadata: isObject(payload['metadata']) ? payload['metadata'] : isObject(file['metadata']) ? file['metadata'] : {},
+  })
+  // Keep the sender's own file fields next to the normalised ones (leading `id`: see withType).
+  return normalised && (Object.assign({ id: normalised.id, ...file }, normalised) as UploadedFile)
+}
+
+const decodeBase64Text = (value: unknown): string => {
+  const bytes = typeof value === 'string' ? fromBase64(value) : undefined
+  return bytes ? fromUtf8(bytes) : ''
+}
+
+/**
+ * A QStash delivery as an event. A callback or failure callback (its body carries
+ * `sourceMessageId`) becomes `qstash.callback` / `qstash.failure` with its base64 bodies
+ * decoded. A published message's type is its `event` field (UploadKit), else its `type`.
+ */
+export function decodeQStashEvent(payload: Json): WebhookEvent | undefined {
+  if (typeof payload['sourceMessageId'] !== 'string') {
+    const event = str(payload['event'])
+    if (event) return withType(payload, event, uploadKitFile(payload) ?? dataFile(payload['data']))
+    const type = str(payload['type'])
+    return type === undefined ? undefined : withType(payload, type, dataFile(payload['data']))
+  }
+  const status = num(payload['status']) ?? 0
+  const failed = status < 200 || status >= 300 || str(payload['dlqId']) !== undefined
+  return withType(payload, failed ? 'qstash.failure' : 'qstash.callback', undefined, {
+    status,
+    header: isObject(payload['header']) ? payload['header'] : {},
+    bodyText: decodeBase64Text(payload['body']),
+    sourceBodyText: decodeBase64Text(payload['sourceBody']),
+    retried: num(payload['retried']) ?? 0,
+    maxRetries: num(payload['maxRetries']) ?? 0,
+  })
+}
+
+// ── Verifier ────────────────────────────────────────────────────────────────
 export interface QStashVerifierOptions {
   /** Current signing key (QStash console → Signing keys). Default: `process.env.QSTASH_CURRENT_SIGNING_KEY`. */
   currentSigningKey?: string
   /** Next signing key, tried when the current one fails (key rotation). Default: `process.env.QSTASH_NEXT_SIGNING_KEY`. */
   nextSigningKey?: string
   /**
-   * URL the token's `sub` claim must equal: the destination QStash delivered to.
-   * Default: the request's URL as the adapter reconstructed it (a bare path skips the check);
-   * `false` never checks it.
+   * URL the token's `sub` claim must equal: this endpoint's public URL. Default: the router's
+   * `url` option, else `WEBHOOK_PUBLIC_URL`, else (outside production) the request URL.
+   * `false` never checks it (unsafe: a token issued for another of your endpoints then verifies).
    */
   url?: string | false
-  /** Seconds of clock skew allowed on `exp` and `nbf`. Default: 10. */
+  /** Seconds of clock skew allowed on `exp` and `nbf`, 0 to 300. Default: 10. */
   clockToleranceSeconds?: number
-}
-
-interface JwtHeader {
-  alg?: unknown
-  typ?: unknown
 }
 
 interface JwtClaims {
@@ -32,11 +134,13 @@ interface JwtClaims {
   exp?: unknown
   nbf?: unknown
   iat?: unknown
+  jti?: unknown
   body?: unknown
 }
 
 /** `{"alg":"HS256","typ":"JWT"}`, the header QStash always sends: recognised without decoding it. */
 const QSTASH_JWT_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9'
+const ENV = { current: 'QSTASH_CURRENT_SIGNING_KEY', next: 'QSTASH_NEXT_SIGNING_KEY' } as const
 
 const reject = (reason: ConstructorParameters<typeof VerificationError>[0], message: string) => new VerificationError(reason, message)
 
@@ -61,74 +165,75 @@ function sameUrl(a: string, b: string): boolean {
   }
 }
 
+/** Splits a compact JWT and checks its header is HS256 (refusing `alg: none` and algorithm confusion). */
+function jwtParts(token: string): { signingInput: string; claims: string; signature: Uint8Array } {
+  const firstDot = token.indexOf('.')
+  const lastDot = token.lastIndexOf('.')
+  if (firstDot <= 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) {
+    throw reject('malformed_signature', 'Upstash-Signature is not a JWT')
+  }
+  const headerSegment = token.slice(0, firstDot)
+  if (headerSegment !== QSTASH_JWT_HEADER) {
+    const header = decodeJson<{ alg?: unknown; typ?: unknown }>(headerSegment)
+    if (header?.alg !== 'HS256' || (header.typ !== undefined && header.typ !== 'JWT')) {
+      throw reject('malformed_signature', 'Upstash-Signature must be an HS256 JWT')
+    }
+  }
+  const signature = fromBase64(token.slice(lastDot + 1))
+  if (signature?.length !== 32) throw reject('malformed_signature', 'Upstash-Signature has a malformed signature part')
+  return { signingInput: token.slice(0, lastDot), claims: token.slice(firstDot + 1, lastDot), signature }
+}
+
+/** Checks issuer, time window and destination of verified claims. */
+function checkClaims(claims: JwtClaims, tolerance: number, expectedUrl: string | false): void {
+  if (claims.iss !== 'Upstash') throw reject('wrong_issuer', 'Upstash-Signature was not issued by Upstash')
+  const now = nowSeconds()
+  if (typeof claims.exp !== 'number' || now > claims.exp + tolerance) throw reject('signature_expired', 'Upstash-Signature has expired')
+  if (typeof claims.nbf === 'number' && now + tolerance < claims.nbf) {
+    throw reject('signature_not_yet_valid', "Upstash-Signature is not valid yet (check this server's clock)")
+  }
+  if (expectedUrl !== false && (typeof claims.sub !== 'string' || !sameUrl(claims.sub, expectedUrl))) {
+    throw reject(
+      'wrong_url',
+      "Upstash-Signature was issued for another URL (set the `url` option or WEBHOOK_PUBLIC_URL to this endpoint's public URL)",
+    )
+  }
+}
+
 /**
  * Verifies deliveries made through Upstash QStash (UploadKit and any QStash publisher):
  * the `Upstash-Signature` HS256 JWT, its issuer, expiry, destination URL and body hash,
  * trying the current signing key and then the next one.
  */
 export function qstash(options: QStashVerifierOptions = {}): Verifier {
-  const current = options.currentSigningKey ?? readEnv('QSTASH_CURRENT_SIGNING_KEY')
-  const next = options.nextSigningKey ?? readEnv('QSTASH_NEXT_SIGNING_KEY')
+  const current = secretFrom('qstash()', options.currentSigningKey, { option: 'currentSigningKey', env: ENV.current })
+  const next = secretFrom('qstash()', options.nextSigningKey, { option: 'nextSigningKey', env: ENV.next })
   if (!current || !next) {
-    const missing = [!current && 'QSTASH_CURRENT_SIGNING_KEY', !next && 'QSTASH_NEXT_SIGNING_KEY'].filter(Boolean).join(' and ')
+    const missing = [!current && ENV.current, !next && ENV.next].filter(Boolean).join(' and ')
     throw new WebhookConfigError(
-      `qstash(): ${missing} is not set. Copy both signing keys from the QStash console (or \`pulumi stack output\` in infra/) ` +
-        'into the environment, or pass { currentSigningKey, nextSigningKey }.',
+      `qstash(): ${missing} is not set. Copy both signing keys from the QStash console (Signing keys) into the environment, ` +
+        'or pass { currentSigningKey, nextSigningKey }.',
     )
   }
+  if (options.url !== undefined && options.url !== false) checkPublicUrl('qstash()', 'url', options.url)
   const keys: HmacKey[] = [importHmacKey(utf8(current)), importHmacKey(utf8(next))]
-  const tolerance = options.clockToleranceSeconds ?? 10
-  const fixedUrl = options.url
+  const tolerance = numberOption('qstash()', 'clockToleranceSeconds', options.clockToleranceSeconds, 10, { min: 0, max: 300 })
 
-  async function verify({ url, headers, body }: VerifyInput): Promise<VerifiedDelivery> {
+  async function verify({ url, publicUrl, headers, body }: VerifyInput): Promise<VerifiedDelivery> {
     const token = getHeader(headers, 'upstash-signature')
     if (!token) throw reject('missing_signature', 'Upstash-Signature header is missing')
-    const firstDot = token.indexOf('.')
-    const lastDot = token.lastIndexOf('.')
-    if (firstDot <= 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) {
-      throw reject('malformed_signature', 'Upstash-Signature is not a JWT')
+    const parts = jwtParts(token)
+    if (!(await matchingMac(keys, parts.signingInput, undefined, [parts.signature]))) {
+      throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
     }
-    // Only HS256: refuses `alg: none` and algorithm-confusion tokens before any key is used.
-    const headerSegment = token.slice(0, firstDot)
-    if (headerSegment !== QSTASH_JWT_HEADER) {
-      const header = decodeJson<JwtHeader>(headerSegment)
-      if (header?.alg !== 'HS256' || (header.typ !== undefined && header.typ !== 'JWT')) {
-        throw reject('malformed_signature', 'Upstash-Signature must be an HS256 JWT')
-      }
-    }
-    const signature = fromBase64(token.slice(lastDot + 1))
-    if (signature?.length !== 32) throw reject('malformed_signature', 'Upstash-Signature has a malformed signature part')
-
-    const signingInput = token.slice(0, lastDot)
-    let valid = false
-    for (const key of keys) {
-      // node:crypto answers synchronously; awaiting only Web Crypto's promises saves a tick per call.
-      const mac = hmacSha256(key, signingInput)
-      if (timingSafeEqual(mac instanceof Uint8Array ? mac : await mac, signature)) {
-        valid = true
-        break
-      }
-    }
-    if (!valid) throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
-
-    const claims = decodeJson<JwtClaims>(token.slice(firstDot + 1, lastDot))
+    const claims = decodeJson<JwtClaims>(parts.claims)
     if (!claims) throw reject('malformed_signature', 'Upstash-Signature claims are not JSON')
-    if (claims.iss !== 'Upstash') throw reject('wrong_issuer', 'Upstash-Signature was not issued by Upstash')
-    const now = nowSeconds()
-    if (typeof claims.exp !== 'number' || now > claims.exp + tolerance) throw reject('signature_expired', 'Upstash-Signature has expired')
-    if (typeof claims.nbf === 'number' && now + tolerance < claims.nbf) {
-      throw reject('signature_not_yet_valid', "Upstash-Signature is not valid yet (check this server's clock)")
-    }
-    const expectedUrl = fixedUrl === undefined ? (/^https?:\/\//i.test(url) ? url : undefined) : fixedUrl || undefined
-    if (expectedUrl !== undefined && (typeof claims.sub !== 'string' || !sameUrl(claims.sub, expectedUrl))) {
-      throw reject('wrong_url', 'Upstash-Signature was issued for another URL (behind a proxy? set the `url` option or trust proxy)')
-    }
+    checkClaims(claims, tolerance, options.url ?? publicUrl ?? url)
     const claimedHash = typeof claims.body === 'string' ? fromBase64(claims.body) : undefined
-    const bodyHash = sha256(body.bytes)
-    if (!claimedHash || !timingSafeEqual(bodyHash instanceof Uint8Array ? bodyHash : await bodyHash, claimedHash)) {
+    const bodyHash = await settle(sha256(body.bytes))
+    if (!claimedHash || !sameBytes(bodyHash, claimedHash)) {
       throw reject('body_hash_mismatch', 'the body does not match the hash signed in Upstash-Signature')
     }
-
     const deliveryId = getHeader(headers, 'upstash-message-id')
     if (!deliveryId) throw new VerificationError('missing_delivery_id', 'Upstash-Message-Id header is missing', 400)
     const retried = Number(getHeader(headers, 'upstash-retried') ?? 0)
@@ -136,6 +241,12 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
       deliveryId,
       attempt: Number.isInteger(retried) && retried >= 0 ? retried : 0,
       ...(typeof claims.iat === 'number' ? { timestamp: claims.iat } : {}),
+      // `jti` is signed and fresh per signature; a token without one is bound by its own MAC.
+      replayNonce: {
+        value: typeof claims.jti === 'string' && claims.jti.length <= 128 ? claims.jti : toBase64(parts.signature, true),
+        expiresAt: (claims.exp as number) + tolerance,
+      },
+      bodyHash,
     }
   }
 
@@ -144,7 +255,86 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     matches: (headers) => getHeader(headers, 'upstash-signature') !== undefined,
     verify,
     toEvent: decodeQStashEvent,
+    events: ['onUploadComplete', 'qstash.callback', 'qstash.failure'],
+    needsPublicUrl: options.url === undefined,
     nonRetryableStatus: 489,
     nonRetryableHeaders: { 'upstash-nonretryable-error': 'true' },
   }
+}
+
+/** Both are SHA-256 digests of public data: a plain comparison leaks nothing secret. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** A configured public URL must be absolute http(s): an empty or bare-path value would skip the `sub` check. */
+export function checkPublicUrl(owner: string, name: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^https?:\/\/[^/\s]+/i.test(value.trim())) {
+    throw new WebhookConfigError(
+      `${owner}: \`${name}\` must be this endpoint's absolute public URL (https://your.app/api/webhooks/upload), got ${JSON.stringify(value)}`,
+    )
+  }
+  return value.trim()
+}
+
+// ── Signer ──────────────────────────────────────────────────────────────────
+export interface SignQStashOptions {
+  body: string | Uint8Array
+  /** Destination URL, the `sub` claim. */
+  url: string
+  /** Key to sign with. Default: `QSTASH_CURRENT_SIGNING_KEY`, else `devSigningKeys.currentSigningKey`. */
+  signingKey?: string
+  /** Default: a fresh `msg_...` ID. */
+  messageId?: string
+  /** `Upstash-Retried`. Default: 0. */
+  retried?: number
+  /** Signing time, unix seconds. Default: now. */
+  now?: number
+  /** Token lifetime. Default: 300 (as QStash). */
+  expiresInSeconds?: number
+}
+
+/** Headers QStash sends with a delivery: `Upstash-Signature` (HS256 JWT), message ID, retry count. */
+export async function signQStash(options: SignQStashOptions): Promise<Record<string, string>> {
+  const key = options.signingKey ?? readEnv(ENV.current) ?? devSigningKeys.currentSigningKey
+  const now = options.now ?? nowSeconds()
+  const bodyHash = toBase64(await settle(sha256(bytesOf(options.body))), true)
+  const claims = {
+    iss: 'Upstash',
+    sub: options.url,
+    exp: now + (options.expiresInSeconds ?? 300),
+    nbf: now,
+    iat: now,
+    jti: randomId('jwt_'),
+    body: bodyHash,
+  }
+  const signingInput = `${jsonSegment({ alg: 'HS256', typ: 'JWT' })}.${jsonSegment(claims)}`
+  const signature = toBase64(await settle(hmacSha256(importHmacKey(utf8(key)), signingInput)), true)
+  return {
+    'upstash-signature': `${signingInput}.${signature}`,
+    'upstash-message-id': options.messageId ?? randomId('msg_'),
+    'upstash-retried': String(options.retried ?? 0),
+  }
+}
+
+// ── Module ──────────────────────────────────────────────────────────────────
+export const qstashSender: SenderModule<'qstash'> = {
+  id: 'qstash',
+  title: 'UploadKit, or anything published through Upstash QStash (and QStash callbacks)',
+  factory: 'qstash()',
+  signatureHeader: 'Upstash-Signature',
+  env: [ENV.current, ENV.next],
+  events: ['onUploadComplete', 'qstash.callback', 'qstash.failure'],
+  dedupe: '`Upstash-Message-Id` (stable across retries, unsigned); replays are refused on the signed JWT `jti`',
+  verifier: () => qstash(),
+  sign: (input: SignInput) =>
+    signQStash({
+      body: input.body,
+      url: input.url,
+      messageId: input.deliveryId,
+      ...(input.secret ? { signingKey: input.secret } : {}),
+      ...(input.now ? { now: input.now } : {}),
+    }),
 }

@@ -1,37 +1,65 @@
-import { type HmacKey, hmacSha256, importHmacKey, timingSafeEqual } from '#crypto'
-import { fromBase64 } from '../encoding.js'
+// Standard Webhooks (and Svix) senders: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
+import { matchingMac, settle } from '../crypto/match.js'
+import { bytesOf, fromBase64, toBase64 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
+import { dataFile, type Json, str, withType } from '../events/normalise.js'
+import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
+import { numberOption, secretListFrom } from '../options.js'
 import type { HeaderBag, VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
-import { secretList } from './secrets.js'
+import { devStandardWebhooksSecret } from './dev-keys.js'
+import type { SenderModule, SignInput } from './types.js'
 
+// ── Event types ─────────────────────────────────────────────────────────────
+export interface StandardWebhookEvent<T extends string = string> extends EventBase<T> {
+  timestamp: string
+  data: Record<string, unknown>
+  /** Normalised file when `data.file` describes one. */
+  file?: UploadedFile
+}
+
+/** The body's `type`; the file is `data.file`. */
+export function decodeStandardWebhooksEvent(payload: Json): WebhookEvent | undefined {
+  const type = str(payload['type'])
+  return type === undefined ? undefined : withType(payload, type, dataFile(payload['data']))
+}
+
+// ── Verifier ────────────────────────────────────────────────────────────────
 export interface StandardWebhooksOptions {
   /** `whsec_<base64>` secret (the prefix is optional). Default: `process.env.WEBHOOK_SECRET`. */
   secret?: string
-  /** Several secrets during a rotation. */
+  /** Several secrets during a rotation. Default: none. */
   secrets?: readonly string[]
-  /** Largest accepted distance between `webhook-timestamp` and now, either way, in seconds. Default: 300. */
+  /** Largest accepted distance between `webhook-timestamp` and now, either way, in seconds, 1 to 3600. Default: 300. */
   toleranceSeconds?: number
 }
+
+const ENV = 'WEBHOOK_SECRET'
 
 /** Standard Webhooks headers, and the `svix-` names Svix senders still use. */
 function header(headers: HeaderBag, name: 'id' | 'timestamp' | 'signature'): string | undefined {
   return getHeader(headers, `webhook-${name}`) ?? getHeader(headers, `svix-${name}`)
 }
 
+function secretBytes(secret: string): Uint8Array | undefined {
+  const bytes = fromBase64(secret.startsWith('whsec_') ? secret.slice(6) : secret)
+  return bytes && bytes.length > 0 ? bytes : undefined
+}
+
 /**
  * Verifies Standard Webhooks (and Svix) deliveries: `webhook-signature` is a space-separated
- * list of `v1,<base64 HMAC-SHA256>` over `${id}.${timestamp}.${rawBody}`.
+ * list of `v1,<base64 HMAC-SHA256>` over `${id}.${timestamp}.${rawBody}`. The ID is signed, so
+ * it is both the dedupe key and the replay guard.
  */
 export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifier {
-  const secret = options.secret ?? (options.secrets ? undefined : readEnv('WEBHOOK_SECRET'))
-  const keys: HmacKey[] = secretList('standardWebhooks', { secret, secrets: options.secrets }, 'a whsec_... secret').map((s) => {
-    const bytes = fromBase64(s.startsWith('whsec_') ? s.slice(6) : s)
-    if (!bytes || bytes.length === 0) throw new WebhookConfigError('standardWebhooks(): the secret is not base64 (expected whsec_<base64>)')
+  const keys: HmacKey[] = secretListFrom('standardWebhooks()', options, ENV, 'a whsec_... secret').map((s) => {
+    const bytes = secretBytes(s)
+    if (!bytes) throw new WebhookConfigError('standardWebhooks(): the secret is not base64 (expected whsec_<base64>)')
     return importHmacKey(bytes)
   })
-  const tolerance = options.toleranceSeconds ?? 300
+  const tolerance = numberOption('standardWebhooks()', 'toleranceSeconds', options.toleranceSeconds, 300, { min: 1, max: 3600 })
 
   async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
     const list = header(headers, 'signature')
@@ -48,14 +76,9 @@ export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifie
       if (bytes?.length === 32) signatures.push(bytes)
     }
     if (signatures.length === 0) throw new VerificationError('malformed_signature', 'webhook-signature has no v1 signature')
-    let valid = false
-    for (const key of keys) {
-      const mac = hmacSha256(key, `${id}.${stamp}.`, body.bytes)
-      const expected = mac instanceof Uint8Array ? mac : await mac // only Web Crypto's promises cost a tick
-      for (const candidate of signatures) if (timingSafeEqual(expected, candidate)) valid = true
-      if (valid) break
+    if (!(await matchingMac(keys, `${id}.${stamp}.`, body.bytes, signatures))) {
+      throw new VerificationError('invalid_signature', 'webhook-signature does not match the signing secret')
     }
-    if (!valid) throw new VerificationError('invalid_signature', 'webhook-signature does not match the signing secret')
     const timestamp = Number(stamp)
     if (Math.abs(nowSeconds() - timestamp) > tolerance) {
       throw new VerificationError('signature_expired', `webhook-timestamp is outside the ${tolerance}s tolerance`)
@@ -63,5 +86,49 @@ export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifie
     return { deliveryId: id, timestamp }
   }
 
-  return { name: 'standard-webhooks', matches: (headers) => header(headers, 'signature') !== undefined, verify }
+  return {
+    name: 'standard-webhooks',
+    matches: (headers) => header(headers, 'signature') !== undefined,
+    verify,
+    toEvent: decodeStandardWebhooksEvent,
+  }
+}
+
+// ── Signer ──────────────────────────────────────────────────────────────────
+export interface SignStandardWebhooksOptions {
+  body: string | Uint8Array
+  /** `whsec_<base64>`. */
+  secret: string
+  /** `webhook-id`. */
+  id: string
+  /** Default: now. */
+  timestamp?: number
+}
+
+/** The three Standard Webhooks headers: `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+export async function signStandardWebhooks(options: SignStandardWebhooksOptions): Promise<Record<string, string>> {
+  const timestamp = options.timestamp ?? nowSeconds()
+  const key = secretBytes(options.secret)
+  if (!key) throw new Error('signStandardWebhooks(): secret is not whsec_<base64>')
+  const mac = await settle(hmacSha256(importHmacKey(key), `${options.id}.${timestamp}.`, bytesOf(options.body)))
+  return { 'webhook-id': options.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${toBase64(mac)}` }
+}
+
+// ── Module ──────────────────────────────────────────────────────────────────
+export const standardWebhooksSender: SenderModule<'standard-webhooks'> = {
+  id: 'standard-webhooks',
+  title: 'Standard Webhooks and Svix senders',
+  factory: 'standardWebhooks()',
+  signatureHeader: 'webhook-signature',
+  env: [ENV],
+  events: [],
+  dedupe: '`webhook-id` (signed, so it is also the replay guard)',
+  verifier: () => standardWebhooks(),
+  sign: (input: SignInput) =>
+    signStandardWebhooks({
+      body: input.body,
+      secret: input.secret ?? readEnv(ENV) ?? devStandardWebhooksSecret,
+      id: input.deliveryId,
+      ...(input.now ? { timestamp: input.now } : {}),
+    }),
 }

@@ -1,11 +1,46 @@
-import { type HmacKey, hmacSha256, importHmacKey, timingSafeEqual } from '#crypto'
-import { fromHex, utf8 } from '../encoding.js'
+// Stripe-style `t=<unix>,v1=<hex>` senders: Sonuslab storage, and any other sender of that
+// scheme through `timestampedHmac({ ... })`.
+import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
+import { matchingMac, settle } from '../crypto/match.js'
+import { bytesOf, fromHex, toBase64, toHex, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
-import { VerificationError } from '../errors.js'
+import { VerificationError, WebhookConfigError } from '../errors.js'
+import { dataFile, type Json, str, withType } from '../events/normalise.js'
+import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
+import { numberOption, secretListFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
-import { secretList } from './secrets.js'
+import { devSecret } from './dev-keys.js'
+import type { SenderModule, SignInput } from './types.js'
 
+// ── Event types ─────────────────────────────────────────────────────────────
+export interface SonuslabFile {
+  id: string
+  key: string
+  name: string
+  size: number
+  contentType: string
+  [field: string]: unknown
+}
+
+export interface SonuslabUploadCompletedEvent extends EventBase<'upload.completed'> {
+  event: 'upload.completed'
+  data: { file: SonuslabFile; [field: string]: unknown }
+  file: UploadedFile
+}
+
+/** Handler keys with typed events that Sonuslab (and Stripe-style senders like it) send. */
+export interface SonuslabEvents {
+  'upload.completed': SonuslabUploadCompletedEvent
+}
+
+/** The event type is the body's `event` (Sonuslab), else its `type` (Stripe); the file is `data.file`. */
+export function decodeTimestampedHmacEvent(payload: Json): WebhookEvent | undefined {
+  const type = str(payload['event']) ?? str(payload['type'])
+  return type === undefined ? undefined : withType(payload, type, dataFile(payload['data']))
+}
+
+// ── Verifier ────────────────────────────────────────────────────────────────
 export interface TimestampedHmacOptions {
   /** Verifier name, part of the dedupe key. Default: `'hmac'`. */
   name?: string
@@ -17,8 +52,10 @@ export interface TimestampedHmacOptions {
   signatureHeader: string
   /** Header carrying the delivery ID, stable across retries. Required. */
   deliveryHeader: string
-  /** Largest accepted distance between `t` and now, either way, in seconds. Default: 300. */
+  /** Largest accepted distance between `t` and now, either way, in seconds, 1 to 3600. Default: 300. */
   toleranceSeconds?: number
+  /** Env variable read when neither `secret` nor `secrets` is given. Default: none. */
+  secretEnv?: string
 }
 
 /** Splits `t=...,v1=...,v1=...`; undefined when `t` is not one integer or no `v1` is present. */
@@ -41,6 +78,13 @@ function parseSignatureHeader(value: string): { timestamp: number; signatures: U
   return timestamp === undefined || signatures.length === 0 ? undefined : { timestamp, signatures }
 }
 
+const headerName = (owner: string, option: string, value: unknown): string => {
+  if (typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value)) {
+    throw new WebhookConfigError(`${owner}: \`${option}\` must be an HTTP header name, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
 /**
  * Verifies Stripe-style signatures: `t=<unix>,v1=<hex>` where v1 is HMAC-SHA256 over
  * `${t}.${rawBody}`. Every listed `v1` is tried against every secret; `t` must be within
@@ -48,52 +92,91 @@ function parseSignatureHeader(value: string): { timestamp: number; signatures: U
  */
 export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
   const name = options.name ?? 'hmac'
-  const keys: HmacKey[] = secretList(name, options, "the sender's webhook signing secret").map((s) => importHmacKey(utf8(s)))
-  const signatureHeader = options.signatureHeader.toLowerCase()
-  const deliveryHeader = options.deliveryHeader.toLowerCase()
-  const tolerance = options.toleranceSeconds ?? 300
+  const owner = `${name === 'hmac' ? 'timestampedHmac' : name}()`
+  const signatureHeader = headerName(owner, 'signatureHeader', options.signatureHeader)
+  const deliveryHeader = headerName(owner, 'deliveryHeader', options.deliveryHeader).toLowerCase()
+  const keys: HmacKey[] = secretListFrom(owner, options, options.secretEnv, "the sender's webhook signing secret").map((s) =>
+    importHmacKey(utf8(s)),
+  )
+  const tolerance = numberOption(owner, 'toleranceSeconds', options.toleranceSeconds, 300, { min: 1, max: 3600 })
+  const signatureKey = signatureHeader.toLowerCase()
 
   async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
-    const header = getHeader(headers, signatureHeader)
-    if (!header) throw new VerificationError('missing_signature', `${options.signatureHeader} header is missing`)
+    const header = getHeader(headers, signatureKey)
+    if (!header) throw new VerificationError('missing_signature', `${signatureHeader} header is missing`)
     const parsed = parseSignatureHeader(header)
-    if (!parsed) throw new VerificationError('malformed_signature', `${options.signatureHeader} is not of the form t=<unix>,v1=<hex>`)
-    let valid = false
-    for (const key of keys) {
-      const mac = hmacSha256(key, `${parsed.timestamp}.`, body.bytes)
-      const expected = mac instanceof Uint8Array ? mac : await mac // only Web Crypto's promises cost a tick
-      for (const candidate of parsed.signatures) if (timingSafeEqual(expected, candidate)) valid = true
-      if (valid) break
-    }
-    if (!valid) throw new VerificationError('invalid_signature', `${options.signatureHeader} does not match the signing secret`)
+    if (!parsed) throw new VerificationError('malformed_signature', `${signatureHeader} is not of the form t=<unix>,v1=<hex>`)
+    const mac = await matchingMac(keys, `${parsed.timestamp}.`, body.bytes, parsed.signatures)
+    if (!mac) throw new VerificationError('invalid_signature', `${signatureHeader} does not match the signing secret`)
     if (Math.abs(nowSeconds() - parsed.timestamp) > tolerance) {
-      throw new VerificationError('signature_expired', `${options.signatureHeader} timestamp is outside the ${tolerance}s tolerance`)
+      throw new VerificationError('signature_expired', `${signatureHeader} timestamp is outside the ${tolerance}s tolerance`)
     }
     const deliveryId = getHeader(headers, deliveryHeader)
     if (!deliveryId) throw new VerificationError('missing_delivery_id', `${options.deliveryHeader} header is missing`, 400)
-    return { deliveryId, timestamp: parsed.timestamp }
+    // The MAC covers t and the body: the same signed delivery under another delivery ID is a replay.
+    return { deliveryId, timestamp: parsed.timestamp, replayNonce: { value: toBase64(mac, true), expiresAt: parsed.timestamp + tolerance } }
   }
 
-  return { name, matches: (headers) => getHeader(headers, signatureHeader) !== undefined, verify }
+  return {
+    name,
+    matches: (headers) => getHeader(headers, signatureKey) !== undefined,
+    verify,
+    toEvent: decodeTimestampedHmacEvent,
+    events: ['upload.completed'],
+  }
 }
 
 export interface SonuslabOptions {
-  /** Webhook signing secret from the Sonuslab dashboard. Default: `process.env.SONUSLAB_WEBHOOK_SECRET`. */
+  /** Default: `process.env.SONUSLAB_WEBHOOK_SECRET`. */
   secret?: string
-  /** Several secrets during a rotation. */
   secrets?: readonly string[]
-  /** Default: 300. */
+  /** Largest accepted distance between `t` and now, in seconds, 1 to 3600. Default: 300. */
   toleranceSeconds?: number
 }
 
 /** Sonuslab storage: `X-Sonuslab-Signature: t=,v1=`, delivery ID in `X-Sonuslab-Delivery`. */
 export function sonuslab(options: SonuslabOptions = {}): Verifier {
   return timestampedHmac({
+    ...options,
     name: 'sonuslab',
-    secret: options.secret ?? (options.secrets ? undefined : readEnv('SONUSLAB_WEBHOOK_SECRET')),
-    ...(options.secrets ? { secrets: options.secrets } : {}),
+    secretEnv: SONUSLAB_ENV,
     signatureHeader: 'X-Sonuslab-Signature',
     deliveryHeader: 'X-Sonuslab-Delivery',
-    ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
   })
+}
+
+const SONUSLAB_ENV = 'SONUSLAB_WEBHOOK_SECRET'
+
+// ── Signer ──────────────────────────────────────────────────────────────────
+export interface SignTimestampedHmacOptions {
+  body: string | Uint8Array
+  secret: string
+  /** Default: now. */
+  timestamp?: number
+}
+
+/** The `t=<unix>,v1=<hex>` header value a Stripe-style sender writes. */
+export async function signTimestampedHmac(options: SignTimestampedHmacOptions): Promise<string> {
+  const t = options.timestamp ?? nowSeconds()
+  return `t=${t},v1=${toHex(await settle(hmacSha256(importHmacKey(utf8(options.secret)), `${t}.`, bytesOf(options.body))))}`
+}
+
+// ── Module ──────────────────────────────────────────────────────────────────
+export const sonuslabSender: SenderModule<'sonuslab'> = {
+  id: 'sonuslab',
+  title: 'Sonuslab storage, and other Stripe-style `t=,v1=` senders through timestampedHmac()',
+  factory: 'sonuslab()',
+  signatureHeader: 'X-Sonuslab-Signature',
+  env: [SONUSLAB_ENV],
+  events: ['upload.completed'],
+  dedupe: '`X-Sonuslab-Delivery` (unsigned); replays are refused on the signature (HMAC of `t` and the body)',
+  verifier: () => sonuslab(),
+  sign: async (input: SignInput) => ({
+    'x-sonuslab-signature': await signTimestampedHmac({
+      body: input.body,
+      secret: input.secret ?? readEnv(SONUSLAB_ENV) ?? devSecret,
+      ...(input.now ? { timestamp: input.now } : {}),
+    }),
+    'x-sonuslab-delivery': input.deliveryId,
+  }),
 }

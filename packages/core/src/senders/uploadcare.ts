@@ -1,17 +1,107 @@
-import { type HmacKey, hmacSha256, importHmacKey, sha256, timingSafeEqual } from '#crypto'
-import { fromHex, toHex, utf8 } from '../encoding.js'
+// Uploadcare webhooks (payload versions 0.6 and 0.7): `X-Uc-Signature: v1=<hex>`.
+import { type HmacKey, hmacSha256, importHmacKey, sha256 } from '#crypto'
+import { matchingMac, settle } from '../crypto/match.js'
+import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
 import { readEnv } from '../env.js'
 import { VerificationError } from '../errors.js'
+import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
+import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
+import { secretListFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
-import { secretList } from './secrets.js'
+import { devSecret } from './dev-keys.js'
+import type { SenderModule, SignInput } from './types.js'
 
+// ── Event types ─────────────────────────────────────────────────────────────
+export interface UploadcareHook {
+  id: number
+  project_id: number
+  /** Present from payload version 0.7. */
+  project_pub_key?: string
+  target: string
+  event: string
+  is_active: boolean
+  /** Payload version (`"0.7"`); absent on 0.6 payloads. */
+  version?: string
+  created_at: string
+  updated_at: string
+}
+
+export interface UploadcareVirusScan {
+  data: { infected: boolean; infected_with?: string }
+  datetime_created?: string
+  datetime_updated?: string
+  version?: string
+}
+
+export interface UploadcareFileInfo {
+  uuid: string
+  mime_type: string
+  original_filename: string
+  size: number
+  is_image: boolean
+  is_ready: boolean
+  url: string
+  original_file_url: string
+  datetime_uploaded: string | null
+  datetime_stored: string | null
+  datetime_removed: string | null
+  /** 0.7: `appdata.uc_clamav_virus_scan` carries the virus-scan verdict. */
+  appdata?: { uc_clamav_virus_scan?: UploadcareVirusScan; [app: string]: unknown }
+  metadata?: Record<string, unknown>
+  /** 0.6 only. */
+  image_info?: Record<string, unknown> | null
+  /** 0.6 only. */
+  video_info?: Record<string, unknown> | null
+  /** 0.7 only. */
+  content_info?: Record<string, unknown> | null
+  [field: string]: unknown
+}
+
+export interface UploadcareEvent<T extends 'file.uploaded' | 'file.infected' | (string & {}) = string> extends EventBase<T> {
+  hook: UploadcareHook
+  data: UploadcareFileInfo
+  /** Normalised file; the payload's own `file` (a CDN URL string) is `file.url`. */
+  file: UploadedFile
+  /** Payload hash field of 0.6 payloads. */
+  payload_hash?: string
+}
+
+/** Handler keys with typed Uploadcare events. */
+export interface UploadcareEvents {
+  'file.uploaded': UploadcareEvent<'file.uploaded'>
+  'file.infected': UploadcareEvent<'file.infected'>
+}
+
+/** `{ hook: { event }, data: <file info>, file: <CDN URL> }`; the type is `hook.event`. */
+export function decodeUploadcareEvent(payload: Json): WebhookEvent | undefined {
+  const hook = payload['hook']
+  const type = isObject(hook) ? str(hook['event']) : undefined
+  if (type === undefined) return undefined
+  const data = payload['data']
+  const file = isObject(data)
+    ? uploadedFile(data['uuid'], {
+        key: str(data['uuid']),
+        url: str(payload['file']) ?? str(data['original_file_url']) ?? str(data['url']),
+        name: str(data['original_filename']),
+        size: num(data['size']),
+        contentType: str(data['mime_type']),
+        uploadedAt: str(data['datetime_uploaded']) ?? undefined,
+        metadata: isObject(data['metadata']) ? data['metadata'] : {},
+      })
+    : undefined
+  return withType(payload, type, file)
+}
+
+// ── Verifier ────────────────────────────────────────────────────────────────
 export interface UploadcareOptions {
   /** The webhook's signing secret (Uploadcare dashboard → Webhooks). Default: `process.env.UPLOADCARE_WEBHOOK_SECRET`. */
   secret?: string
-  /** Several secrets during a rotation. */
+  /** Several secrets during a rotation. Default: none. */
   secrets?: readonly string[]
 }
+
+const ENV = 'UPLOADCARE_WEBHOOK_SECRET'
 
 /**
  * Verifies Uploadcare webhooks: `X-Uc-Signature: v1=<hex HMAC-SHA256 of the raw body>`.
@@ -20,8 +110,7 @@ export interface UploadcareOptions {
  * stops a replay of a captured delivery.
  */
 export function uploadcare(options: UploadcareOptions = {}): Verifier {
-  const secret = options.secret ?? (options.secrets ? undefined : readEnv('UPLOADCARE_WEBHOOK_SECRET'))
-  const keys: HmacKey[] = secretList('uploadcare', { secret, secrets: options.secrets }, 'the signing secret set on the webhook').map((s) =>
+  const keys: HmacKey[] = secretListFrom('uploadcare()', options, ENV, 'the signing secret set on the webhook').map((s) =>
     importHmacKey(utf8(s)),
   )
 
@@ -30,19 +119,39 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier {
     if (!header) throw new VerificationError('missing_signature', 'X-Uc-Signature header is missing')
     const signature = header.startsWith('v1=') ? fromHex(header.slice(3)) : undefined
     if (signature?.length !== 32) throw new VerificationError('malformed_signature', 'X-Uc-Signature is not of the form v1=<hex>')
-    let valid = false
-    for (const key of keys) {
-      // node:crypto answers synchronously; awaiting only Web Crypto's promises saves a tick per call.
-      const mac = hmacSha256(key, '', body.bytes)
-      if (timingSafeEqual(mac instanceof Uint8Array ? mac : await mac, signature)) {
-        valid = true
-        break
-      }
+    if (!(await matchingMac(keys, '', body.bytes, [signature]))) {
+      throw new VerificationError('invalid_signature', 'X-Uc-Signature does not match the signing secret')
     }
-    if (!valid) throw new VerificationError('invalid_signature', 'X-Uc-Signature does not match the signing secret')
-    const digest = sha256(body.bytes)
-    return { deliveryId: toHex(digest instanceof Uint8Array ? digest : await digest) }
+    const bodyHash = await settle(sha256(body.bytes))
+    return { deliveryId: toHex(bodyHash), bodyHash }
   }
 
-  return { name: 'uploadcare', matches: (headers) => getHeader(headers, 'x-uc-signature') !== undefined, verify }
+  return {
+    name: 'uploadcare',
+    matches: (headers) => getHeader(headers, 'x-uc-signature') !== undefined,
+    verify,
+    toEvent: decodeUploadcareEvent,
+    events: ['file.uploaded', 'file.infected'],
+  }
+}
+
+// ── Signer ──────────────────────────────────────────────────────────────────
+/** The `X-Uc-Signature` header value Uploadcare writes: `v1=<hex>`. */
+export async function signUploadcare(options: { body: string | Uint8Array; secret: string }): Promise<string> {
+  return `v1=${toHex(await settle(hmacSha256(importHmacKey(utf8(options.secret)), '', bytesOf(options.body))))}`
+}
+
+// ── Module ──────────────────────────────────────────────────────────────────
+export const uploadcareSender: SenderModule<'uploadcare'> = {
+  id: 'uploadcare',
+  title: 'Uploadcare (payload 0.6 and 0.7)',
+  factory: 'uploadcare()',
+  signatureHeader: 'X-Uc-Signature',
+  env: [ENV],
+  events: ['file.uploaded', 'file.infected'],
+  dedupe: "the body's SHA-256 (Uploadcare sends no delivery ID and resends the same body)",
+  verifier: () => uploadcare(),
+  sign: async (input: SignInput) => ({
+    'x-uc-signature': await signUploadcare({ body: input.body, secret: input.secret ?? readEnv(ENV) ?? devSecret }),
+  }),
 }

@@ -1,11 +1,8 @@
-import { fromUtf8, utf8 } from './encoding.js'
-import { RawBodyUnavailableError } from './errors.js'
-import type { DeliveryBody, RawBody } from './types.js'
-
-/** The body grew past the limit; reading stopped there. */
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError'
-}
+// The read step: the raw body into memory, never more than `maxBodyBytes`.
+import { fromUtf8, utf8 } from '../encoding.js'
+import { BodyTooLargeError, RawBodyUnavailableError } from '../errors.js'
+import type { DeliveryBody, Logger, RawBody } from '../types.js'
+import { refuse } from './refusal.js'
 
 class Body implements DeliveryBody {
   #text: string | undefined
@@ -44,8 +41,8 @@ function isLiveNodeReadable(body: object): body is NodeReadable {
 const ignore = () => {}
 
 /**
- * Reads a Node stream through 'data'/'end' events: on Node 20 that costs ~20% less CPU per
- * request than its async iterator (pnpm bench). Past the limit the stream is paused, not
+ * Reads a Node stream through 'data'/'end' events: on Node 20 that is cheaper per request than
+ * its async iterator (see test/bench/README.md). Past the limit the stream is paused, not
  * destroyed, so the 413 still reaches the client; a no-op 'error' listener then stays, so a
  * client resetting the connection meanwhile cannot crash the process.
  */
@@ -136,6 +133,20 @@ export async function readBody(body: RawBody, limit: number): Promise<DeliveryBo
     offset += chunk.length
   }
   return new Body(bytes)
+}
+
+/** Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it). */
+export async function read(body: RawBody, maxBodyBytes: number, logger: Logger): Promise<DeliveryBody> {
+  try {
+    return await readBody(body, maxBodyBytes)
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) refuse(413, 'payload_too_large', undefined, { connection: 'close' })
+    if (error instanceof RawBodyUnavailableError) {
+      logger.error(`[upload-webhooks] ${error.message}`)
+      refuse(500, 'raw_body_unavailable', error.message)
+    }
+    throw error
+  }
 }
 
 /**

@@ -1,64 +1,96 @@
-// `@upload-webhooks/core/redis`: the dedupe store over a TCP Redis client (ioredis or
-// node-redis). Its own subpath because it needs node:crypto; the core entry stays runtime-neutral.
+// `@upload-webhooks/core/redis`: the dedupe store over a TCP Redis client (ioredis or node-redis,
+// single node or cluster). Its own subpath because it needs node:crypto; the core entry stays
+// runtime-neutral.
 import { createHash } from 'node:crypto'
-import type { DedupeStore } from '../types.js'
-import { COMMIT_SCRIPT, claimOutcome, RELEASE_SCRIPT, StoreUnavailableError } from './protocol.js'
+import { numberOption } from '../options.js'
+import type { ClaimOutcome, DedupeStore, NonceClaim } from '../types.js'
+import {
+  CLAIM_WITH_NONCE_SCRIPT,
+  COMMIT_SCRIPT,
+  claimOutcome,
+  doneValue,
+  nonceClaimOutcome,
+  RELEASE_SCRIPT,
+  StoreUnavailableError,
+} from './protocol.js'
 
 export { StoreUnavailableError } from './protocol.js'
 
-/** ioredis (`Redis`, `Cluster`): has `call(command, ...args)`. */
+/** ioredis (`Redis`, `Cluster`): has `call(command, ...args)`; a `Cluster` says `isCluster`. */
 interface IoRedisLike {
   call(command: string, ...args: (string | number)[]): Promise<unknown>
+  isCluster?: boolean
 }
-/** node-redis v4+ (`createClient()`): has `sendCommand([command, ...args])`. */
+/** node-redis v4+ `createClient()`: has `sendCommand([command, ...args])`. */
 interface NodeRedisLike {
   sendCommand(args: string[]): Promise<unknown>
 }
+/** node-redis `createCluster()`: `sendCommand(firstKey, isReadonly, args)`, and a `masters` list. */
+interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>
+  readonly masters: unknown
+}
 
-export type RedisClientLike = IoRedisLike | NodeRedisLike
+export type RedisClientLike = IoRedisLike | NodeRedisLike | NodeRedisClusterLike
 
 export interface RedisStoreOptions {
   /**
-   * Give up on a command after this many milliseconds and answer 503, so a request never
-   * waits on a client that is reconnecting with an offline queue. Default: 2000.
+   * Give up on a command after this many milliseconds (1 to 60 000) and answer 503, so a request
+   * never waits on a client that is reconnecting with an offline queue. Default: 2000.
    */
   commandTimeoutMs?: number
 }
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
 
+type Send = (key: string, args: string[]) => Promise<unknown>
+
+/** One way to send a command whatever the client; the key routes it on a cluster. */
+function sender(client: RedisClientLike): { send: Send; cluster: boolean } {
+  if (typeof (client as IoRedisLike).call === 'function') {
+    const io = client as IoRedisLike
+    return { send: (_key, args) => io.call(args[0]!, ...args.slice(1)), cluster: io.isCluster === true }
+  }
+  if ('masters' in client) {
+    const cluster = client as NodeRedisClusterLike
+    return { send: (key, args) => cluster.sendCommand(key, false, args), cluster: true }
+  }
+  const single = client as NodeRedisLike
+  return { send: (_key, args) => single.sendCommand(args), cluster: false }
+}
+
 /**
  * Dedupe store over ioredis or node-redis. Claim is one `SET key token NX EX lock GET`
- * (Redis ≥ 7.0); commit and release are one `EVALSHA` each, falling back to `EVAL` once
- * after a server restart flushed the script cache.
+ * (Redis ≥ 7.0), or with a replay nonce one `EVALSHA` over both keys; commit and release are one
+ * `EVALSHA` each, falling back to `EVAL` once after a server restart flushed the script cache.
+ * On a cluster the nonce and the claim live in different slots, so they go as two commands in
+ * parallel (still one round trip of latency), and a claim made for a replay is released.
  *
  * For fast failure while Redis is down, create the client with its offline queue off
  * (ioredis `enableOfflineQueue: false`, node-redis `disableOfflineQueue: true`).
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): DedupeStore {
-  const timeoutMs = options.commandTimeoutMs ?? 2000
-  const raw: (args: string[]) => Promise<unknown> =
-    typeof (client as IoRedisLike).call === 'function'
-      ? (args) => (client as IoRedisLike).call(args[0]!, ...args.slice(1))
-      : (args) => (client as NodeRedisLike).sendCommand(args)
+  const timeoutMs = numberOption('redisStore()', 'commandTimeoutMs', options.commandTimeoutMs, 2000, { min: 1, max: 60_000 })
+  const { send: raw, cluster } = sender(client)
 
-  function send(args: string[]): Promise<unknown> {
+  function send(key: string, args: string[]): Promise<unknown> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
     })
-    return Promise.race([raw(args), timeout]).finally(() => clearTimeout(timer))
+    return Promise.race([raw(key, args), timeout]).finally(() => clearTimeout(timer))
   }
 
-  async function runScript(script: string, digest: string, key: string, args: string[]): Promise<number> {
+  async function runScript(script: string, digest: string, keys: string[], args: string[]): Promise<unknown> {
     try {
-      return Number(await send(['EVALSHA', digest, '1', key, ...args]))
+      return await send(keys[0]!, ['EVALSHA', digest, String(keys.length), ...keys, ...args])
     } catch (error) {
       if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error
-      return Number(await send(['EVAL', script, '1', key, ...args]))
+      return await send(keys[0]!, ['EVAL', script, String(keys.length), ...keys, ...args])
     }
   }
 
+  const claimSha = sha1(CLAIM_WITH_NONCE_SCRIPT)
   const commitSha = sha1(COMMIT_SCRIPT)
   const releaseSha = sha1(RELEASE_SCRIPT)
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -68,12 +100,36 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       throw new StoreUnavailableError(`Redis command failed: ${(error as Error)?.message ?? error}`, { cause: error })
     }
   }
+  const setIfAbsent = (key: string, value: string, seconds: number) => send(key, ['SET', key, value, 'NX', 'EX', String(seconds), 'GET'])
+  const release = (key: string, token: string) => runScript(RELEASE_SCRIPT, releaseSha, [key], [token])
+
+  async function claimOnCluster(key: string, token: string, lockSeconds: number, nonce: NonceClaim): Promise<ClaimOutcome> {
+    const [owner, previous] = await Promise.all([
+      setIfAbsent(nonce.key, nonce.owner, nonce.ttlSeconds),
+      setIfAbsent(key, token, lockSeconds),
+    ])
+    if (owner !== null && owner !== undefined && String(owner) !== nonce.owner) {
+      if (previous === null || previous === undefined) await release(key, token)
+      return { state: 'replayed' }
+    }
+    return claimOutcome(previous, token, lockSeconds)
+  }
 
   return {
-    claim: (key, token, lockSeconds) =>
-      guard(async () => claimOutcome(await send(['SET', key, token, 'NX', 'EX', String(lockSeconds), 'GET']), lockSeconds)),
+    claim: (key, token, lockSeconds, nonce) =>
+      guard(async () => {
+        if (!nonce) return claimOutcome(await setIfAbsent(key, token, lockSeconds), token, lockSeconds)
+        if (cluster) return claimOnCluster(key, token, lockSeconds, nonce)
+        const reply = await runScript(
+          CLAIM_WITH_NONCE_SCRIPT,
+          claimSha,
+          [key, nonce.key],
+          [token, String(lockSeconds), nonce.owner, String(nonce.ttlSeconds)],
+        )
+        return nonceClaimOutcome(reply, token, lockSeconds)
+      }),
     commit: (key, token, ttlSeconds) =>
-      guard(async () => (await runScript(COMMIT_SCRIPT, commitSha, key, [token, String(ttlSeconds)])) === 1),
-    release: (key, token) => guard(async () => (await runScript(RELEASE_SCRIPT, releaseSha, key, [token])) === 1),
+      guard(async () => Number(await runScript(COMMIT_SCRIPT, commitSha, [key], [token, String(ttlSeconds), doneValue(token)])) === 1),
+    release: (key, token) => guard(async () => Number(await release(key, token)) === 1),
   }
 }

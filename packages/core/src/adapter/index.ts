@@ -1,0 +1,12 @@
+// `@upload-webhooks/core/adapter`: the toolkit every framework adapter is a thin file over.
+// Request in (body, URL), answer out; no policy lives in an adapter or here.
+export {
+  consumedBodyMessage,
+  isRawBody,
+  type NodeBodyOptions,
+  type NodeRequestLike,
+  nodeRequestBody,
+  webRequestBody,
+} from './node-request.js'
+export { type RequestUrlParts, requestUrl } from './public-url.js'
+export { type NodeResponseLike, toWebResponse, writeNodeHead, writeNodeResponse } from './response.js'

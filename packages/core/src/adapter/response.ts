@@ -1,0 +1,28 @@
+// Writing core's answer back: onto a Node response, or as a web Response. Status, headers and
+// body pass through unchanged; adapters decide nothing here.
+import type { WebhookResult } from '../types.js'
+
+/** The parts of a Node `ServerResponse` written to. */
+export interface NodeResponseLike {
+  statusCode: number
+  setHeader(name: string, value: string): unknown
+  end(body: string): unknown
+}
+
+/** Status, headers and body in one write. */
+export function writeNodeResponse(res: NodeResponseLike, result: WebhookResult): void {
+  res.statusCode = result.status
+  for (const name in result.headers) res.setHeader(name, result.headers[name]!)
+  res.end(result.body)
+}
+
+/** Status and headers on a Node response whose body the framework sends (h3 v1 sends a returned string). */
+export function writeNodeHead(res: Omit<NodeResponseLike, 'end'>, result: WebhookResult): string {
+  res.statusCode = result.status
+  for (const name in result.headers) res.setHeader(name, result.headers[name]!)
+  return result.body
+}
+
+export function toWebResponse(result: WebhookResult): Response {
+  return new Response(result.body, { status: result.status, headers: result.headers })
+}

@@ -1,0 +1,143 @@
+// The exactly-once lifecycle, apart from HTTP: claim the delivery (and its replay nonce) in one
+// round trip, run the effect, then commit in one more; release the claim when the effect fails so
+// the sender's retry runs it, and keep retrying a failed commit while the claim lasts.
+// docs/architecture.md, "Dedupe protocol", has the states and why each step is there.
+import type { ClaimOutcome, DedupeStore, Logger, NonceClaim } from './types.js'
+
+/** One delivery's place in the store. */
+export interface DeliveryClaim {
+  key: string
+  /** `claim:<fingerprint>:<random>`, unique per attempt. */
+  token: string
+  nonce?: NonceClaim
+}
+
+export type DeliveryOutcome =
+  | { kind: 'processed' }
+  | { kind: 'duplicate' }
+  | { kind: 'in-flight'; retryAfterSeconds: number }
+  | { kind: 'conflict' }
+  | { kind: 'replayed' }
+  | { kind: 'store-unavailable'; error: unknown }
+  | { kind: 'failed'; error: unknown }
+
+export interface ExactlyOnceOptions {
+  store: DedupeStore
+  lockSeconds: number
+  ttlSeconds: number
+  /** Run the effect without dedupe when the store is down (`onStoreError: 'process'`). */
+  failOpen: boolean
+  logger: Logger
+}
+
+/** Told about store failures, including those the outcome does not show (a failed commit). */
+export type StoreErrorReport = (error: unknown) => void
+
+export interface ExactlyOnce {
+  /** Runs `effect` at most once per claim key across every process sharing the store. */
+  run(claim: DeliveryClaim, effect: () => unknown, report: StoreErrorReport): Promise<DeliveryOutcome>
+  /** Claims and at once releases a throwaway key: whether the store answers. Keeps nothing. */
+  probe(claim: DeliveryClaim, report: StoreErrorReport): Promise<boolean>
+}
+
+export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
+  const { store, lockSeconds, ttlSeconds, logger } = options
+
+  async function runEffect(claim: DeliveryClaim | undefined, effect: () => unknown, report: StoreErrorReport): Promise<DeliveryOutcome> {
+    try {
+      await effect()
+    } catch (error) {
+      // Give the claim back so the sender's retry runs the effect again.
+      if (claim) {
+        await store.release(claim.key, claim.token).catch((storeError: unknown) => {
+          logger.error('[upload-webhooks] could not release a claim; it expires after lockSeconds', { key: claim.key, error: storeError })
+        })
+      }
+      return { kind: 'failed', error }
+    }
+    // The effect happened: it counts as processed even if the commit fails (the sender then stops retrying).
+    if (claim) {
+      await store.commit(claim.key, claim.token, ttlSeconds).catch((storeError: unknown) => {
+        logger.error('[upload-webhooks] could not mark a delivery done; retrying while its claim lasts', {
+          key: claim.key,
+          error: storeError,
+        })
+        report(storeError)
+        retryCommit(claim)
+      })
+    }
+    return { kind: 'processed' }
+  }
+
+  /**
+   * After a failed commit the claim still locks the delivery for up to `lockSeconds`; if the store
+   * comes back (with its data) within that time, writing `done` keeps a later duplicate from running
+   * the effect a second time. Runs in the background and stops at the first answer: commit is
+   * compare-and-set, so an expired or taken-over claim is left alone.
+   */
+  function retryCommit(claim: DeliveryClaim) {
+    const deadline = Date.now() + lockSeconds * 1000
+    let delay = 100
+    const schedule = () => {
+      if (Date.now() + delay > deadline) return
+      const timer = setTimeout(() => {
+        store.commit(claim.key, claim.token, ttlSeconds).then(
+          (committed) =>
+            committed && logger.info?.('[upload-webhooks] marked a delivery done after the store came back', { key: claim.key }),
+          () => {
+            delay = Math.min(delay * 2, 2000)
+            schedule()
+          },
+        )
+      }, delay)
+      // Never keeps a Node process alive just for this.
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    schedule()
+  }
+
+  async function claimOrOutcome(
+    claim: DeliveryClaim,
+    report: StoreErrorReport,
+  ): Promise<ClaimOutcome | { state: 'unavailable'; error: unknown }> {
+    try {
+      return await store.claim(claim.key, claim.token, lockSeconds, claim.nonce)
+    } catch (error) {
+      report(error)
+      return { state: 'unavailable', error }
+    }
+  }
+
+  return {
+    async run(claim, effect, report) {
+      const claimed = await claimOrOutcome(claim, report)
+      switch (claimed.state) {
+        case 'claimed':
+          return runEffect(claim, effect, report)
+        case 'done':
+          return { kind: 'duplicate' }
+        case 'in-flight':
+          return { kind: 'in-flight', retryAfterSeconds: claimed.retryAfterSeconds }
+        case 'conflict':
+        case 'replayed':
+          return { kind: claimed.state }
+        case 'unavailable':
+          if (!options.failOpen) return { kind: 'store-unavailable', error: claimed.error }
+          logger.warn('[upload-webhooks] dedupe store unreachable; processing without dedupe (onStoreError: process)', {
+            error: claimed.error,
+          })
+          return runEffect(undefined, effect, report)
+      }
+    },
+    async probe(claim, report) {
+      try {
+        const outcome = await store.claim(claim.key, claim.token, 1)
+        if (outcome.state === 'claimed') await store.release(claim.key, claim.token)
+        return true
+      } catch (error) {
+        report(error)
+        return false
+      }
+    },
+  }
+}

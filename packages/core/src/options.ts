@@ -1,0 +1,92 @@
+// Construction-time checks shared by the router and every sender: a bad option fails at
+// startup with a WebhookConfigError that names the option or variable and the fix, never
+// per request and never by quietly turning a check off.
+import { readEnvRaw } from './env.js'
+import { WebhookConfigError } from './errors.js'
+import { publishedDevKeys } from './senders/dev-keys.js'
+
+/** Empty, whitespace, or what `process.env.X = undefined` / a template's `null` leave behind. */
+const PLACEHOLDER = /^\s*(?:undefined|null)?\s*$/i
+
+export const isProduction = (): boolean => readEnvRaw('NODE_ENV') === 'production'
+
+/** Where a secret may come from, for messages: the option's name and its env variable. */
+export interface SecretSource {
+  option: string
+  env?: string
+}
+
+function checkSecret(owner: string, value: string, where: string): string {
+  if (PLACEHOLDER.test(value)) {
+    throw new WebhookConfigError(
+      `${owner}: ${where} is empty or a placeholder (${JSON.stringify(value)}). Set it to the sender's real secret.`,
+    )
+  }
+  if (isProduction() && publishedDevKeys.has(value.trim())) {
+    throw new WebhookConfigError(
+      `${owner}: ${where} is a published development key from @upload-webhooks/core/testing and never verifies in production ` +
+        "(NODE_ENV=production). Set it to the real key from the sender's dashboard.",
+    )
+  }
+  return value
+}
+
+/**
+ * The secret from the option, else from its env variable; undefined when neither is set.
+ * Placeholders, and published dev keys under NODE_ENV=production, are a WebhookConfigError.
+ */
+export function secretFrom(owner: string, value: string | undefined, source: SecretSource): string | undefined {
+  if (value !== undefined) {
+    if (typeof value !== 'string') throw new WebhookConfigError(`${owner}: \`${source.option}\` must be a string`)
+    return checkSecret(owner, value, `\`${source.option}\``)
+  }
+  const fromEnv = source.env === undefined ? undefined : readEnvRaw(source.env)
+  return fromEnv === undefined ? undefined : checkSecret(owner, fromEnv, source.env!)
+}
+
+/** Checks a list of secrets (rotation); each entry like one secret. */
+export function secretsFrom(owner: string, values: readonly string[], option: string): string[] {
+  if (!Array.isArray(values)) throw new WebhookConfigError(`${owner}: \`${option}\` must be an array of strings`)
+  return values.map((value, i) => {
+    if (typeof value !== 'string') throw new WebhookConfigError(`${owner}: \`${option}[${i}]\` must be a string`)
+    return checkSecret(owner, value, `\`${option}[${i}]\``)
+  })
+}
+
+export interface NumberRange {
+  min: number
+  max: number
+  /** Round up to a whole number (seconds sent to Redis). */
+  integer?: boolean
+}
+
+/** A finite number within range, or the default; NaN (what `Number(undefined)` gives) is an error. */
+export function numberOption(owner: string, name: string, value: number | undefined, fallback: number, range: NumberRange): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > range.max) {
+    throw new WebhookConfigError(`${owner}: \`${name}\` must be a number from ${range.min} to ${range.max}, got ${String(value)}`)
+  }
+  return range.integer ? Math.ceil(value) : value
+}
+
+/**
+ * `secrets` (rotation: any listed one verifies), else `secret`, else the env variable; at
+ * least one, each checked like a single secret. The error names the variable and the option.
+ */
+export function secretListFrom(
+  owner: string,
+  options: { secret?: string | undefined; secrets?: readonly string[] | undefined },
+  env: string | undefined,
+  where: string,
+): string[] {
+  if (options.secrets !== undefined) {
+    const list = secretsFrom(owner, options.secrets, 'secrets')
+    if (list.length > 0) return list
+  }
+  const secret = secretFrom(owner, options.secret, { option: 'secret', ...(env ? { env } : {}) })
+  if (secret !== undefined) return [secret]
+  const fromEnv = env ? `set ${env} or ` : ''
+  throw new WebhookConfigError(
+    `${owner}: no signing secret. ${fromEnv[0]?.toUpperCase() ?? ''}${fromEnv.slice(1)}pass { secret } (${where}).`,
+  )
+}

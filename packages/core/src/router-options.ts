@@ -1,0 +1,153 @@
+// The router's options, and their checked, defaulted form. Every option is validated here, at
+// construction: a bad one is a WebhookConfigError naming the fix, never a per-request surprise.
+import { readEnv } from './env.js'
+import { WebhookConfigError } from './errors.js'
+import type { WebhookEvent } from './events/types.js'
+import type { HandlerContext, WebhookHandlers } from './handlers.js'
+import { isProduction, numberOption } from './options.js'
+import { checkPublicUrl } from './senders/qstash.js'
+import { memoryStore } from './stores/memory.js'
+import type { DedupeStore, Logger, Verifier } from './types.js'
+
+export interface DedupeOptions {
+  /** First part of every store key (`<prefix>:<verifier>:<deliveryId>`), 1 to 64 printable characters. Default: `'upload-webhooks'`. */
+  keyPrefix?: string
+  /**
+   * How long a claim locks a delivery while its handler runs, in seconds (1 to 86 400); a crashed
+   * worker's claim expires after it and the sender's retry runs the handler again. Keep handlers
+   * well inside it and inside the sender's answer window (QStash 30 s, Sonuslab 10 s): hand long
+   * work to a queue and return. Default: 30 (expires before Sonuslab's last retry).
+   */
+  lockSeconds?: number
+  /** How long a processed delivery is remembered, in seconds (1 to 31 536 000). Default: 266 400 (74 h: Uploadcare retries for 72 h). */
+  ttlSeconds?: number
+}
+
+export interface ErrorContext {
+  /** Which step failed. */
+  phase: 'handler' | 'store' | 'unknown-event'
+  deliveryId?: string
+  event?: WebhookEvent
+}
+
+export interface WebhookRouterOptions {
+  /** How deliveries are verified: one verifier, or several (the one whose signature header is present is used). Required. */
+  verify: Verifier | readonly Verifier[]
+  /** Handlers keyed by event type. Unknown types are answered 200 `ignored` and never touch the store. Required. */
+  handlers: WebhookHandlers
+  /** Dedupe store. Default: `memoryStore()` (one process only; warns when `NODE_ENV=production`). */
+  store?: DedupeStore
+  /** Dedupe key and timing. Defaults: see each field. */
+  dedupe?: DedupeOptions
+  /** When the store is unreachable: `'reject'` answers 503 so the sender retries (fail closed); `'process'` runs the handler without dedupe. Default: `'reject'`. */
+  onStoreError?: 'reject' | 'process'
+  /**
+   * This endpoint's absolute public URL, as senders address it (QStash signs it as `sub`).
+   * Default: `WEBHOOK_PUBLIC_URL`, else — outside production only — the request URL as the adapter
+   * rebuilt it (forwarded headers only where the adapter trusts the proxy). Under NODE_ENV=production
+   * a router with `qstash()` needs one of the two. `false` turns the check off: unsafe, since a
+   * token QStash issued for another endpoint of your account then verifies here.
+   */
+  url?: string | false
+  /** Largest body accepted, in bytes (1 to 104 857 600); reading stops past it (413). Default: 1 048 576 (1 MiB). */
+  maxBodyBytes?: number
+  /** Called for a verified event with no handler, before the 200 `ignored` answer. Default: none. */
+  onUnknownEvent?: (event: WebhookEvent, context: HandlerContext) => void | Promise<void>
+  /** Called when a handler throws or the store fails (after the claim is released). Default: none. */
+  onError?: (error: unknown, context: ErrorContext) => void
+  /** Where warnings and errors go. Default: `console`. */
+  logger?: Logger
+}
+
+/** The options, checked and defaulted. */
+export interface RouterSettings {
+  verifiers: readonly Verifier[]
+  handlers: WebhookHandlers
+  store: DedupeStore
+  logger: Logger
+  maxBodyBytes: number
+  keyPrefix: string
+  lockSeconds: number
+  ttlSeconds: number
+  failOpen: boolean
+  /** The URL policy's answer: a fixed URL, `false` (unchecked), or undefined (the request URL, outside production). */
+  publicUrl: string | false | undefined
+  onUnknownEvent: WebhookRouterOptions['onUnknownEvent']
+  /** onError, shielded: a throwing hook is logged, never breaks the answer. */
+  reportError(error: unknown, context: ErrorContext): void
+}
+
+const OWNER = 'createWebhookRouter()'
+
+function verifiersOf(verify: WebhookRouterOptions['verify'] | undefined): readonly Verifier[] {
+  const list: readonly Verifier[] = Array.isArray(verify) ? verify : verify ? [verify as Verifier] : []
+  if (list.length === 0) throw new WebhookConfigError(`${OWNER}: \`verify\` is required, e.g. verify: qstash() or [qstash(), uploadcare()]`)
+  for (const verifier of list) {
+    if (typeof verifier?.verify !== 'function' || typeof verifier.matches !== 'function' || typeof verifier.name !== 'string') {
+      throw new WebhookConfigError(
+        `${OWNER}: every \`verify\` entry must be a verifier such as qstash() (did you pass qstash instead of qstash()?)`,
+      )
+    }
+  }
+  return list
+}
+
+/** The URL policy (docs/architecture.md, "Public URL"): option, else env, else the request URL outside production. */
+function publicUrlOf(url: WebhookRouterOptions['url'], verifiers: readonly Verifier[]): string | false | undefined {
+  if (url === false) return false
+  if (url !== undefined) return checkPublicUrl(OWNER, 'url', url)
+  const fromEnv = readEnv('WEBHOOK_PUBLIC_URL')
+  if (fromEnv !== undefined) return checkPublicUrl(OWNER, 'WEBHOOK_PUBLIC_URL', fromEnv)
+  const needing = verifiers.filter((v) => v.needsPublicUrl).map((v) => `${v.name}()`)
+  if (needing.length > 0 && isProduction()) {
+    throw new WebhookConfigError(
+      `${OWNER}: ${needing.join(', ')} checks the URL each delivery was signed for, and under NODE_ENV=production the request's ` +
+        "Host header cannot be trusted to say it. Set WEBHOOK_PUBLIC_URL (or the `url` option) to this endpoint's public URL, " +
+        'e.g. https://your.app/api/webhooks/upload.',
+    )
+  }
+  return undefined
+}
+
+function keyPrefixOf(value: string | undefined): string {
+  if (value === undefined) return 'upload-webhooks'
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(value)) {
+    throw new WebhookConfigError(
+      `${OWNER}: \`dedupe.keyPrefix\` must be 1 to 64 printable characters without spaces, got ${JSON.stringify(value)}`,
+    )
+  }
+  return value
+}
+
+export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
+  const verifiers = verifiersOf(options?.verify)
+  if (!options.handlers || typeof options.handlers !== 'object') {
+    throw new WebhookConfigError(`${OWNER}: \`handlers\` is required, e.g. handlers: { onUploadComplete: async (event) => {} }`)
+  }
+  if (options.onStoreError !== undefined && options.onStoreError !== 'reject' && options.onStoreError !== 'process') {
+    throw new WebhookConfigError(`${OWNER}: \`onStoreError\` must be 'reject' or 'process', got ${JSON.stringify(options.onStoreError)}`)
+  }
+  const logger: Logger = options.logger ?? console
+  const store = options.store ?? memoryStore()
+  store.useLogger?.(logger)
+  return {
+    verifiers,
+    handlers: options.handlers,
+    store,
+    logger,
+    maxBodyBytes: numberOption(OWNER, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, { min: 1, max: 100 * 1024 * 1024, integer: true }),
+    keyPrefix: keyPrefixOf(options.dedupe?.keyPrefix),
+    lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 30, { min: 1, max: 86_400, integer: true }),
+    ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
+    failOpen: options.onStoreError === 'process',
+    publicUrl: publicUrlOf(options.url, verifiers),
+    onUnknownEvent: options.onUnknownEvent,
+    reportError(error, context) {
+      try {
+        options.onError?.(error, context)
+      } catch (hookError) {
+        logger.error('[upload-webhooks] onError threw', { error: hookError })
+      }
+    },
+  }
+}

@@ -1,0 +1,159 @@
+// Cloudinary upload notifications: `X-Cld-Signature` is the hex SHA-1 (or SHA-256) of the raw
+// body, then `X-Cld-Timestamp`, then the API secret — a plain digest, not an HMAC.
+import { digest, sha256, timingSafeEqual } from '#crypto'
+import { settle } from '../crypto/match.js'
+import { bytesOf, fromHex, toBase64, toHex } from '../encoding.js'
+import { nowSeconds, readEnv } from '../env.js'
+import { VerificationError, WebhookConfigError } from '../errors.js'
+import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
+import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
+import { getHeader } from '../headers.js'
+import { numberOption, secretListFrom } from '../options.js'
+import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
+import { devSecret } from './dev-keys.js'
+import type { SenderModule, SignInput } from './types.js'
+
+// ── Event types ─────────────────────────────────────────────────────────────
+export interface CloudinaryUploadEvent extends EventBase<'upload'> {
+  notification_type: 'upload'
+  public_id: string
+  secure_url: string
+  url?: string
+  bytes: number
+  format?: string
+  resource_type: string
+  original_filename?: string
+  created_at: string
+  asset_id?: string
+  version?: number
+  [field: string]: unknown
+  file: UploadedFile
+}
+
+/** Handler keys with typed Cloudinary notifications. */
+export interface CloudinaryEvents {
+  upload: CloudinaryUploadEvent
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = { image: 'image', video: 'video', raw: 'application' }
+
+/** The type is `notification_type`; an upload's file is normalised from its top-level fields. */
+export function decodeCloudinaryEvent(payload: Json): WebhookEvent | undefined {
+  const type = str(payload['notification_type'])
+  if (type === undefined) return undefined
+  const format = str(payload['format'])
+  const kind = str(payload['resource_type'])
+  const file = uploadedFile(payload['public_id'], {
+    key: str(payload['public_id']),
+    url: str(payload['secure_url']) ?? str(payload['url']),
+    name: str(payload['original_filename']),
+    size: num(payload['bytes']),
+    contentType: kind && format ? `${CONTENT_TYPES[kind] ?? kind}/${format}` : undefined,
+    uploadedAt: str(payload['created_at']),
+    metadata: isObject(payload['context']) ? payload['context'] : {},
+  })
+  return withType(payload, type, file)
+}
+
+// ── Verifier ────────────────────────────────────────────────────────────────
+export interface CloudinaryOptions {
+  /** The account's API secret (Cloudinary console → API Keys). Default: `process.env.CLOUDINARY_API_SECRET`. */
+  apiSecret?: string
+  /** Several API secrets during a rotation. Default: none. */
+  apiSecrets?: readonly string[]
+  /** The account's signature algorithm (Settings → Security). Default: `'sha1'`. */
+  signatureAlgorithm?: 'sha1' | 'sha256'
+  /** How old `X-Cld-Timestamp` may be, in seconds, 1 to 86 400; as far in the future is refused too. Default: 7200 (the SDK's `valid_for`). */
+  toleranceSeconds?: number
+}
+
+const ENV = 'CLOUDINARY_API_SECRET'
+
+/**
+ * Verifies Cloudinary notifications as the `cloudinary` SDK's `utils.verifyNotificationSignature`
+ * does, in constant time, and also refuses timestamps from the future. Cloudinary sends no
+ * delivery ID: the body's SHA-256 is the dedupe key, and the signature the replay nonce.
+ */
+export function cloudinary(options: CloudinaryOptions = {}): Verifier {
+  const secrets = secretListFrom(
+    'cloudinary()',
+    { secret: options.apiSecret, secrets: options.apiSecrets },
+    ENV,
+    'the API secret from the Cloudinary console',
+  )
+  const algorithm = options.signatureAlgorithm ?? 'sha1'
+  if (algorithm !== 'sha1' && algorithm !== 'sha256') {
+    throw new WebhookConfigError(`cloudinary(): \`signatureAlgorithm\` must be 'sha1' or 'sha256', got ${JSON.stringify(algorithm)}`)
+  }
+  const tolerance = numberOption('cloudinary()', 'toleranceSeconds', options.toleranceSeconds, 7200, { min: 1, max: 86_400 })
+  const size = algorithm === 'sha1' ? 20 : 32
+
+  async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
+    const header = getHeader(headers, 'x-cld-signature')
+    if (!header) throw new VerificationError('missing_signature', 'X-Cld-Signature header is missing')
+    const stamp = getHeader(headers, 'x-cld-timestamp')
+    const signature = fromHex(header.trim())
+    if (!stamp || !/^\d{1,12}$/.test(stamp) || signature?.length !== size) {
+      throw new VerificationError('malformed_signature', `X-Cld-Signature must be a hex ${algorithm} digest with a numeric X-Cld-Timestamp`)
+    }
+    let valid = false
+    for (const secret of secrets) {
+      if (timingSafeEqual(await settle(digest(algorithm, body.bytes, stamp, secret)), signature)) valid = true
+    }
+    if (!valid) throw new VerificationError('invalid_signature', 'X-Cld-Signature does not match the API secret')
+    const timestamp = Number(stamp)
+    if (Math.abs(nowSeconds() - timestamp) > tolerance) {
+      throw new VerificationError('signature_expired', `X-Cld-Timestamp is outside the ${tolerance}s tolerance`)
+    }
+    const bodyHash = await settle(sha256(body.bytes))
+    return {
+      deliveryId: toHex(bodyHash),
+      timestamp,
+      bodyHash,
+      replayNonce: { value: toBase64(signature, true), expiresAt: timestamp + tolerance },
+    }
+  }
+
+  return {
+    name: 'cloudinary',
+    matches: (headers) => getHeader(headers, 'x-cld-signature') !== undefined,
+    verify,
+    toEvent: decodeCloudinaryEvent,
+    events: ['upload'],
+  }
+}
+
+// ── Signer ──────────────────────────────────────────────────────────────────
+export interface SignCloudinaryOptions {
+  body: string | Uint8Array
+  apiSecret: string
+  /** Default: `'sha1'`. */
+  signatureAlgorithm?: 'sha1' | 'sha256'
+  /** Default: now. */
+  timestamp?: number
+}
+
+/** The `X-Cld-Signature` and `X-Cld-Timestamp` headers Cloudinary sends. */
+export async function signCloudinary(options: SignCloudinaryOptions): Promise<Record<string, string>> {
+  const timestamp = String(options.timestamp ?? nowSeconds())
+  const mac = await settle(digest(options.signatureAlgorithm ?? 'sha1', bytesOf(options.body), timestamp, options.apiSecret))
+  return { 'x-cld-signature': toHex(mac), 'x-cld-timestamp': timestamp }
+}
+
+// ── Module ──────────────────────────────────────────────────────────────────
+export const cloudinarySender: SenderModule<'cloudinary'> = {
+  id: 'cloudinary',
+  title: 'Cloudinary upload notifications',
+  factory: 'cloudinary()',
+  signatureHeader: 'X-Cld-Signature',
+  env: [ENV],
+  events: ['upload'],
+  dedupe: "the body's SHA-256 (Cloudinary sends no delivery ID); replays are refused on the signature",
+  verifier: () => cloudinary(),
+  sign: (input: SignInput) =>
+    signCloudinary({
+      body: input.body,
+      apiSecret: input.secret ?? readEnv(ENV) ?? devSecret,
+      ...(input.now ? { timestamp: input.now } : {}),
+    }),
+}

@@ -1,0 +1,26 @@
+// Every sender we ship, in one list: /testing, createTestDelivery, the CLI, the README's sender
+// table and the reliability corpus iterate it. A new sender is one module and one line here.
+import { cloudinarySender } from './cloudinary.js'
+import { qstashSender } from './qstash.js'
+import { standardWebhooksSender } from './standard-webhooks.js'
+import { sonuslabSender } from './timestamped-hmac.js'
+import type { SenderModule } from './types.js'
+import { uploadcareSender } from './uploadcare.js'
+
+export const senders = [qstashSender, sonuslabSender, uploadcareSender, standardWebhooksSender, cloudinarySender] as const
+
+/** A sender's registry key: `'qstash' | 'sonuslab' | ...`. */
+export type SenderId = (typeof senders)[number]['id']
+
+/** The sender module for `id`; a WebhookConfigError-free lookup for callers that validated `id`. */
+export function senderById(id: string): SenderModule | undefined {
+  return senders.find((sender) => sender.id === id)
+}
+
+import type { CloudinaryEvents } from './cloudinary.js'
+import type { QStashEvents } from './qstash.js'
+import type { SonuslabEvents } from './timestamped-hmac.js'
+import type { UploadcareEvents } from './uploadcare.js'
+
+/** Event types with typed payloads, keyed by handler name: every sender's, gathered here. */
+export interface KnownEvents extends QStashEvents, SonuslabEvents, UploadcareEvents, CloudinaryEvents {}

@@ -1,0 +1,49 @@
+// Step 3, authenticate: choose the verifier whose signature header is present, verify, and
+// bound the delivery ID before it can become a store key or be echoed back.
+import { VerificationError } from '../errors.js'
+import type { DeliveryBody, Logger, RawDelivery, VerifiedDelivery, Verifier } from '../types.js'
+import { refuse } from './refusal.js'
+
+export interface Authenticated {
+  verifier: Verifier
+  verified: VerifiedDelivery
+}
+
+const MAX_DELIVERY_ID_BYTES = 256
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it refuses
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/
+
+/** At most 256 UTF-8 bytes and no control characters: an unsigned header never becomes a huge key or a log injection. */
+export function validDeliveryId(id: string): boolean {
+  if (id.length === 0 || id.length > MAX_DELIVERY_ID_BYTES) return false
+  if (PRINTABLE_ASCII.test(id)) return true
+  return !CONTROL.test(id) && new TextEncoder().encode(id).length <= MAX_DELIVERY_ID_BYTES
+}
+
+export async function authenticate(
+  delivery: RawDelivery,
+  body: DeliveryBody,
+  verifiers: readonly Verifier[],
+  publicUrl: string | false | undefined,
+  logger: Logger,
+): Promise<Authenticated> {
+  const { headers } = delivery
+  const verifier = verifiers.length === 1 ? verifiers[0]! : verifiers.find((v) => v.matches(headers))
+  if (!verifier) refuse(401, 'missing_signature', `no signature header for: ${verifiers.map((v) => v.name).join(', ')}`)
+  let verified: VerifiedDelivery
+  try {
+    verified = await verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrl ?? delivery.url, headers, body })
+  } catch (error) {
+    if (error instanceof VerificationError) {
+      logger.debug?.('[upload-webhooks] delivery rejected', { verifier: verifier.name, reason: error.reason })
+      refuse(error.status, error.reason, error.message)
+    }
+    logger.error('[upload-webhooks] verifier threw; rejecting the delivery', { verifier: verifier.name, error })
+    refuse(401, 'invalid_signature')
+  }
+  if (!validDeliveryId(verified.deliveryId)) {
+    refuse(400, 'invalid_delivery_id', `the delivery ID must be 1 to ${MAX_DELIVERY_ID_BYTES} bytes without control characters`)
+  }
+  return { verifier, verified }
+}
