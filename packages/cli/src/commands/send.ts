@@ -1,0 +1,137 @@
+// `upload-webhooks send <event> --to <url>`: a signed delivery, as the sender would post it, like `stripe trigger`.
+import { createHash, randomUUID } from 'node:crypto'
+import { type Command, Option } from 'commander'
+import { action, httpUrl, integer } from '../action.js'
+import { type Answer, exchange, signedRequest, summarise } from '../delivery.js'
+import { diagnose } from '../diagnose.js'
+import { note, painter, printJson, statusColour } from '../output.js'
+import { buildPayload, knownEvents, readData } from '../payloads.js'
+import { type SenderName, senderNames, senderSpec } from '../senders.js'
+import { describeKeys, fingerprint, type KeyFlags, resolveKeys } from '../signing-keys.js'
+
+interface SendOptions extends KeyFlags {
+  to: string
+  sender: SenderName
+  data?: string
+  id?: string
+  repeat: number
+  timeout: number
+  json?: boolean
+}
+
+const idPrefix: Record<SenderName, string> = {
+  qstash: 'msg_cli_',
+  sonuslab: 'dlv_cli_',
+  uploadcare: '',
+  'standard-webhooks': 'msg_cli_',
+  cloudinary: 'ntf_cli_',
+}
+
+export function addKeyOptions(command: Command): Command {
+  return command
+    .option('--secret <secret>', 'HMAC senders: the webhook secret (default: the env variable core reads, else the public dev secret)')
+    .option('--current-key <key>', 'QStash: the current signing key (default: QSTASH_CURRENT_SIGNING_KEY, else the public dev key)')
+    .option('--next-key <key>', 'QStash: the next signing key, only fingerprinted (default: QSTASH_NEXT_SIGNING_KEY, else the dev key)')
+}
+
+export function senderOption(): Option {
+  return new Option('--sender <name>', 'which sender to imitate').choices(senderNames).default('qstash')
+}
+
+export function registerSend(program: Command): void {
+  const command = program
+    .command('send')
+    .description('POST one signed delivery of <event> to a webhook endpoint and print what it answered')
+    .argument('<event>', `event type, e.g. ${[...new Set(senderNames.map((name) => knownEvents(name)[0]))].join(', ')}`)
+    .requiredOption('--to <url>', 'the webhook endpoint, e.g. http://localhost:3000/api/webhooks/upload')
+    .addOption(senderOption())
+    .option('--data <json|@file>', 'JSON merged over the default payload (objects merge, other values replace)')
+    .option('--id <delivery-id>', 'delivery ID (QStash message ID, webhook-id, ...); default: a fresh one')
+    .option('--repeat <n>', 'send the same delivery n times in all (2 = a duplicate test)', integer(1), 1)
+    .option('--timeout <ms>', 'give up on an answer after this long', integer(1), 10_000)
+    .option('--json', 'print one JSON object for scripts')
+  addKeyOptions(command)
+  command.addHelpText(
+    'after',
+    `
+Default payloads per sender: ${senderNames.map((name) => `${name}: ${knownEvents(name).join(', ')}`).join('; ')}.
+Any other event type reuses the sender's first payload with that type.
+Exit code 0 only when every attempt got a 2xx answer.
+
+Examples:
+  upload-webhooks send onUploadComplete --to http://localhost:3000/api/webhooks/upload
+  upload-webhooks send onUploadComplete --to http://localhost:3000/api/webhooks/upload --repeat 2
+  upload-webhooks send upload.completed --sender sonuslab --to http://localhost:3000/api/webhooks/upload --data '{"data":{"file":{"name":"a.wav"}}}'`,
+  )
+  command.action(action(send))
+}
+
+async function send(event: string, options: SendOptions): Promise<number> {
+  const url = httpUrl(options.to, '--to').toString()
+  const spec = senderSpec(options.sender)
+  const keys = resolveKeys(spec, options)
+  const body = JSON.stringify(buildPayload(spec.name, event, options.data === undefined ? undefined : readData(options.data)))
+  // Uploadcare sends no delivery ID: core dedupes its deliveries on the body's SHA-256.
+  const deliveryId =
+    spec.name === 'uploadcare'
+      ? createHash('sha256').update(body).digest('hex')
+      : (options.id ?? `${idPrefix[spec.name]}${randomUUID().replace(/-/g, '')}`)
+  const paint = painter(process.stdout)
+  const json = options.json === true
+  const sign = (attempt: number) =>
+    signedRequest({
+      sender: spec.name,
+      url,
+      body,
+      secret: keys.signing.value,
+      deliveryId,
+      // QStash numbers its retries of a message; the first delivery is 0.
+      ...(spec.name === 'qstash' ? { headers: { 'upstash-retried': String(attempt - 1) } } : {}),
+    })
+  // Signed before anything is printed: a sender core cannot sign fails with nothing half-shown.
+  let request = await sign(1)
+
+  if (json) {
+    if (keys.signing.dev) note(`${spec.signingEnv} is not set: signed with the public development key`)
+  } else {
+    console.log(`${paint('bold', 'POST')} ${url}`)
+    console.log(
+      paint('grey', `sender ${spec.name} · event ${event} · delivery ${deliveryId}${spec.name === 'uploadcare' ? ' (body hash)' : ''}`),
+    )
+    for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
+    if (spec.name === 'uploadcare' && options.id)
+      note('--id is ignored for uploadcare: it sends no delivery ID, so the body hash is the ID')
+    console.log(paint('bold', '#   answer                         time'))
+  }
+
+  const attempts: (Answer & { attempt: number })[] = []
+  for (let attempt = 1; attempt <= options.repeat; attempt++) {
+    if (attempt > 1) request = await sign(attempt)
+    const answer = await exchange(request, options.timeout)
+    attempts.push({ attempt, ...answer })
+    if (!json) {
+      const summary = summarise(answer)
+      const detail = answer.message && !answer.outcome?.match(/^(processed|duplicate|ignored)$/) ? paint('grey', `  ${answer.message}`) : ''
+      console.log(`${String(attempt).padEnd(3)} ${paint(statusColour(answer.status), summary.padEnd(30))} ${answer.ms} ms${detail}`)
+    }
+  }
+
+  const failed = attempts.find((answer) => answer.status === undefined || answer.status < 200 || answer.status >= 300)
+  const keyLine = `${keys.signing.source} ${fingerprint(keys.signing.value)}`
+  const diagnosis = failed ? diagnose(failed, { url, spec, keyLine }) : undefined
+  if (json) {
+    printJson({
+      ok: !failed,
+      sender: spec.name,
+      event,
+      url,
+      deliveryId,
+      signingKey: { source: keys.signing.source, fingerprint: fingerprint(keys.signing.value), dev: keys.signing.dev },
+      attempts,
+      ...(diagnosis ? { diagnosis } : {}),
+    })
+  } else if (diagnosis) {
+    console.log(`\n${paint('red', `✗ ${diagnosis.layer}:`)} ${diagnosis.problem}\n  ${paint('cyan', 'fix:')} ${diagnosis.fix}`)
+  }
+  return failed ? 1 : 0
+}

@@ -1,0 +1,128 @@
+// `upload-webhooks doctor` as a child process: each broken layer is named with its fix, and no handler runs.
+import { createWebhookRouter, qstash } from '@upload-webhooks/core'
+import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listReceived } from '../../../examples/express/src/received.js'
+import { freePort } from '../../../test/support/redis-server.js'
+import { healthyExample, jsonParserFirst, type RunningServer, storeDownExample, wrongUrlExample } from './support/example-servers.js'
+import { runCli } from './support/run-cli.js'
+
+let healthy: RunningServer
+let parserFirst: RunningServer
+let wrongUrl: RunningServer
+let storeDown: RunningServer
+
+beforeAll(async () => {
+  ;[healthy, parserFirst, wrongUrl, storeDown] = await Promise.all([
+    healthyExample(),
+    jsonParserFirst(),
+    wrongUrlExample('https://hooks.example.com/api/webhooks/upload'),
+    storeDownExample(),
+  ])
+})
+afterAll(() => Promise.all([healthy, parserFirst, wrongUrl, storeDown].map((server) => server?.close())))
+
+/**
+ * Whether this core's router checks the store for the doctor probe (the lead lands it in core
+ * alongside this CLI); an older core answers the probe 200 ignored without touching the store.
+ */
+async function coreProbesTheStore(): Promise<boolean> {
+  const failingStore = {
+    claim: () => Promise.reject(new Error('down')),
+    commit: () => Promise.reject(new Error('down')),
+    release: async () => {},
+  }
+  const router = createWebhookRouter({ verify: qstash({ ...devSigningKeys }), handlers: {}, store: failingStore as any, logger: console })
+  const probe = await createTestDelivery({ verifier: 'qstash', event: { event: 'upload-webhooks.doctor' } })
+  return (await router.handle(probe)).status === 503
+}
+
+const probesTheStore = await coreProbesTheStore()
+
+const checksOf = (result: any) => Object.fromEntries(result.checks.map((check: any) => [check.name, check]))
+
+describe('doctor', () => {
+  it('passes on the healthy example: GET 405 with Allow: POST, the probe 200 ignored, and no handler ran', async () => {
+    const before = listReceived()
+    const run = await runCli(['doctor', healthy.url, '--json'])
+    expect(run.code).toBe(0)
+    const result = run.json()
+    expect(result.ok).toBe(true)
+    const checks = checksOf(result)
+    expect(checks.route).toMatchObject({ ok: true, answer: { status: 405, headers: { allow: 'POST' } } })
+    expect(checks.probe).toMatchObject({ ok: true, answer: { status: 200, outcome: 'ignored' } })
+    expect(listReceived()).toEqual(before)
+    expect(result.keys.signing.fingerprint).toMatch(/^sha256:[0-9a-f]{16}$/)
+    expect(run.stdout).not.toContain(devSigningKeys.currentSigningKey)
+    expect(run.stdout).not.toContain(devSigningKeys.nextSigningKey)
+  })
+
+  it('prints a checklist for people', async () => {
+    const run = await runCli(['doctor', healthy.url])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/✓ route +GET → 405 method_not_allowed/)
+    expect(run.stdout).toMatch(/✓ probe +POST upload-webhooks\.doctor → 200 ignored/)
+    expect(run.stdout).toContain('all checks passed')
+  })
+
+  it('a body parser in front: the body layer, fix names express.json()', async () => {
+    const run = await runCli(['doctor', parserFirst.url, '--json'])
+    expect(run.code).toBe(1)
+    const probe = checksOf(run.json()).probe
+    expect(probe).toMatchObject({ ok: false, answer: { status: 500, reason: 'raw_body_unavailable' }, diagnosis: { layer: 'body' } })
+    expect(probe.diagnosis.fix).toContain('express.json()')
+  })
+
+  it('a wrong configured URL: the url layer, fix names WEBHOOK_PUBLIC_URL and the URL to set', async () => {
+    const run = await runCli(['doctor', wrongUrl.url])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/✗ probe +POST upload-webhooks\.doctor → 401 wrong_url/)
+    expect(run.stdout).toContain('WEBHOOK_PUBLIC_URL')
+    expect(run.stdout).toContain(`to exactly ${wrongUrl.url}`)
+  })
+
+  it.skipIf(!probesTheStore)('the store down: 503 store_unavailable, like a real delivery', async () => {
+    const run = await runCli(['doctor', storeDown.url, '--json'])
+    expect(run.code).toBe(1)
+    const probe = checksOf(run.json()).probe
+    expect(probe).toMatchObject({ answer: { status: 503, reason: 'store_unavailable' }, diagnosis: { layer: 'store' } })
+  })
+
+  it('other keys: the keys layer with the fingerprints used, never the key', async () => {
+    const run = await runCli(['doctor', healthy.url, '--current-key', 'sig_someone_elses_key'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/✗ probe .* 401 invalid_signature/)
+    expect(run.stdout).toMatch(/signed with --current-key sha256:[0-9a-f]{16}/)
+    expect(run.stdout).not.toContain('sig_someone_elses_key')
+  })
+
+  it('a wrong path: the routing layer, 404', async () => {
+    const run = await runCli(['doctor', healthy.at('/api/webhooks/uplaod'), '--json'])
+    expect(run.code).toBe(1)
+    expect(checksOf(run.json()).route).toMatchObject({ ok: false, answer: { status: 404 }, diagnosis: { layer: 'routing' } })
+  })
+
+  it('a page instead of the webhook route: GET must be 405, not 200', async () => {
+    const run = await runCli(['doctor', healthy.at('/'), '--json'])
+    expect(run.code).toBe(1)
+    expect(checksOf(run.json()).route.diagnosis.problem).toContain('not 405 with Allow: POST')
+  })
+
+  it('nothing listening: the network layer, and no probe is sent', async () => {
+    const run = await runCli(['doctor', `http://127.0.0.1:${await freePort()}/api/webhooks/upload`, '--json'])
+    expect(run.code).toBe(1)
+    const result = run.json()
+    expect(result.checks).toHaveLength(1)
+    expect(result.checks[0]).toMatchObject({
+      name: 'route',
+      answer: { networkError: { code: 'ECONNREFUSED' } },
+      diagnosis: { layer: 'network' },
+    })
+  })
+
+  it('a URL that is not http(s) is refused with an example', async () => {
+    const run = await runCli(['doctor', 'ftp://example.com/hook'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/error: <url> must be http:\/\/ or https:\/\/[\s\S]*fix: +pass an absolute URL/)
+  })
+})

@@ -1,0 +1,69 @@
+// The Express example, started on port 0 in the states `send` and `doctor` must diagnose.
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type Logger, qstash } from '@upload-webhooks/core'
+import { redisStore } from '@upload-webhooks/core/redis'
+import { devSigningKeys } from '@upload-webhooks/core/testing'
+import { uploadWebhooks } from '@upload-webhooks/express'
+import express, { type Express } from 'express'
+import { Redis } from 'ioredis'
+import { createApp, WEBHOOK_PATH } from '../../../../examples/express/src/app.js'
+import { handlers } from '../../../../examples/express/src/handlers.js'
+import { webhookSetupFromEnv } from '../../../../examples/express/src/webhook-setup.js'
+import { freePort } from '../../../../test/support/redis-server.js'
+
+export interface RunningServer {
+  /** The webhook endpoint: `http://127.0.0.1:<port>/api/webhooks/upload`. */
+  url: string
+  /** Same server, another path. */
+  at(path: string): string
+  close(): Promise<void>
+}
+
+/** The expected refusals are the point of these servers; keep their log lines out of the test output. */
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} }
+
+function listen(app: Express, cleanup: () => void = () => {}): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server: Server = app.listen(0, '127.0.0.1', (error?: Error) => {
+      if (error) return reject(error)
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      resolve({
+        url: `${origin}${WEBHOOK_PATH}`,
+        at: (path) => `${origin}${path}`,
+        close: () =>
+          new Promise<void>((done) => {
+            cleanup()
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}
+
+/** The example as `pnpm dev` runs it with no environment: dev keys, in-memory store. */
+export function healthyExample(): Promise<RunningServer> {
+  return listen(createApp({ setup: webhookSetupFromEnv({}), handlers, logger: quiet }))
+}
+
+/** The example configured for another public URL than the one deliveries reach (WEBHOOK_PUBLIC_URL). */
+export function wrongUrlExample(publicUrl: string): Promise<RunningServer> {
+  return listen(createApp({ setup: webhookSetupFromEnv({ WEBHOOK_PUBLIC_URL: publicUrl }), handlers, logger: quiet }))
+}
+
+/** The classic mistake: express.json() mounted before the webhook middleware. */
+export function jsonParserFirst(): Promise<RunningServer> {
+  const app = express()
+  app.use(express.json())
+  app.use(uploadWebhooks({ path: WEBHOOK_PATH, verify: qstash({ ...devSigningKeys }), handlers, logger: quiet }))
+  return listen(app)
+}
+
+/** The example on a Redis store whose server is gone (a closed port; no offline queue, as the example sets it). */
+export async function storeDownExample(): Promise<RunningServer> {
+  const client = new Redis(`redis://127.0.0.1:${await freePort()}`, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+  client.on('error', () => {}) // connection refused, over and over: the state under test
+  const setup = { verify: qstash({ ...devSigningKeys }), store: redisStore(client), summary: [] }
+  return listen(createApp({ setup, handlers, logger: quiet }), () => client.disconnect())
+}

@@ -1,0 +1,12 @@
+import { defineProject } from 'vitest/config'
+import { sharedResolve } from '../../vitest.shared.js'
+
+export default defineProject({
+  ...sharedResolve,
+  test: {
+    name: 'cli',
+    include: ['test/**/*.test.ts'],
+    // The CLI runs as a child process from dist/: build it once before the tests.
+    globalSetup: ['./test/support/build-cli.ts'],
+  },
+})
