@@ -4,9 +4,9 @@ import type { DedupeStore } from '@upload-webhooks/core'
 export function recordingStore(inner: DedupeStore) {
   const calls: { op: 'claim' | 'commit' | 'release'; key: string }[] = []
   const store: DedupeStore = {
-    claim: (key, token, lock) => {
+    claim: (key, token, lock, nonce) => {
       calls.push({ op: 'claim', key })
-      return inner.claim(key, token, lock)
+      return inner.claim(key, token, lock, nonce)
     },
     commit: (key, token, ttl) => {
       calls.push({ op: 'commit', key })

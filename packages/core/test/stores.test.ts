@@ -63,6 +63,29 @@ describe.each(stores)('dedupe protocol on %s', (_name, makeStore, needsRedis) =>
     expect(await s.claim(key, 'claim:d', 30)).toEqual({ state: 'done' })
   })
 
+  it.skipIf(skip)('a record made from another body is a conflict, whether claimed or done; legacy values stay comparable', async () => {
+    const s = store()
+    const key = freshKey()
+    expect(await s.claim(key, 'claim:bodyA:1', 30)).toEqual({ state: 'claimed' })
+    expect(await s.claim(key, 'claim:bodyB:2', 30)).toEqual({ state: 'conflict' })
+    expect(await s.commit(key, 'claim:bodyA:1', 60)).toBe(true)
+    expect(await s.claim(key, 'claim:bodyA:3', 30)).toEqual({ state: 'done' })
+    expect(await s.claim(key, 'claim:bodyB:4', 30)).toEqual({ state: 'conflict' })
+  })
+
+  it.skipIf(skip)('a nonce owned by another delivery ID is a replay and writes nothing; its owner may come again', async () => {
+    const s = store()
+    const key = freshKey()
+    const forged = freshKey()
+    const nonce = { key: `${key}:nonce`, owner: key, ttlSeconds: 60 }
+    expect(await s.claim(key, 'claim:f:1', 30, nonce)).toEqual({ state: 'claimed' })
+    expect(await s.claim(forged, 'claim:f:2', 30, { ...nonce, owner: forged })).toEqual({ state: 'replayed' })
+    // Nothing was claimed for the forged ID: a claim now succeeds without a nonce.
+    expect(await s.claim(forged, 'claim:f:3', 30)).toEqual({ state: 'claimed' })
+    expect(await s.commit(key, 'claim:f:1', 60)).toBe(true)
+    expect(await s.claim(key, 'claim:f:4', 30, nonce)).toEqual({ state: 'done' })
+  })
+
   it.skipIf(skip)('release frees the key for the next claim', async () => {
     const s = store()
     const key = freshKey()
