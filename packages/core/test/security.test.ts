@@ -228,7 +228,13 @@ describe('7. bounded untrusted input: the delivery ID', () => {
       const store = memoryStore()
       const router = createWebhookRouter({
         verify: sonuslab({ secret: devSecret }),
-        store: { ...store, claim: (key, token, lock, nonce) => (claims.push(key), store.claim(key, token, lock, nonce)) },
+        store: {
+          ...store,
+          claim: (key, token, lock, nonce) => {
+            claims.push(key)
+            return store.claim(key, token, lock, nonce)
+          },
+        },
         handlers: { 'upload.completed': () => {} },
         logger: quiet,
       })
