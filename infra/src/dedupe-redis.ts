@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi'
 import * as upstash from '@upstash/pulumi'
+import { DEFAULT_QSTASH_REGION, DEFAULT_REDIS_REGION } from './defaults.js'
 
 export interface DedupeRedisArgs {
   /** Create an Upstash Redis database. When `false`, `restUrl` and `restToken` are required. Default: `true`. */
@@ -44,7 +45,7 @@ export class DedupeRedis extends pulumi.ComponentResource {
         {
           databaseName: args.databaseName ?? name,
           region: 'global',
-          primaryRegion: args.primaryRegion ?? 'eu-central-1',
+          primaryRegion: args.primaryRegion ?? DEFAULT_REDIS_REGION[DEFAULT_QSTASH_REGION],
           ...(args.readRegions !== undefined ? { readRegions: args.readRegions } : {}),
           ...(args.budget !== undefined ? { budget: args.budget } : {}),
           tls: true,

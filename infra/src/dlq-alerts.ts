@@ -1,5 +1,6 @@
 import * as cloudflare from '@pulumi/cloudflare'
 import * as pulumi from '@pulumi/pulumi'
+import { DEFAULT_COMPATIBILITY_DATE, DEFAULT_DLQ_SCHEDULE, DEFAULT_QSTASH_REGION } from './defaults.js'
 import { DLQ_MONITOR_MODULE, dlqMonitorSource } from './dlq-monitor-source.js'
 import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 
@@ -51,7 +52,7 @@ export class DlqAlerts extends pulumi.ComponentResource {
       { parent: this },
     )
 
-    const baseUrl = args.qstashBaseUrl ?? pulumi.output(args.qstashRegion ?? 'eu').apply(qstashBaseUrl)
+    const baseUrl = args.qstashBaseUrl ?? pulumi.output(args.qstashRegion ?? DEFAULT_QSTASH_REGION).apply(qstashBaseUrl)
     const bindings: cloudflare.types.input.WorkersScriptBinding[] = [
       { name: 'DLQ_STATE', type: 'kv_namespace', namespaceId: this.state.id },
       { name: 'QSTASH_URL', type: 'plain_text', text: baseUrl },
@@ -70,7 +71,7 @@ export class DlqAlerts extends pulumi.ComponentResource {
         // An ES module worker: mainModule names the uploaded part that holds `content`.
         mainModule: DLQ_MONITOR_MODULE,
         content: args.workerSource ?? dlqMonitorSource(),
-        compatibilityDate: args.compatibilityDate ?? '2024-09-23',
+        compatibilityDate: args.compatibilityDate ?? DEFAULT_COMPATIBILITY_DATE,
         bindings,
       },
       { parent: this },
@@ -78,7 +79,7 @@ export class DlqAlerts extends pulumi.ComponentResource {
 
     this.cron = new cloudflare.WorkersCronTrigger(
       `${name}-cron`,
-      { accountId: args.accountId, scriptName: this.script.scriptName, schedules: [{ cron: args.schedule ?? '*/5 * * * *' }] },
+      { accountId: args.accountId, scriptName: this.script.scriptName, schedules: [{ cron: args.schedule ?? DEFAULT_DLQ_SCHEDULE }] },
       { parent: this },
     )
 

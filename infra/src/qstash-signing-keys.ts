@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi'
+import { DEFAULT_QSTASH_REGION } from './defaults.js'
 import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 import { signingKeysProvider } from './qstash/signing-keys-provider.js'
 
@@ -43,7 +44,7 @@ export class QStashSigningKeys extends pulumi.ComponentResource {
   constructor(name: string, args: QStashSigningKeysArgs, opts?: pulumi.ComponentResourceOptions) {
     super('upload-webhooks:index:QStashSigningKeys', name, {}, opts)
 
-    const baseUrl = args.baseUrl ?? pulumi.output(args.region ?? 'eu').apply(qstashBaseUrl)
+    const baseUrl = args.baseUrl ?? pulumi.output(args.region ?? DEFAULT_QSTASH_REGION).apply(qstashBaseUrl)
     const keys = new SigningKeysResource(
       `${name}-keys`,
       { baseUrl, token: pulumi.secret(args.token), rotate: args.rotate ?? '' },

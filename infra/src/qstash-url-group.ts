@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi'
+import { DEFAULT_QSTASH_REGION } from './defaults.js'
 import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 import { type UrlGroupEndpoint, urlGroupProvider } from './qstash/url-group-provider.js'
 
@@ -52,7 +53,7 @@ export class QStashUrlGroup extends pulumi.ComponentResource {
   constructor(name: string, args: QStashUrlGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super('upload-webhooks:index:QStashUrlGroup', name, {}, opts)
 
-    const baseUrl = args.baseUrl ?? pulumi.output(args.region ?? 'eu').apply(qstashBaseUrl)
+    const baseUrl = args.baseUrl ?? pulumi.output(args.region ?? DEFAULT_QSTASH_REGION).apply(qstashBaseUrl)
     const endpoints = pulumi.output(args.endpoints).apply((list) => list.map((e) => (typeof e === 'string' ? { url: e } : e)))
     const group = new UrlGroupResource(
       `${name}-group`,
