@@ -5,11 +5,8 @@ import { program } from './src/program.js'
 
 const { env } = program(loadConfig())
 
-// Stack outputs are exactly the app's environment variables:
+// The default export is the stack's outputs (Pulumi uses it instead of named exports): exactly
+// the app's environment variables, UPLOADCARE_WEBHOOK_SECRET only when Uploadcare is configured.
+// test/outputs-contract.test.ts checks that the app, core or the CLI reads each one.
 //   pulumi stack output --json --show-secrets
-export const QSTASH_CURRENT_SIGNING_KEY = env.QSTASH_CURRENT_SIGNING_KEY
-export const QSTASH_NEXT_SIGNING_KEY = env.QSTASH_NEXT_SIGNING_KEY
-export const UPSTASH_REDIS_REST_URL = env.UPSTASH_REDIS_REST_URL
-export const UPSTASH_REDIS_REST_TOKEN = env.UPSTASH_REDIS_REST_TOKEN
-export const UPLOAD_BUCKET_NAME = env.UPLOAD_BUCKET_NAME
-export const QSTASH_URL_GROUP = env.QSTASH_URL_GROUP
+export default env

@@ -1,4 +1,6 @@
 import * as pulumi from '@pulumi/pulumi'
+import { parseUploadcareConfig, type UploadcareConfig } from './config-uploadcare.js'
+import { DEFAULT_DLQ_SCHEDULE, DEFAULT_QSTASH_REGION, DEFAULT_REDIS_REGION, REDIS_REGIONS } from './defaults.js'
 import { isQStashRegion, QSTASH_REGIONS, type QStashRegion } from './qstash/region.js'
 import type { UrlGroupEndpoint } from './qstash/url-group-provider.js'
 
@@ -22,6 +24,8 @@ export interface StackConfig {
   rotateSigningKeys: string
   redis: { create: true; primaryRegion: string; databaseName: string } | { create: false; restUrl: string; restToken: string }
   dlqAlertsSchedule: string
+  /** Uploadcare webhook subscriptions; undefined when `uploadcare` is unset (opt-in). */
+  uploadcare?: UploadcareConfig
 }
 
 /** A config value that is missing or wrong; the message names the key and the command that fixes it. */
@@ -38,9 +42,6 @@ export class ConfigError extends pulumi.RunError {
 
 const BUCKET_LOCATIONS = ['apac', 'eeur', 'enam', 'weur', 'wnam', 'oc']
 const BUCKET_JURISDICTIONS = ['default', 'eu', 'fedramp']
-const REDIS_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-central-1', 'eu-west-1', 'sa-east-1', 'ap-southeast-1', 'ap-southeast-2']
-/** Where the dedupe Redis lives by default: next to the QStash region that calls the app. */
-const DEFAULT_REDIS_REGION: Record<QStashRegion, string> = { eu: 'eu-central-1', us: 'us-east-1' }
 
 /**
  * Validates raw config strings (as `pulumi config get` would return them).
@@ -99,7 +100,7 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
 
   const qstashToken = req('qstashToken', 'the QStash token of your region', '<qstash-token>', true)
 
-  const region = opt('qstashRegion') ?? 'eu'
+  const region = opt('qstashRegion') ?? DEFAULT_QSTASH_REGION
   if (!isQStashRegion(region)) {
     throw new ConfigError(
       key('qstashRegion'),
@@ -213,14 +214,18 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
     redis = { create: false, restUrl, restToken }
   }
 
-  const dlqAlertsSchedule = opt('dlqAlertsSchedule') ?? '*/5 * * * *'
+  const dlqAlertsSchedule = opt('dlqAlertsSchedule') ?? DEFAULT_DLQ_SCHEDULE
   if (dlqAlertsSchedule.split(/\s+/).length !== 5) {
     throw new ConfigError(
       key('dlqAlertsSchedule'),
       `is "${dlqAlertsSchedule}", not a 5-field cron expression`,
-      set('dlqAlertsSchedule', "'*/5 * * * *'"),
+      set('dlqAlertsSchedule', `'${DEFAULT_DLQ_SCHEDULE}'`),
     )
   }
+
+  const uploadcare = parseUploadcareConfig(opt('uploadcare'), project, webhookUrls[0]!.url, (k, problem, fix) => {
+    throw new ConfigError(k, problem, fix)
+  })
 
   return {
     accountId,
@@ -238,6 +243,7 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
     rotateSigningKeys: opt('rotateSigningKeys') ?? '',
     redis,
     dlqAlertsSchedule,
+    ...(uploadcare !== undefined ? { uploadcare } : {}),
   }
 }
 

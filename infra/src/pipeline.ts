@@ -1,10 +1,12 @@
 import * as pulumi from '@pulumi/pulumi'
 import { DedupeRedis } from './dedupe-redis.js'
+import { DEFAULT_QSTASH_REGION, DEFAULT_REDIS_REGION } from './defaults.js'
 import { DlqAlerts } from './dlq-alerts.js'
 import type { QStashRegion } from './qstash/region.js'
 import { QStashSigningKeys } from './qstash-signing-keys.js'
 import { QStashUrlGroup, type UrlGroupEndpoint } from './qstash-url-group.js'
 import { UploadBucket } from './upload-bucket.js'
+import { UploadcareWebhooks, type UploadcareWebhooksArgs } from './uploadcare-webhooks.js'
 
 export interface UploadWebhookPipelineArgs {
   /** Cloudflare account for the bucket and the DLQ worker. Required. */
@@ -41,6 +43,22 @@ export interface UploadWebhookPipelineArgs {
     | { create: false; restUrl: pulumi.Input<string>; restToken: pulumi.Input<string> }
   /** Cron schedule of the DLQ monitor. Default: `'*\/5 * * * *'`. */
   dlqAlertsSchedule?: pulumi.Input<string>
+  /** Uploadcare webhook subscriptions to the app; `targetUrl` defaults to the first `webhookUrls` entry. Default: none. */
+  uploadcare?: Omit<UploadcareWebhooksArgs, 'targetUrl'> & { targetUrl?: pulumi.Input<string> }
+}
+
+/** The app's environment variables this stack provides; `pulumi stack output` lists exactly these. */
+export interface PipelineEnv {
+  QSTASH_CURRENT_SIGNING_KEY: pulumi.Output<string>
+  QSTASH_NEXT_SIGNING_KEY: pulumi.Output<string>
+  UPSTASH_REDIS_REST_URL: pulumi.Output<string>
+  UPSTASH_REDIS_REST_TOKEN: pulumi.Output<string>
+  /** The first `webhookUrls` entry: the URL QStash signs, which the app must verify against. */
+  WEBHOOK_PUBLIC_URL: pulumi.Output<string>
+  /** Read by the CLI's `dlq` commands. */
+  QSTASH_URL_GROUP: pulumi.Output<string>
+  /** Only with `uploadcare`. */
+  UPLOADCARE_WEBHOOK_SECRET?: pulumi.Output<string>
 }
 
 /**
@@ -48,7 +66,7 @@ export interface UploadWebhookPipelineArgs {
  * app's environment variables.
  */
 export class UploadWebhookPipeline extends pulumi.ComponentResource {
-  /** The upload bucket (`UPLOAD_BUCKET_NAME`). */
+  /** The upload bucket. */
   readonly bucket: UploadBucket
   /** The URL group publishers send to (`QSTASH_URL_GROUP`). */
   readonly urlGroup: QStashUrlGroup
@@ -58,20 +76,15 @@ export class UploadWebhookPipeline extends pulumi.ComponentResource {
   readonly redis: DedupeRedis
   /** The DLQ monitor. */
   readonly dlqAlerts: DlqAlerts
+  /** Uploadcare subscriptions (`UPLOADCARE_WEBHOOK_SECRET`), when asked for. */
+  readonly uploadcare: UploadcareWebhooks | undefined
   /** The app's environment, variable by variable; secrets stay secret. */
-  readonly env: {
-    QSTASH_CURRENT_SIGNING_KEY: pulumi.Output<string>
-    QSTASH_NEXT_SIGNING_KEY: pulumi.Output<string>
-    UPSTASH_REDIS_REST_URL: pulumi.Output<string>
-    UPSTASH_REDIS_REST_TOKEN: pulumi.Output<string>
-    UPLOAD_BUCKET_NAME: pulumi.Output<string>
-    QSTASH_URL_GROUP: pulumi.Output<string>
-  }
+  readonly env: PipelineEnv
 
   constructor(name: string, args: UploadWebhookPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super('upload-webhooks:index:UploadWebhookPipeline', name, {}, opts)
 
-    const region = args.qstashRegion ?? 'eu'
+    const region = args.qstashRegion ?? DEFAULT_QSTASH_REGION
     const qstash = {
       region,
       token: pulumi.secret(args.qstashToken),
@@ -111,7 +124,7 @@ export class UploadWebhookPipeline extends pulumi.ComponentResource {
         ? {
             create: true,
             databaseName: redis.databaseName ?? `${name}-dedupe`,
-            primaryRegion: redis.primaryRegion ?? (region === 'us' ? 'us-east-1' : 'eu-central-1'),
+            primaryRegion: redis.primaryRegion ?? DEFAULT_REDIS_REGION[region],
           }
         : { create: false, restUrl: redis.restUrl, restToken: redis.restToken },
       { parent: this },
@@ -132,13 +145,27 @@ export class UploadWebhookPipeline extends pulumi.ComponentResource {
       { parent: this },
     )
 
+    const webhookPublicUrl = pulumi.output(args.webhookUrls).apply((list) => {
+      const first = list[0]
+      if (first === undefined) throw new Error('UploadWebhookPipeline: webhookUrls is empty. Fix: list the app’s webhook URL(s).')
+      return typeof first === 'string' ? first : first.url
+    })
+    this.uploadcare = args.uploadcare
+      ? new UploadcareWebhooks(
+          `${name}-uploadcare`,
+          { ...args.uploadcare, targetUrl: args.uploadcare.targetUrl ?? webhookPublicUrl },
+          { parent: this },
+        )
+      : undefined
+
     this.env = {
       QSTASH_CURRENT_SIGNING_KEY: this.signingKeys.current,
       QSTASH_NEXT_SIGNING_KEY: this.signingKeys.next,
       UPSTASH_REDIS_REST_URL: this.redis.restUrl,
       UPSTASH_REDIS_REST_TOKEN: this.redis.restToken,
-      UPLOAD_BUCKET_NAME: this.bucket.bucketName,
+      WEBHOOK_PUBLIC_URL: webhookPublicUrl,
       QSTASH_URL_GROUP: this.urlGroup.name,
+      ...(this.uploadcare ? { UPLOADCARE_WEBHOOK_SECRET: this.uploadcare.signingSecret } : {}),
     }
     this.registerOutputs(this.env)
   }

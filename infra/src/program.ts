@@ -22,5 +22,16 @@ export function program(config: StackConfig): UploadWebhookPipeline {
       ? { create: true, primaryRegion: config.redis.primaryRegion, databaseName: config.redis.databaseName }
       : { create: false, restUrl: config.redis.restUrl, restToken: pulumi.secret(config.redis.restToken) },
     dlqAlertsSchedule: config.dlqAlertsSchedule,
+    ...(config.uploadcare !== undefined
+      ? {
+          uploadcare: {
+            publicKey: config.uploadcare.publicKey,
+            secretKey: pulumi.secret(config.uploadcare.secretKey),
+            events: config.uploadcare.events,
+            targetUrl: config.uploadcare.targetUrl,
+            auth: config.uploadcare.auth,
+          },
+        }
+      : {}),
   })
 }

@@ -15,13 +15,15 @@ const CONFIG = {
   rotateSigningKeys: '2026-11-22',
 }
 const SECRET_KEYS = ['qstashToken', 'alertWebhookUrl']
+const UPLOADCARE = JSON.stringify({ publicKey: 'uc-public', secretKey: 'uc-secret', events: ['file.uploaded', 'file.infected'] })
 const ENV_VARS = [
   'QSTASH_CURRENT_SIGNING_KEY',
   'QSTASH_NEXT_SIGNING_KEY',
   'QSTASH_URL_GROUP',
-  'UPLOAD_BUCKET_NAME',
+  'UPLOADCARE_WEBHOOK_SECRET',
   'UPSTASH_REDIS_REST_TOKEN',
   'UPSTASH_REDIS_REST_URL',
+  'WEBHOOK_PUBLIC_URL',
 ]
 
 let recorded: RecordedResource[] = []
@@ -103,6 +105,26 @@ describe('the programme', () => {
     expect(await pulumi.isSecret(env.UPSTASH_REDIS_REST_TOKEN)).toBe(true)
   })
 
+  it('Uploadcare is opt-in: configured, it subscribes the first webhook URL to each event with a secret key', async () => {
+    const plain = program(loadConfig())
+    await settleTree(plain)
+    expect(plain.uploadcare).toBeUndefined()
+    expect(Object.keys(plain.env)).not.toContain('UPLOADCARE_WEBHOOK_SECRET')
+
+    recorded.length = 0
+    setStackConfig({ ...CONFIG, uploadcare: UPLOADCARE }, [...SECRET_KEYS, 'uploadcare'])
+    const { uploadcare, env } = program(loadConfig())
+    await settleTree(uploadcare!)
+    await Promise.all(uploadcare!.subscriptions.map((s) => outputValue(s.urn)))
+    const hooks = ofType(recorded, 'pulumi-nodejs:dynamic/uploadcare:Webhook')
+    expect(hooks.map((h) => [h.inputs.event, h.inputs.targetUrl, h.inputs.publicKey, h.inputs.auth])).toEqual([
+      ['file.uploaded', 'https://app.example.com/api/webhooks/upload', 'uc-public', 'signed'],
+      ['file.infected', 'https://app.example.com/api/webhooks/upload', 'uc-public', 'signed'],
+    ])
+    for (const h of hooks) expect(h.secretInputs).toEqual(expect.arrayContaining(['secretKey', 'signingSecret']))
+    expect(await pulumi.isSecret(env.UPLOADCARE_WEBHOOK_SECRET!)).toBe(true)
+  })
+
   it('fails before creating anything when config is missing, naming the key and the fix', () => {
     const { accountId: _omitted, ...rest } = CONFIG
     setStackConfig(rest, SECRET_KEYS)
@@ -114,25 +136,28 @@ describe('the programme', () => {
 
 describe('index.ts stack outputs', () => {
   it('are exactly the app environment variables, with keys and Redis credentials secret', async () => {
-    const outputs = (await import('../index.js')) as Record<string, pulumi.Output<string>>
+    setStackConfig({ ...CONFIG, uploadcare: UPLOADCARE }, [...SECRET_KEYS, 'uploadcare'])
+    const outputs = (await import('../index.js')).default as unknown as Record<string, pulumi.Output<string>>
     expect(Object.keys(outputs).sort()).toEqual(ENV_VARS)
     const values = Object.fromEntries(await Promise.all(ENV_VARS.map(async (k) => [k, await outputValue(outputs[k]!)])))
     expect(values).toEqual({
       QSTASH_CURRENT_SIGNING_KEY: 'sig_current_mock',
       QSTASH_NEXT_SIGNING_KEY: 'sig_next_mock',
       QSTASH_URL_GROUP: 'upload-webhooks-test',
-      UPLOAD_BUCKET_NAME: 'upload-webhooks-test-uploads',
+      UPLOADCARE_WEBHOOK_SECRET: 'uploadcare-signing-secret-mock-32',
       UPSTASH_REDIS_REST_TOKEN: 'redis-rest-token-mock',
       UPSTASH_REDIS_REST_URL: 'https://upload-webhooks-test-dedupe.upstash.io',
+      WEBHOOK_PUBLIC_URL: 'https://app.example.com/api/webhooks/upload',
     })
     const secret = Object.fromEntries(await Promise.all(ENV_VARS.map(async (k) => [k, await pulumi.isSecret(outputs[k]!)])))
     expect(secret).toEqual({
       QSTASH_CURRENT_SIGNING_KEY: true,
       QSTASH_NEXT_SIGNING_KEY: true,
       QSTASH_URL_GROUP: false,
-      UPLOAD_BUCKET_NAME: false,
+      UPLOADCARE_WEBHOOK_SECRET: true,
       UPSTASH_REDIS_REST_TOKEN: true,
       UPSTASH_REDIS_REST_URL: true,
+      WEBHOOK_PUBLIC_URL: false,
     })
   })
 })
