@@ -88,8 +88,9 @@ const defaults: Record<SenderName, Record<string, () => Json>> = {
       file: uploadcareFileInfo.original_file_url,
     }),
   },
+  // Not `upload.completed`: that type is Sonuslab's, and core runs a typed handler only for its own sender.
   'standard-webhooks': {
-    'upload.completed': () => ({ type: 'upload.completed', timestamp: new Date().toISOString(), data: { file: storageFile } }),
+    'upload.created': () => ({ type: 'upload.created', timestamp: new Date().toISOString(), data: { file: storageFile } }),
   },
   cloudinary: {
     upload: () => ({

@@ -21,6 +21,8 @@ export interface SenderSpec {
   /** Event type `send` suggests in its help and the default payloads cover. */
   defaultEvent: string
   eventTypeField: EventTypeField
+  /** The sender sends no delivery ID: core dedupes on the body's SHA-256, so `--id` cannot apply. */
+  idFromBody?: true
 }
 
 export const senders: Record<SenderName, SenderSpec> = {
@@ -46,21 +48,22 @@ export const senders: Record<SenderName, SenderSpec> = {
     devKey: devSecret,
     defaultEvent: 'file.uploaded',
     eventTypeField: 'hook.event',
+    idFromBody: true,
   },
   'standard-webhooks': {
     label: 'Standard Webhooks',
     signingEnv: 'WEBHOOK_SECRET',
     devKey: devStandardWebhooksSecret,
-    defaultEvent: 'upload.completed',
+    defaultEvent: 'upload.created',
     eventTypeField: 'type',
   },
   cloudinary: {
     label: 'Cloudinary',
     signingEnv: 'CLOUDINARY_API_SECRET',
-    // Core's testing helpers have no Cloudinary dev secret yet; the one it adds wins once it exists.
-    devKey: undefined,
+    devKey: devSecret,
     defaultEvent: 'upload',
     eventTypeField: 'notification_type',
+    idFromBody: true,
   },
 }
 

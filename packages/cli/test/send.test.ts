@@ -3,13 +3,23 @@ import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testin
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listReceived } from '../../../examples/express/src/received.js'
 import { freePort } from '../../../test/support/redis-server.js'
-import { healthyExample, jsonParserFirst, type RunningServer, storeDownExample, wrongUrlExample } from './support/example-servers.js'
+import {
+  everySenderServer,
+  healthyExample,
+  jsonParserFirst,
+  type RunningServer,
+  type Seen,
+  storeDownExample,
+  wrongUrlExample,
+} from './support/example-servers.js'
 import { runCli } from './support/run-cli.js'
 
 let healthy: RunningServer
 let parserFirst: RunningServer
 let wrongUrl: RunningServer
 let storeDown: RunningServer
+let everySender: RunningServer
+const seen: Seen[] = []
 
 beforeAll(async () => {
   ;[healthy, parserFirst, wrongUrl, storeDown] = await Promise.all([
@@ -18,8 +28,9 @@ beforeAll(async () => {
     wrongUrlExample('https://hooks.example.com/api/webhooks/upload'),
     storeDownExample(),
   ])
+  everySender = await everySenderServer(seen)
 })
-afterAll(() => Promise.all([healthy, parserFirst, wrongUrl, storeDown].map((server) => server?.close())))
+afterAll(() => Promise.all([healthy, parserFirst, wrongUrl, storeDown, everySender].map((server) => server?.close())))
 
 describe('send to the healthy example', () => {
   it('delivers once, then the repeat is answered duplicate, and the handler saw the default payload', async () => {
@@ -76,6 +87,27 @@ describe('send to the healthy example', () => {
     expect(run.json()).toMatchObject({ attempts: [{ status: 401, reason: 'missing_signature' }], diagnosis: { layer: 'keys' } })
     expect(run.json().diagnosis.fix).toContain('--sender')
   })
+})
+
+describe('send as each sender', () => {
+  const cases = [
+    { sender: 'qstash', event: 'onUploadComplete', fileName: 'photo.jpg' },
+    { sender: 'sonuslab', event: 'upload.completed', fileName: 'track.wav' },
+    { sender: 'uploadcare', event: 'file.uploaded', fileName: 'photo.jpg' },
+    { sender: 'standard-webhooks', event: 'upload.created', fileName: 'track.wav' },
+    { sender: 'cloudinary', event: 'upload', fileName: undefined },
+  ]
+  it.each(cases)(
+    '$sender: the default $event payload verifies, decodes and is a duplicate the second time',
+    async ({ sender, event, fileName }) => {
+      const run = await runCli(['send', event, '--sender', sender, '--to', everySender.url, '--repeat', '2', '--json'])
+      expect(run.code, run.stdout + run.stderr).toBe(0)
+      const result = run.json()
+      expect(result.attempts.map((a: any) => a.outcome)).toEqual(['processed', 'duplicate'])
+      const handled = seen.filter((entry) => entry.deliveryId === result.deliveryId)
+      expect(handled).toEqual([{ type: event, sender, deliveryId: result.deliveryId, fileName }])
+    },
+  )
 })
 
 describe('send diagnoses a broken endpoint', () => {

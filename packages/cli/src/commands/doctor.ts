@@ -1,4 +1,5 @@
 // `upload-webhooks doctor <url>`: checks a deployed endpoint end to end without running any handler.
+import { DOCTOR_EVENT } from '@upload-webhooks/core'
 import type { Command } from 'commander'
 import { action, httpUrl, integer } from '../action.js'
 import { type Answer, exchange, signedRequest, summarise } from '../delivery.js'
@@ -10,7 +11,7 @@ import { describeKeys, fingerprint, type KeyFlags, resolveKeys } from '../signin
 import { addKeyOptions, senderOption } from './send.js'
 
 /** The event type core answers 200 `ignored` after verification, checking the store but running no handler. */
-export const PROBE_EVENT = 'upload-webhooks.doctor'
+const PROBE_EVENT = DOCTOR_EVENT
 
 interface DoctorOptions extends KeyFlags {
   sender: SenderName

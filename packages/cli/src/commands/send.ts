@@ -24,7 +24,7 @@ const idPrefix: Record<SenderName, string> = {
   sonuslab: 'dlv_cli_',
   uploadcare: '',
   'standard-webhooks': 'msg_cli_',
-  cloudinary: 'ntf_cli_',
+  cloudinary: '',
 }
 
 export function addKeyOptions(command: Command): Command {
@@ -71,11 +71,10 @@ async function send(event: string, options: SendOptions): Promise<number> {
   const spec = senderSpec(options.sender)
   const keys = resolveKeys(spec, options)
   const body = JSON.stringify(buildPayload(spec.name, event, options.data === undefined ? undefined : readData(options.data)))
-  // Uploadcare sends no delivery ID: core dedupes its deliveries on the body's SHA-256.
-  const deliveryId =
-    spec.name === 'uploadcare'
-      ? createHash('sha256').update(body).digest('hex')
-      : (options.id ?? `${idPrefix[spec.name]}${randomUUID().replace(/-/g, '')}`)
+  // Uploadcare and Cloudinary send no delivery ID: core dedupes their deliveries on the body's SHA-256.
+  const deliveryId = spec.idFromBody
+    ? createHash('sha256').update(body).digest('hex')
+    : (options.id ?? `${idPrefix[spec.name]}${randomUUID().replace(/-/g, '')}`)
   const paint = painter(process.stdout)
   const json = options.json === true
   const sign = (attempt: number) =>
@@ -95,12 +94,9 @@ async function send(event: string, options: SendOptions): Promise<number> {
     if (keys.signing.dev) note(`${spec.signingEnv} is not set: signed with the public development key`)
   } else {
     console.log(`${paint('bold', 'POST')} ${url}`)
-    console.log(
-      paint('grey', `sender ${spec.name} · event ${event} · delivery ${deliveryId}${spec.name === 'uploadcare' ? ' (body hash)' : ''}`),
-    )
+    console.log(paint('grey', `sender ${spec.name} · event ${event} · delivery ${deliveryId}${spec.idFromBody ? ' (body hash)' : ''}`))
     for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
-    if (spec.name === 'uploadcare' && options.id)
-      note('--id is ignored for uploadcare: it sends no delivery ID, so the body hash is the ID')
+    if (spec.idFromBody && options.id) note(`--id is ignored for ${spec.name}: it sends no delivery ID, so the body hash is the ID`)
     console.log(paint('bold', '#   answer                         time'))
   }
 
@@ -132,6 +128,11 @@ async function send(event: string, options: SendOptions): Promise<number> {
     })
   } else if (diagnosis) {
     console.log(`\n${paint('red', `✗ ${diagnosis.layer}:`)} ${diagnosis.problem}\n  ${paint('cyan', 'fix:')} ${diagnosis.fix}`)
+  } else if (attempts.some((answer) => answer.outcome === 'ignored')) {
+    // Accepted, but no handler ran: worth a word, since the user probably wanted one to.
+    console.log(
+      paint('yellow', `\nignored: verified, but no handler ran for ${event} (none registered, or the type belongs to another sender)`),
+    )
   }
   return failed ? 1 : 0
 }

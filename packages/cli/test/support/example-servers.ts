@@ -1,9 +1,9 @@
 // The Express example, started on port 0 in the states `send` and `doctor` must diagnose.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type Logger, qstash } from '@upload-webhooks/core'
+import { cloudinary, type Logger, qstash, sonuslab, standardWebhooks, uploadcare, type WebhookEvent } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
-import { devSigningKeys } from '@upload-webhooks/core/testing'
+import { devSecret, devSigningKeys, devStandardWebhooksSecret } from '@upload-webhooks/core/testing'
 import { uploadWebhooks } from '@upload-webhooks/express'
 import express, { type Express } from 'express'
 import { Redis } from 'ioredis'
@@ -66,4 +66,41 @@ export async function storeDownExample(): Promise<RunningServer> {
   client.on('error', () => {}) // connection refused, over and over: the state under test
   const setup = { verify: qstash({ ...devSigningKeys }), store: redisStore(client), summary: [] }
   return listen(createApp({ setup, handlers, logger: quiet }), () => client.disconnect())
+}
+
+/** What a handler of the every-sender server saw. */
+export interface Seen {
+  type: string
+  sender: string
+  deliveryId: string
+  fileName: string | undefined
+}
+
+/** One endpoint verifying every sender on its dev key, with a handler for each default event type. */
+export function everySenderServer(seen: Seen[]): Promise<RunningServer> {
+  const record = async (event: WebhookEvent, ctx: { deliveryId: string }) => {
+    seen.push({
+      type: event.type,
+      sender: event.sender,
+      deliveryId: ctx.deliveryId,
+      fileName: 'file' in event ? event.file?.name : undefined,
+    })
+  }
+  const verify = [
+    qstash({ ...devSigningKeys }),
+    sonuslab({ secret: devSecret }),
+    uploadcare({ secret: devSecret }),
+    standardWebhooks({ secret: devStandardWebhooksSecret }),
+    cloudinary({ apiSecret: devSecret }),
+  ]
+  const handlers = {
+    onUploadComplete: record,
+    'upload.completed': record,
+    'file.uploaded': record,
+    'upload.created': record,
+    upload: record,
+  }
+  const app = express()
+  app.use(uploadWebhooks({ path: WEBHOOK_PATH, verify, handlers, logger: quiet }))
+  return listen(app)
 }
