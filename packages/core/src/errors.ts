@@ -1,27 +1,33 @@
-/** Machine-readable reasons the router puts in a rejection's JSON body (`{ status, reason }`). */
-export type RejectionReason =
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'raw_body_unavailable'
-  | 'missing_signature'
-  | 'malformed_signature'
-  | 'invalid_signature'
-  | 'signature_expired'
-  | 'signature_not_yet_valid'
-  | 'wrong_issuer'
-  | 'wrong_url'
-  | 'body_hash_mismatch'
-  | 'missing_delivery_id'
-  | 'invalid_delivery_id'
-  | 'replayed_signature'
-  | 'delivery_conflict'
-  | 'malformed_json'
-  | 'missing_event_type'
-  | 'in_flight'
-  | 'handler_failed'
-  | 'non_retryable'
-  | 'store_unavailable'
+/**
+ * Machine-readable reasons the router puts in a rejection's JSON body (`{ status, reason }`),
+ * with the HTTP status each is answered with. docs/architecture.md and the README list them all.
+ */
+export const REJECTION_REASONS = {
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  raw_body_unavailable: 500,
+  missing_signature: 401,
+  malformed_signature: 401,
+  invalid_signature: 401,
+  signature_expired: 401,
+  signature_not_yet_valid: 401,
+  wrong_issuer: 401,
+  wrong_url: 401,
+  body_hash_mismatch: 401,
+  replayed_signature: 401,
+  missing_delivery_id: 400,
+  invalid_delivery_id: 400,
+  malformed_json: 400,
+  missing_event_type: 400,
+  in_flight: 409,
+  delivery_conflict: 409,
+  handler_failed: 500,
+  non_retryable: 422,
+  store_unavailable: 503,
+} as const
+
+export type RejectionReason = keyof typeof REJECTION_REASONS
 
 /**
  * `instanceof` for our error classes that also recognises instances made by another copy of

@@ -2,6 +2,7 @@ export {
   BodyTooLargeError,
   NonRetryableError,
   RawBodyUnavailableError,
+  REJECTION_REASONS,
   type RejectionReason,
   StoreUnavailableError,
   VerificationError,
