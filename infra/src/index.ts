@@ -4,7 +4,7 @@ export { ConfigError, loadConfig, parseConfig, type StackConfig } from './config
 export { DedupeRedis, type DedupeRedisArgs } from './dedupe-redis.js'
 export { DlqAlerts, type DlqAlertsArgs } from './dlq-alerts.js'
 export { dlqMonitorSource } from './dlq-monitor-source.js'
-export { UploadWebhookPipeline, type UploadWebhookPipelineArgs } from './pipeline.js'
+export { type PipelineEnv, UploadWebhookPipeline, type UploadWebhookPipelineArgs } from './pipeline.js'
 export { isQStashApiError, type QStashApiError } from './qstash/http.js'
 export { QSTASH_REGIONS, type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 export { QStashSigningKeys, type QStashSigningKeysArgs } from './qstash-signing-keys.js'

@@ -29,7 +29,7 @@ const DAY_SECONDS = 86_400
  * so abandoned multipart uploads (and, optionally, temp objects) do not accrue storage.
  */
 export class UploadBucket extends pulumi.ComponentResource {
-  /** The bucket's name (`UPLOAD_BUCKET_NAME`). */
+  /** The bucket's name. */
   readonly bucketName: pulumi.Output<string>
   /** The R2 bucket. */
   readonly bucket: cloudflare.R2Bucket
