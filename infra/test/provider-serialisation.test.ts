@@ -1,9 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { signingKeysProvider } from '../src/qstash/signing-keys-provider.js'
-import { urlGroupProvider } from '../src/qstash/url-group-provider.js'
-import { uploadcareWebhookProvider } from '../src/uploadcare/webhook-provider.js'
+import { QStashSigningKeys } from '../src/qstash-signing-keys.js'
+import { QStashUrlGroup } from '../src/qstash-url-group.js'
+import { UploadcareWebhooks } from '../src/uploadcare-webhooks.js'
 import { createFakeQStash, QSTASH_TEST_TOKEN, QSTASH_TEST_URL } from './support/fake-qstash.js'
 import {
   createFakeUploadcare,
@@ -12,10 +12,32 @@ import {
   UPLOADCARE_TEST_URL,
 } from './support/fake-uploadcare.js'
 import { type HandlerServer, serveHandlers } from './support/handler-server.js'
-import { type HostedProvider, hostProvider, serialiseProvider } from './support/provider-host.js'
+import { type HostedProvider, hostProvider } from './support/provider-host.js'
+import { installMocks, ofType, outputValue } from './support/pulumi-mocks.js'
 
-// The providers as `pulumi up` runs them: serialised by Pulumi's closure serialiser, loaded
-// from that text alone in a separate provider-host process, talking HTTP to a local QStash.
+// The providers as `pulumi up` runs them: the `__provider` text each dynamic resource registers
+// (Pulumi's closure serialiser at work), loaded from that text alone in a separate provider-host
+// process, talking HTTP to local servers shaped like QStash and Uploadcare.
+
+/** Registers the components under the mocks and returns the `__provider` text of each dynamic resource type. */
+async function registeredProviderTexts(): Promise<Record<'urlGroup' | 'signingKeys' | 'uploadcare', string>> {
+  const recorded = installMocks()
+  const group = new QStashUrlGroup('g', { token: 'component-token', endpoints: ['https://a.example.com/hook'] })
+  const keys = new QStashSigningKeys('k', { token: 'component-token' })
+  const uploadcare = new UploadcareWebhooks('uc', {
+    publicKey: 'pub',
+    secretKey: 'component-secret-key',
+    targetUrl: 'https://a.example.com/hook',
+  })
+  await Promise.all([group.group, keys.keys, ...uploadcare.subscriptions].map((r) => outputValue(r.urn)))
+  const text = (type: string) => {
+    const provider = ofType(recorded, `pulumi-nodejs:dynamic/${type}`)[0]?.inputs.__provider
+    expect(typeof provider, `${type} registered a __provider`).toBe('string')
+    expect(provider).not.toMatch(/component-token|component-secret-key/)
+    return provider as string
+  }
+  return { urlGroup: text('qstash:UrlGroup'), signingKeys: text('qstash:SigningKeys'), uploadcare: text('uploadcare:Webhook') }
+}
 
 const qstash = createFakeQStash()
 const uploadcare = createFakeUploadcare()
@@ -29,10 +51,11 @@ let webhooks: HostedProvider
 beforeAll(async () => {
   server = await serveHandlers(qstash.handlers, QSTASH_TEST_URL)
   uploadcareServer = await serveHandlers(uploadcare.handlers, UPLOADCARE_TEST_URL)
-  urlGroupText = await serialiseProvider(urlGroupProvider)
+  const texts = await registeredProviderTexts()
+  urlGroupText = texts.urlGroup
+  uploadcareText = texts.uploadcare
   urlGroup = hostProvider(urlGroupText)
-  signingKeys = hostProvider(await serialiseProvider(signingKeysProvider))
-  uploadcareText = await serialiseProvider(uploadcareWebhookProvider)
+  signingKeys = hostProvider(texts.signingKeys)
   webhooks = hostProvider(uploadcareText)
 })
 afterEach(() => {

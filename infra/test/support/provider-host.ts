@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import * as pulumi from '@pulumi/pulumi'
 
 // What Pulumi's dynamic provider host (@pulumi/pulumi/cmd/dynamic-provider) does with a
 // resource's `__provider` text, in a child process of its own: load it with require-from-string,
@@ -30,12 +29,6 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', as
 
 const infraDir = fileURLToPath(new URL('../..', import.meta.url))
 const pulumiRequire = createRequire(createRequire(import.meta.url).resolve('@pulumi/pulumi'))
-
-/** Serialises a provider exactly as `new pulumi.dynamic.Resource(provider, …)` does. */
-export async function serialiseProvider(provider: unknown): Promise<string> {
-  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })
-  return text
-}
 
 export interface HostedProvider {
   /** Calls a provider method in the host; rejects with an Error carrying exactly the host's `e.message`. */
