@@ -3,6 +3,7 @@
 import { readEnv } from './env.js'
 import { WebhookConfigError } from './errors.js'
 import type { WebhookEvent } from './events/types.js'
+import { checkHandlerKeys } from './handler-keys.js'
 import type { HandlerContext, WebhookHandlers } from './handlers.js'
 import { isProduction, numberOption } from './options.js'
 import { checkPublicUrl } from './senders/qstash.js'
@@ -57,6 +58,11 @@ export interface WebhookRouterOptions {
   onError?: (error: unknown, context: ErrorContext) => void
   /** Where warnings and errors go. Default: `console`. */
   logger?: Logger
+  /**
+   * A handler key no configured sender emits (a typo such as `onUploadCompleted`) throws a
+   * WebhookConfigError instead of logging a warning that names the closest known type. Default: false.
+   */
+  strictHandlers?: boolean
 }
 
 /** The options, checked and defaulted. */
@@ -128,6 +134,7 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
     throw new WebhookConfigError(`${OWNER}: \`onStoreError\` must be 'reject' or 'process', got ${JSON.stringify(options.onStoreError)}`)
   }
   const logger: Logger = options.logger ?? console
+  checkHandlerKeys(options.handlers, verifiers, logger, options.strictHandlers === true)
   const store = options.store ?? memoryStore()
   store.useLogger?.(logger)
   return {

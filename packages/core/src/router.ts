@@ -36,6 +36,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
   const settings = resolveSettings(options)
   const { logger } = settings
   const route = routeFor(settings.handlers, logger)
+  const unknownTypes = new Set<string>()
   const once = exactlyOnce({
     store: settings.store,
     lockSeconds: settings.lockSeconds,
@@ -54,7 +55,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
       const target = route(event.type, verifier)
       const report = (error: unknown) => settings.reportError(error, { phase: 'store', deliveryId: verified.deliveryId, event })
       if (target.kind === 'doctor') return await probe(settings, verifier, verified, (claim) => once.probe(claim, report))
-      if (target.kind === 'ignored') return await ignore(event, context, settings)
+      if (target.kind === 'ignored') return await ignore(event, context, settings, unknownTypes)
       const claim = await deliveryClaim(settings, verifier, verified, body)
       const outcome = await once.run(claim, () => target.handler(event, context), report)
       return answer(outcome, verified.deliveryId, event, verifier, settings)
@@ -87,7 +88,19 @@ function handlerContext(
   return Object.assign({}, verified, { attempt: verified.attempt ?? 0, sender: verifier.name, headers, rawBody: body.text, logger })
 }
 
-async function ignore(event: WebhookEvent, context: HandlerContext, settings: RouterSettings): Promise<WebhookResult> {
+/** Unknown types logged once each, up to this many: a sender cannot grow the set without bound. */
+const MAX_LOGGED_UNKNOWN_TYPES = 100
+
+async function ignore(event: WebhookEvent, context: HandlerContext, settings: RouterSettings, logged: Set<string>): Promise<WebhookResult> {
+  if (!logged.has(event.type) && logged.size < MAX_LOGGED_UNKNOWN_TYPES) {
+    logged.add(event.type)
+    settings.logger.info?.(
+      `[upload-webhooks] no handler for ${JSON.stringify(event.type.slice(0, 100))} from ${event.sender}: answered 200 ignored`,
+      {
+        handlers: Object.keys(settings.handlers),
+      },
+    )
+  }
   try {
     await settings.onUnknownEvent?.(event, context)
   } catch (error) {

@@ -88,6 +88,10 @@ export interface Verifier {
   toEvent?(payload: Record<string, unknown>, headers: HeaderBag): WebhookEvent | undefined
   /** Event types with typed payloads only this kind of sender emits; other senders cannot reach their handlers. Default: none. */
   readonly events?: readonly string[]
+  /** Further event types the sender documents, without typed payloads. Default: none. */
+  readonly otherEvents?: readonly string[]
+  /** True when the sender emits only `events` and `otherEvents`: any other handler key is then a mistake. Default: false. */
+  readonly closedEvents?: boolean
   /**
    * True when `verify` checks `publicUrl` (QStash's `sub`) and has no URL of its own: under
    * NODE_ENV=production the router then requires its `url` option or WEBHOOK_PUBLIC_URL. Default: false.

@@ -8,10 +8,18 @@ export interface UploadWebhooksOptions extends WebhookRouterOptions {
   /**
    * Only requests whose path (relative to where the middleware is mounted, so the full path
    * under `app.use(mw)`) equals this are handled; others go to `next()`. Use it with `app.use()`.
-   * Default: none — every request reaching the middleware is handled (`app.post(path, mw)`).
+   * Default: none — every request reaching the middleware is handled (`app.post(path, mw)`);
+   * mounted at the app's root with `app.use(mw)` and no `path`, it warns once, naming this option.
    */
   path?: string
 }
+
+const UNMOUNTED =
+  '[upload-webhooks] uploadWebhooks() is mounted with app.use() at the root and no `path`: it answers every request ' +
+  "(405 or 401), so routes after it never run. Pass { path: '/api/webhooks/upload' } or mount it with app.post(path, ...)."
+
+/** A request that reached the middleware without being a webhook: the sign of a root mount without `path`. */
+const notAWebhook = (status: number, body: string) => status === 405 || (status === 401 && body.includes('"missing_signature"'))
 
 const PARSED_FIX = 'mount uploadWebhooks before express.json(), or use express.raw({ type: "application/json" }) on this route'
 
@@ -30,6 +38,7 @@ export function uploadWebhooks(options: UploadWebhooksOptions): RequestHandler {
   const { path, ...routerOptions } = options
   const router = createWebhookRouter(routerOptions)
   const mountPath = path === undefined ? undefined : trimSlash(path)
+  let warned = false
 
   return function uploadWebhooksMiddleware(req: RawRequest, res: Response, next: NextFunction) {
     if (mountPath !== undefined && trimSlash(pathOf(req.url)) !== mountPath) return next()
@@ -53,7 +62,20 @@ export function uploadWebhooks(options: UploadWebhooksOptions): RequestHandler {
           fix: PARSED_FIX,
         }),
       })
-      .then((result) => writeNodeResponse(res, result), next)
+      .then((result) => {
+        // `req.route` is set under app.post(path, mw); an empty baseUrl means app.use(mw) at the root.
+        if (
+          !warned &&
+          mountPath === undefined &&
+          req.route === undefined &&
+          req.baseUrl === '' &&
+          notAWebhook(result.status, result.body)
+        ) {
+          warned = true
+          ;(routerOptions.logger ?? console).warn(UNMOUNTED)
+        }
+        writeNodeResponse(res, result)
+      }, next)
   }
 }
 

@@ -7,7 +7,7 @@ import { qstash, type WebhookEvent } from '@upload-webhooks/core'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import express5 from 'express'
 import express4 from 'express4'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type UploadWebhooksOptions, uploadWebhooks } from '../src/index.js'
 
 const PATH = '/api/webhooks/upload'
@@ -48,6 +48,31 @@ describe.each([
     app.use((_req, res) => void res.status(404).json({ fellThrough: true }))
     return app
   }
+
+  it('app.use() at the root without `path` warns once, naming `path`, at the first request that is not a webhook', async () => {
+    const warn = vi.fn()
+    const app = express()
+    app.use(uploadWebhooks(options([], { logger: { warn, error() {} } })))
+    app.get('/health', (_req, res) => void res.json({ ok: true }))
+    const base = await listen(app)
+    expect((await post(base)).status).toBe(200)
+    expect(warn).not.toHaveBeenCalled()
+    expect((await fetch(`${base}/health`)).status).toBe(405)
+    await fetch(`${base}/health`)
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0]![0]).toMatch(/`path`.*app\.post\(path/)
+  })
+
+  it('app.post(path, mw) and app.use(path, mw) never warn', async () => {
+    const warn = vi.fn()
+    const app = express()
+    app.post(PATH, uploadWebhooks(options([], { logger: { warn, error() {} } })))
+    app.use('/mounted', uploadWebhooks(options([], { logger: { warn, error() {} } })))
+    const base = await listen(app)
+    await fetch(base + PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    await fetch(`${base}/mounted`)
+    expect(warn).not.toHaveBeenCalled()
+  })
 
   it('app.use() with `path` handles its path, lets other paths through, and answers 405 to GET', async () => {
     const seen: WebhookEvent[] = []

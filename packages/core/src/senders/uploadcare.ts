@@ -132,6 +132,8 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier {
     verify,
     toEvent: decodeUploadcareEvent,
     events: ['file.uploaded', 'file.infected'],
+    otherEvents: ['file.stored', 'file.deleted', 'file.info_updated'],
+    closedEvents: true,
   }
 }
 
