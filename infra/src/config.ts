@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi'
+import { parseUploadEventsConfig, type UploadEventsConfig } from './config-upload-events.js'
 import { parseUploadcareConfig, type UploadcareConfig } from './config-uploadcare.js'
 import { DEFAULT_DLQ_SCHEDULE, DEFAULT_QSTASH_REGION, DEFAULT_REDIS_REGION, REDIS_REGIONS } from './defaults.js'
 import { isQStashRegion, QSTASH_REGIONS, type QStashRegion } from './qstash/region.js'
@@ -26,6 +27,8 @@ export interface StackConfig {
   dlqAlertsSchedule: string
   /** Uploadcare webhook subscriptions; undefined when `uploadcare` is unset (opt-in). */
   uploadcare?: UploadcareConfig
+  /** R2 → queue → worker → QStash publishing of new objects; `false` when `uploadEvents.enabled` is false. */
+  uploadEvents: UploadEventsConfig | false
 }
 
 /** A config value that is missing or wrong; the message names the key and the command that fixes it. */
@@ -226,6 +229,9 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
   const uploadcare = parseUploadcareConfig(opt('uploadcare'), project, webhookUrls[0]!.url, (k, problem, fix) => {
     throw new ConfigError(k, problem, fix)
   })
+  const uploadEvents = parseUploadEventsConfig(opt('uploadEvents'), project, (k, problem, fix) => {
+    throw new ConfigError(k, problem, fix)
+  })
 
   return {
     accountId,
@@ -244,6 +250,7 @@ export function parseConfig(get: (key: string) => string | undefined, project: s
     redis,
     dlqAlertsSchedule,
     ...(uploadcare !== undefined ? { uploadcare } : {}),
+    uploadEvents,
   }
 }
 

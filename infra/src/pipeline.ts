@@ -6,6 +6,7 @@ import type { QStashRegion } from './qstash/region.js'
 import { QStashSigningKeys } from './qstash-signing-keys.js'
 import { QStashUrlGroup, type UrlGroupEndpoint } from './qstash-url-group.js'
 import { UploadBucket } from './upload-bucket.js'
+import { UploadEvents, type UploadEventsArgs } from './upload-events.js'
 import { UploadcareWebhooks, type UploadcareWebhooksArgs } from './uploadcare-webhooks.js'
 
 export interface UploadWebhookPipelineArgs {
@@ -45,6 +46,16 @@ export interface UploadWebhookPipelineArgs {
   dlqAlertsSchedule?: pulumi.Input<string>
   /** Uploadcare webhook subscriptions to the app; `targetUrl` defaults to the first `webhookUrls` entry. Default: none. */
   uploadcare?: Omit<UploadcareWebhooksArgs, 'targetUrl'> & { targetUrl?: pulumi.Input<string> }
+  /**
+   * New objects in the bucket become `onUploadComplete` webhooks (R2 notifications → queue →
+   * consumer worker → QStash URL group); `false` turns it off. Default: on, with UploadEvents' defaults.
+   */
+  uploadEvents?:
+    | false
+    | Omit<
+        UploadEventsArgs,
+        'accountId' | 'bucketName' | 'bucketJurisdiction' | 'qstashToken' | 'qstashRegion' | 'qstashBaseUrl' | 'urlGroupName'
+      >
 }
 
 /** The app's environment variables this stack provides; `pulumi stack output` lists exactly these. */
@@ -78,6 +89,8 @@ export class UploadWebhookPipeline extends pulumi.ComponentResource {
   readonly dlqAlerts: DlqAlerts
   /** Uploadcare subscriptions (`UPLOADCARE_WEBHOOK_SECRET`), when asked for. */
   readonly uploadcare: UploadcareWebhooks | undefined
+  /** Bucket → queue → worker → QStash publishing of new objects; undefined when turned off. */
+  readonly uploadEvents: UploadEvents | undefined
   /** The app's environment, variable by variable; secrets stay secret. */
   readonly env: PipelineEnv
 
@@ -157,6 +170,25 @@ export class UploadWebhookPipeline extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined
+
+    this.uploadEvents =
+      args.uploadEvents === false
+        ? undefined
+        : new UploadEvents(
+            `${name}-upload-events`,
+            {
+              ...args.uploadEvents,
+              accountId: args.accountId,
+              bucketName: this.bucket.bucketName,
+              ...(args.bucketJurisdiction !== undefined ? { bucketJurisdiction: args.bucketJurisdiction } : {}),
+              qstashToken: qstash.token,
+              qstashRegion: region,
+              ...(args.qstashBaseUrl !== undefined ? { qstashBaseUrl: args.qstashBaseUrl } : {}),
+              // An output of the URL group: the worker is deployed once the group exists.
+              urlGroupName: this.urlGroup.name,
+            },
+            { parent: this },
+          )
 
     this.env = {
       QSTASH_CURRENT_SIGNING_KEY: this.signingKeys.current,

@@ -33,5 +33,6 @@ export function program(config: StackConfig): UploadWebhookPipeline {
           },
         }
       : {}),
+    uploadEvents: config.uploadEvents,
   })
 }

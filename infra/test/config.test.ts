@@ -39,6 +39,7 @@ describe('stack config', () => {
       rotateSigningKeys: '',
       redis: { create: true, primaryRegion: 'eu-central-1', databaseName: 'upload-webhooks-dev-dedupe' },
       dlqAlertsSchedule: '*/5 * * * *',
+      uploadEvents: { batchSize: 10, maxRetries: 5 },
     })
   })
 

@@ -36,16 +36,21 @@ beforeEach(() => {
 })
 
 describe('the programme', () => {
-  it('registers exactly the pipeline, its five components and their resources', async () => {
+  it('registers exactly the pipeline, its six components and their resources', async () => {
     const pipeline = program(loadConfig())
     await settleTree(pipeline)
     expect(recorded.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      'cloudflare:index/queue:Queue upload-webhooks-upload-events-dlq',
+      'cloudflare:index/queue:Queue upload-webhooks-upload-events-queue',
+      'cloudflare:index/queueConsumer:QueueConsumer upload-webhooks-upload-events-queue-consumer',
       'cloudflare:index/r2Bucket:R2Bucket upload-webhooks-uploads-bucket',
       'cloudflare:index/r2BucketCors:R2BucketCors upload-webhooks-uploads-cors',
+      'cloudflare:index/r2BucketEventNotification:R2BucketEventNotification upload-webhooks-upload-events-notification',
       'cloudflare:index/r2BucketLifecycle:R2BucketLifecycle upload-webhooks-uploads-lifecycle',
       'cloudflare:index/workersCronTrigger:WorkersCronTrigger upload-webhooks-dlq-alerts-cron',
       'cloudflare:index/workersKvNamespace:WorkersKvNamespace upload-webhooks-dlq-alerts-state',
       'cloudflare:index/workersScript:WorkersScript upload-webhooks-dlq-alerts-script',
+      'cloudflare:index/workersScript:WorkersScript upload-webhooks-upload-events-consumer',
       'pulumi-nodejs:dynamic/qstash:SigningKeys upload-webhooks-signing-keys',
       'pulumi-nodejs:dynamic/qstash:UrlGroup upload-webhooks-urlgroup-group',
       'upload-webhooks:index:DedupeRedis upload-webhooks-dedupe',
@@ -53,11 +58,19 @@ describe('the programme', () => {
       'upload-webhooks:index:QStashSigningKeys upload-webhooks-signing',
       'upload-webhooks:index:QStashUrlGroup upload-webhooks-urlgroup',
       'upload-webhooks:index:UploadBucket upload-webhooks-uploads',
+      'upload-webhooks:index:UploadEvents upload-webhooks-upload-events',
       'upload-webhooks:index:UploadWebhookPipeline upload-webhooks',
       'upstash:index/redisDatabase:RedisDatabase upload-webhooks-dedupe-db',
     ])
     // Every component hangs off the pipeline.
-    for (const c of [pipeline.bucket, pipeline.urlGroup, pipeline.signingKeys, pipeline.redis, pipeline.dlqAlerts]) {
+    for (const c of [
+      pipeline.bucket,
+      pipeline.urlGroup,
+      pipeline.signingKeys,
+      pipeline.redis,
+      pipeline.dlqAlerts,
+      pipeline.uploadEvents!,
+    ]) {
       expect(await outputValue(c.urn)).toContain('upload-webhooks:index:UploadWebhookPipeline$upload-webhooks:index:')
     }
   })
@@ -123,6 +136,41 @@ describe('the programme', () => {
     ])
     for (const h of hooks) expect(h.secretInputs).toEqual(expect.arrayContaining(['secretKey', 'signingSecret']))
     expect(await pulumi.isSecret(env.UPLOADCARE_WEBHOOK_SECRET!)).toBe(true)
+  })
+
+  it('upload events: the consumer publishes to this URL group from this bucket, configured from uploadEvents', async () => {
+    const uploadEvents = JSON.stringify({
+      prefix: 'uploads/',
+      publicBaseUrl: 'https://files.example.com',
+      failureCallbackUrl: 'https://app.example.com/api/webhooks/upload',
+      maxRetries: '8',
+    })
+    setStackConfig({ ...CONFIG, uploadEvents }, SECRET_KEYS)
+    await settleTree(program(loadConfig()))
+    const one = (type: string) => ofType(recorded, type)[0]!.inputs
+    const consumer = ofType(recorded, 'cloudflare:index/workersScript:WorkersScript').find((s) => s.name.endsWith('-consumer'))!
+    expect(consumer.inputs.bindings).toEqual([
+      { name: 'UPLOAD_BUCKET', type: 'r2_bucket', bucketName: 'upload-webhooks-test-uploads' },
+      { name: 'QSTASH_URL', type: 'plain_text', text: 'https://qstash-us-east-1.upstash.io' },
+      { name: 'QSTASH_TOKEN', type: 'secret_text', text: 'qstash-token-secret' },
+      { name: 'URL_GROUP', type: 'plain_text', text: 'upload-webhooks-test' },
+      { name: 'PUBLIC_BASE_URL', type: 'plain_text', text: 'https://files.example.com' },
+      { name: 'FAILURE_CALLBACK_URL', type: 'plain_text', text: 'https://app.example.com/api/webhooks/upload' },
+    ])
+    expect(consumer.secretInputs).toContain('bindings')
+    expect(one('cloudflare:index/r2BucketEventNotification:R2BucketEventNotification')).toMatchObject({
+      bucketName: 'upload-webhooks-test-uploads',
+      rules: [expect.objectContaining({ prefix: 'uploads/' })],
+    })
+    expect(one('cloudflare:index/queueConsumer:QueueConsumer').settings).toEqual({ batchSize: 10, maxRetries: 8, retryDelay: 30 })
+  })
+
+  it('upload events turn off with uploadEvents.enabled false: no queue, worker or notification', async () => {
+    setStackConfig({ ...CONFIG, uploadEvents: '{"enabled":false}' }, SECRET_KEYS)
+    const pipeline = program(loadConfig())
+    await settleTree(pipeline)
+    expect(pipeline.uploadEvents).toBeUndefined()
+    expect(recorded.filter((r) => /queue|EventNotification|UploadEvents/i.test(r.type))).toEqual([])
   })
 
   it('fails before creating anything when config is missing, naming the key and the fix', () => {
