@@ -7,7 +7,7 @@ import { checkHandlerKeys } from './handler-keys.js'
 import type { HandlerContext, WebhookHandlers } from './handlers.js'
 import { isProduction, numberOption } from './options.js'
 import { checkPublicUrl } from './senders/qstash.js'
-import { memoryStore } from './stores/memory.js'
+import { storeFromEnv } from './stores/from-env.js'
 import type { DedupeStore, Logger, Verifier } from './types.js'
 
 export interface DedupeOptions {
@@ -36,7 +36,11 @@ export interface WebhookRouterOptions {
   verify: Verifier | readonly Verifier[]
   /** Handlers keyed by event type. Unknown types are answered 200 `ignored` and never touch the store. Required. */
   handlers: WebhookHandlers
-  /** Dedupe store. Default: `memoryStore()` (one process only; warns when `NODE_ENV=production`). */
+  /**
+   * Dedupe store. Default: from the environment — `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`
+   * → Upstash (`@upstash/redis`); `REDIS_URL` → Redis over ioredis (Node); neither → `memoryStore()`
+   * (one process only; warns when `NODE_ENV=production`). One startup line says which.
+   */
   store?: DedupeStore
   /** Dedupe key and timing. Defaults: see each field. */
   dedupe?: DedupeOptions
@@ -135,7 +139,7 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
   }
   const logger: Logger = options.logger ?? console
   checkHandlerKeys(options.handlers, verifiers, logger, options.strictHandlers === true)
-  const store = options.store ?? memoryStore()
+  const store = options.store ?? storeFromEnv(logger)
   store.useLogger?.(logger)
   return {
     verifiers,
