@@ -3,7 +3,14 @@ import { devSigningKeys } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listReceived } from '../../../examples/express/src/received.js'
 import { freePort } from '../../../test/support/redis-server.js'
-import { healthyExample, jsonParserFirst, type RunningServer, storeDownExample, wrongUrlExample } from './support/example-servers.js'
+import {
+  healthyExample,
+  jsonParserFirst,
+  nextStyleRoute,
+  type RunningServer,
+  storeDownExample,
+  wrongUrlExample,
+} from './support/example-servers.js'
 import { runCli } from './support/run-cli.js'
 
 let healthy: RunningServer
@@ -88,6 +95,21 @@ describe('doctor', () => {
     const run = await runCli(['doctor', healthy.at('/'), '--json'])
     expect(run.code).toBe(1)
     expect(checksOf(run.json()).route.diagnosis.problem).toContain('not 405 with Allow: POST')
+  })
+
+  it('a Next.js-style route (GET 405 without Allow, OPTIONS lists POST) passes; without the OPTIONS list it does not', async () => {
+    const next = await nextStyleRoute()
+    const bare = await nextStyleRoute(false)
+    try {
+      const passing = await runCli(['doctor', next.url, '--json'])
+      expect(passing.code).toBe(0)
+      expect(checksOf(passing.json()).route).toMatchObject({ ok: true, request: 'GET, OPTIONS' })
+      const failing = await runCli(['doctor', bare.url, '--json'])
+      expect(failing.code).toBe(1)
+      expect(checksOf(failing.json()).route.diagnosis.problem).toContain('not 405 with Allow: POST')
+    } finally {
+      await Promise.all([next.close(), bare.close()])
+    }
   })
 
   it('nothing listening: the network layer, and no probe is sent', async () => {

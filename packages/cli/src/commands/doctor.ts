@@ -50,12 +50,23 @@ Only fingerprints of the keys are printed (SHA-256, shortened), never the keys. 
   command.action(action(doctor))
 }
 
-function routeCheck(answer: Answer, ctx: DiagnoseContext): Check {
+const allowsPost = (answer: Answer) => /\bPOST\b/i.test(answer.headers['allow'] ?? '')
+
+/**
+ * GET must be refused with 405 and `Allow: POST`. Next.js answers an unexported method 405 without
+ * `Allow` and lists the methods on OPTIONS instead, so that counts too.
+ */
+async function routeCheck(url: string, timeoutMs: number, ctx: DiagnoseContext): Promise<Check> {
+  const answer = await exchange(new Request(url, { method: 'GET' }), timeoutMs)
   const check: Check = { name: 'route', request: 'GET', ok: false, answer }
-  const allow = answer.headers['allow'] ?? ''
-  if (answer.status === 405 && /\bPOST\b/i.test(allow)) return { ...check, ok: true }
+  if (answer.status === 405 && allowsPost(answer)) return { ...check, ok: true }
+  if (answer.status === 405) {
+    const options = await exchange(new Request(url, { method: 'OPTIONS' }), timeoutMs)
+    if (options.status !== undefined && options.status < 300 && allowsPost(options)) return { ...check, request: 'GET, OPTIONS', ok: true }
+  }
   const diagnosis = diagnose(answer, ctx)
   if (diagnosis && answer.status !== 405 && diagnosis.layer !== 'server') return { ...check, diagnosis }
+  const allow = answer.headers['allow']
   return {
     ...check,
     diagnosis: {
@@ -90,7 +101,7 @@ async function doctor(target: string, options: DoctorOptions): Promise<number> {
   const ctx: DiagnoseContext = { url, spec, keyLine }
 
   const checks: Check[] = []
-  const route = routeCheck(await exchange(new Request(url, { method: 'GET' }), options.timeout), ctx)
+  const route = await routeCheck(url, options.timeout, ctx)
   checks.push(route)
   // No answer at all: a probe would only repeat the same network failure.
   if (!route.answer?.networkError) {

@@ -104,3 +104,16 @@ export function everySenderServer(seen: Seen[]): Promise<RunningServer> {
   app.use(uploadWebhooks({ path: WEBHOOK_PATH, verify, handlers, logger: quiet }))
   return listen(app)
 }
+
+/**
+ * The webhook route with Next.js's method handling: only POST exported, so GET gets 405 without
+ * `Allow`, and OPTIONS lists the methods (`lenient: false` drops that too).
+ */
+export function nextStyleRoute(lenient = true): Promise<RunningServer> {
+  const app = express()
+  app.get(WEBHOOK_PATH, (_req, res) => void res.status(405).end())
+  // Express would answer OPTIONS itself (with Allow); both variants answer it explicitly.
+  app.options(WEBHOOK_PATH, (_req, res) => void (lenient ? res.set('allow', 'OPTIONS, POST').status(204) : res.status(405)).end())
+  app.post(WEBHOOK_PATH, uploadWebhooks({ verify: qstash({ ...devSigningKeys }), handlers, logger: quiet }))
+  return listen(app)
+}
