@@ -3,6 +3,10 @@ import * as pulumi from '@pulumi/pulumi'
 import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 import { UPLOAD_CONSUMER_MODULE, uploadConsumerSource } from './upload-consumer-source.js'
 
+// Nothing consumes the dead-letter queue: keep its messages as long as Queues allow (14 days),
+// so there is time to look at them and replay them.
+const DEAD_LETTER_RETENTION_SECONDS = 1_209_600
+
 /** R2 actions that create an object version, and so an `onUploadComplete`. */
 export const UPLOAD_ACTIONS = ['PutObject', 'CompleteMultipartUpload', 'CopyObject'] as const
 
@@ -108,7 +112,7 @@ export class UploadEvents extends pulumi.ComponentResource {
     this.queue = new cloudflare.Queue(`${name}-queue`, { accountId: args.accountId, queueName }, { parent: this })
     this.deadLetterQueue = new cloudflare.Queue(
       `${name}-dlq`,
-      { accountId: args.accountId, queueName: `${queueName}-dlq` },
+      { accountId: args.accountId, queueName: `${queueName}-dlq`, settings: { messageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS } },
       { parent: this },
     )
 

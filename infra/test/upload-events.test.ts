@@ -41,7 +41,7 @@ describe('UploadEvents', () => {
     expect(ofType(recorded, QUEUE).map((q) => q.inputs)).toEqual(
       expect.arrayContaining([
         { accountId: ACCOUNT, queueName: 'events' },
-        { accountId: ACCOUNT, queueName: 'events-dlq' },
+        { accountId: ACCOUNT, queueName: 'events-dlq', settings: { messageRetentionPeriod: 1_209_600 } },
       ]),
     )
     expect(await outputValue(c.queueName)).toBe('events')
