@@ -1,7 +1,7 @@
 // `upload-webhooks dlq` as a child process against a local server shaped like QStash's API.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dlqMessage, type FakeQStash, startFakeQStash } from './support/fake-qstash.js'
-import { runCli } from './support/run-cli.js'
+import { runCli, runCliInTerminal, scriptBinary } from './support/run-cli.js'
 
 let qstash: FakeQStash
 let env: Record<string, string>
@@ -124,6 +124,19 @@ describe('dlq retry and delete', () => {
     }
     expect(qstash.dlq).toHaveLength(3)
     expect(qstash.requests).toEqual([])
+  })
+
+  it.skipIf(!scriptBinary)('--all on a terminal asks first: no leaves the queue alone, yes deletes what it listed', async () => {
+    seed(3)
+    const declined = await runCliInTerminal(['dlq', 'delete', '--all'], 'n\n', env)
+    expect(declined.code).toBe(1)
+    expect(declined.stdout).toContain('Delete all 3 dead-lettered messages for good? [y/N]')
+    expect(declined.stdout).toContain('Nothing done.')
+    expect(qstash.dlq).toHaveLength(3)
+    const accepted = await runCliInTerminal(['dlq', 'delete', '--all'], 'y\n', env)
+    expect(accepted.code).toBe(0)
+    expect(accepted.stdout).toContain('deleted 3 of 3 message(s)')
+    expect(qstash.dlq).toEqual([])
   })
 
   it('retry --all --yes re-publishes exactly the listed messages, in batches of 100', async () => {

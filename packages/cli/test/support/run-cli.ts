@@ -1,5 +1,6 @@
 // Runs the built CLI as a real child process, the way a user's shell does (no terminal: stdin closed).
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url))
@@ -55,5 +56,28 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
         },
       }),
     )
+  })
+}
+
+/** util-linux `script`, which runs a command on a pseudo-terminal; undefined where it is missing. */
+export const scriptBinary = ['/usr/bin/script', '/bin/script'].find((path) => existsSync(path))
+
+/** Runs the CLI on a pseudo-terminal (so it may prompt), typing `input`; stdout and stderr arrive merged. */
+export function runCliInTerminal(args: readonly string[], input: string, env: Record<string, string> = {}): Promise<CliRun> {
+  if (!scriptBinary) throw new Error('util-linux script is not installed')
+  const childEnv: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of cliVariables) delete childEnv[name]
+  Object.assign(childEnv, { NO_COLOR: '1' }, env)
+  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`
+  const command = [process.execPath, main, ...args].map(quote).join(' ')
+  return new Promise((resolve, reject) => {
+    // -e: exit with the command's code; /dev/null: keep no typescript file.
+    const child = spawn(scriptBinary, ['-qec', command, '/dev/null'], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stdout += chunk))
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, stdout, stderr: '', json: () => JSON.parse(stdout) }))
+    child.stdin.end(input)
   })
 }
