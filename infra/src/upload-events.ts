@@ -3,10 +3,6 @@ import * as pulumi from '@pulumi/pulumi'
 import { type QStashRegion, qstashBaseUrl } from './qstash/region.js'
 import { UPLOAD_CONSUMER_MODULE, uploadConsumerSource } from './upload-consumer-source.js'
 
-// Nothing consumes the dead-letter queue: keep its messages as long as Queues allow (14 days),
-// so there is time to look at them and replay them.
-const DEAD_LETTER_RETENTION_SECONDS = 1_209_600
-
 /** R2 actions that create an object version, and so an `onUploadComplete`. */
 export const UPLOAD_ACTIONS = ['PutObject', 'CompleteMultipartUpload', 'CopyObject'] as const
 
@@ -43,6 +39,11 @@ export interface UploadEventsArgs {
   maxRetries?: number
   /** Seconds before a retry when QStash sent no `Retry-After` (0–43200). Default: `30`. */
   retryDelaySeconds?: number
+  /**
+   * How long the dead-letter queue keeps messages (60–1209600 s); nothing consumes it, so this is
+   * the time you have to look at them. Paid plans only. Default: the queue's default (4 days; 24 h on Workers Free).
+   */
+  deadLetterRetentionSeconds?: number
   /** Workers compatibility date. Default: `'2024-09-23'`. */
   compatibilityDate?: string
   /** Worker module source. Default: the bundled `worker/upload-consumer.js`. */
@@ -80,6 +81,10 @@ function checkArgs(args: UploadEventsArgs) {
     batchSize: checkInteger('batchSize', args.batchSize, 1, 100, 10),
     maxRetries: checkInteger('maxRetries', args.maxRetries, 0, 100, 5),
     retryDelay: checkInteger('retryDelaySeconds', args.retryDelaySeconds, 0, 43_200, 30),
+    deadLetterRetention:
+      args.deadLetterRetentionSeconds === undefined
+        ? undefined
+        : checkInteger('deadLetterRetentionSeconds', args.deadLetterRetentionSeconds, 60, 1_209_600, 345_600),
   }
 }
 
@@ -104,7 +109,7 @@ export class UploadEvents extends pulumi.ComponentResource {
 
   constructor(name: string, args: UploadEventsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything, so a mistake leaves no half-registered component.
-    const { batchSize, maxRetries, retryDelay } = checkArgs(args)
+    const { batchSize, maxRetries, retryDelay, deadLetterRetention } = checkArgs(args)
     super('upload-webhooks:index:UploadEvents', name, {}, opts)
 
     const queueName = args.queueName ?? name
@@ -112,7 +117,11 @@ export class UploadEvents extends pulumi.ComponentResource {
     this.queue = new cloudflare.Queue(`${name}-queue`, { accountId: args.accountId, queueName }, { parent: this })
     this.deadLetterQueue = new cloudflare.Queue(
       `${name}-dlq`,
-      { accountId: args.accountId, queueName: `${queueName}-dlq`, settings: { messageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS } },
+      {
+        accountId: args.accountId,
+        queueName: `${queueName}-dlq`,
+        ...(deadLetterRetention !== undefined ? { settings: { messageRetentionPeriod: deadLetterRetention } } : {}),
+      },
       { parent: this },
     )
 

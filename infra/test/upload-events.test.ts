@@ -41,7 +41,7 @@ describe('UploadEvents', () => {
     expect(ofType(recorded, QUEUE).map((q) => q.inputs)).toEqual(
       expect.arrayContaining([
         { accountId: ACCOUNT, queueName: 'events' },
-        { accountId: ACCOUNT, queueName: 'events-dlq', settings: { messageRetentionPeriod: 1_209_600 } },
+        { accountId: ACCOUNT, queueName: 'events-dlq' },
       ]),
     )
     expect(await outputValue(c.queueName)).toBe('events')
@@ -122,6 +122,12 @@ describe('UploadEvents', () => {
     })
   })
 
+  it('keeps dead letters for deadLetterRetentionSeconds when given', async () => {
+    await settleTree(new UploadEvents('events', { ...base, deadLetterRetentionSeconds: 1_209_600 }))
+    const dlq = ofType(recorded, QUEUE).find((q) => q.name === 'events-dlq')!
+    expect(dlq.inputs.settings).toEqual({ messageRetentionPeriod: 1_209_600 })
+  })
+
   it('takes custom queue and script names', async () => {
     await settleTree(new UploadEvents('events', { ...base, queueName: 'app-upload-events', scriptName: 'app-upload-consumer' }))
     expect(
@@ -138,6 +144,7 @@ describe('UploadEvents', () => {
     [{ batchSize: 101 }, /batchSize is 101/],
     [{ maxRetries: -1 }, /maxRetries is -1; set a whole number from 0 to 100/],
     [{ retryDelaySeconds: 1.5 }, /retryDelaySeconds is 1.5/],
+    [{ deadLetterRetentionSeconds: 30 }, /deadLetterRetentionSeconds is 30; set a whole number from 60 to 1209600/],
     [{ publicBaseUrl: 'files.example.com' }, /publicBaseUrl is "files.example.com"; set an absolute https:\/\/ URL/],
     [{ failureCallbackUrl: 'not a url' }, /failureCallbackUrl is "not a url"/],
     [{ prefix: '' }, /prefix and suffix must be non-empty when set/],
