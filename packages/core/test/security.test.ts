@@ -45,7 +45,7 @@ describe('1. published dev keys never verify in production', () => {
     ['sonuslab() secret', () => sonuslab({ secret: devSecret }), 'secret'],
     ['uploadcare() secret', () => uploadcare({ secret: devSecret }), 'secret'],
     ['standardWebhooks() secret', () => standardWebhooks({ secret: devStandardWebhooksSecret }), 'secret'],
-    ['cloudinary() apiSecret', () => cloudinary({ apiSecret: devSecret }), 'secret'],
+    ['cloudinary() apiSecret', () => cloudinary({ apiSecret: devSecret }), 'apiSecret'],
   ]
   it.each(devKeyed)('%s is a WebhookConfigError under NODE_ENV=production, fine in development', (_name, make, option) => {
     vi.stubEnv('NODE_ENV', 'development')

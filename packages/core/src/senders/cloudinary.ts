@@ -8,7 +8,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { numberOption, secretListFrom } from '../options.js'
+import { numberOption, secretFrom, secretsFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -35,20 +35,43 @@ export interface CloudinaryEvents {
   upload: CloudinaryUploadEvent
 }
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = { image: 'image', video: 'video', raw: 'application' }
+const RESOURCE_TYPES = new Map([
+  ['image', 'image'],
+  ['video', 'video'],
+  ['raw', 'application'],
+])
+// `format` is a file extension under a `resource_type`; these common ones have a media type other
+// than `<resource_type>/<format>` (audio is a `video` resource, PDFs an `image`). Maps, not object
+// literals, so a `format` of "constructor" is not looked up on Object.prototype.
+const MEDIA_TYPES = new Map([
+  ['jpg', 'image/jpeg'],
+  ['svg', 'image/svg+xml'],
+  ['tif', 'image/tiff'],
+  ['pdf', 'application/pdf'],
+  ['mov', 'video/quicktime'],
+  ['mkv', 'video/x-matroska'],
+  ['mp3', 'audio/mpeg'],
+  ['m4a', 'audio/mp4'],
+  ['wav', 'audio/wav'],
+  ['aac', 'audio/aac'],
+  ['flac', 'audio/flac'],
+])
+
+function mediaType(kind: string | undefined, format: string | undefined): string | undefined {
+  if (!kind || !format) return undefined
+  return MEDIA_TYPES.get(format.toLowerCase()) ?? `${RESOURCE_TYPES.get(kind) ?? kind}/${format}`
+}
 
 /** The type is `notification_type`; an upload's file is normalised from its top-level fields. */
 export function decodeCloudinaryEvent(payload: Json): WebhookEvent | undefined {
   const type = str(payload['notification_type'])
   if (type === undefined) return undefined
-  const format = str(payload['format'])
-  const kind = str(payload['resource_type'])
   const file = uploadedFile(payload['public_id'], {
     key: str(payload['public_id']),
     url: str(payload['secure_url']) ?? str(payload['url']),
     name: str(payload['original_filename']),
     size: num(payload['bytes']),
-    contentType: kind && format ? `${CONTENT_TYPES[kind] ?? kind}/${format}` : undefined,
+    contentType: mediaType(str(payload['resource_type']), str(payload['format'])),
     uploadedAt: str(payload['created_at']),
     metadata: isObject(payload['context']) ? payload['context'] : {},
   })
@@ -68,6 +91,16 @@ export interface CloudinaryOptions {
 }
 
 const ENV = 'CLOUDINARY_API_SECRET'
+const OWNER = 'cloudinary()'
+
+/** `apiSecrets`, else `apiSecret`, else the env variable; errors name these options, not a generic `secret`. */
+function apiSecretsFrom(options: CloudinaryOptions): string[] {
+  const list = options.apiSecrets === undefined ? [] : secretsFrom(OWNER, options.apiSecrets, 'apiSecrets')
+  if (list.length > 0) return list
+  const secret = secretFrom(OWNER, options.apiSecret, { option: 'apiSecret', env: ENV })
+  if (secret !== undefined) return [secret]
+  throw new WebhookConfigError(`${OWNER}: no API secret. Set ${ENV} or pass { apiSecret } (Cloudinary console → API Keys).`)
+}
 
 /**
  * Verifies Cloudinary notifications as the `cloudinary` SDK's `utils.verifyNotificationSignature`
@@ -75,17 +108,12 @@ const ENV = 'CLOUDINARY_API_SECRET'
  * delivery ID: the body's SHA-256 is the dedupe key, and the signature the replay nonce.
  */
 export function cloudinary(options: CloudinaryOptions = {}): Verifier {
-  const secrets = secretListFrom(
-    'cloudinary()',
-    { secret: options.apiSecret, secrets: options.apiSecrets },
-    ENV,
-    'the API secret from the Cloudinary console',
-  )
+  const secrets = apiSecretsFrom(options)
   const algorithm = options.signatureAlgorithm ?? 'sha1'
   if (algorithm !== 'sha1' && algorithm !== 'sha256') {
-    throw new WebhookConfigError(`cloudinary(): \`signatureAlgorithm\` must be 'sha1' or 'sha256', got ${JSON.stringify(algorithm)}`)
+    throw new WebhookConfigError(`${OWNER}: \`signatureAlgorithm\` must be 'sha1' or 'sha256', got ${JSON.stringify(algorithm)}`)
   }
-  const tolerance = numberOption('cloudinary()', 'toleranceSeconds', options.toleranceSeconds, 7200, { min: 1, max: 86_400 })
+  const tolerance = numberOption(OWNER, 'toleranceSeconds', options.toleranceSeconds, 7200, { min: 1, max: 86_400 })
   const size = algorithm === 'sha1' ? 20 : 32
 
   async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
@@ -102,7 +130,8 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
     }
     if (!valid) throw new VerificationError('invalid_signature', 'X-Cld-Signature does not match the API secret')
     const timestamp = Number(stamp)
-    if (Math.abs(nowSeconds() - timestamp) > tolerance) {
+    // Rounded as the SDK's verifyNotificationSignature rounds, so both agree on the edge second.
+    if (Math.abs(Math.round(Date.now() / 1000) - timestamp) > tolerance) {
       throw new VerificationError('signature_expired', `X-Cld-Timestamp is outside the ${tolerance}s tolerance`)
     }
     const bodyHash = await settle(sha256(body.bytes))
