@@ -1,3 +1,8 @@
+import { buildWorkspacePackages } from './workspace-packages'
+
+// In this repository: build the workspace packages first if they are not (see workspace-packages.ts).
+buildWorkspacePackages()
+
 // Builds offline: no web fonts, no telemetry, no devtools.
 export default defineNuxtConfig({
   compatibilityDate: '2025-07-15',
