@@ -41,7 +41,8 @@ export interface ExactlyOnce {
 }
 
 export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
-  const { store, lockSeconds, ttlSeconds, logger } = options
+  // `options.store` is read per call: the router swaps in a timed store once telemetry loads.
+  const { lockSeconds, ttlSeconds, logger } = options
 
   async function runEffect(claim: DeliveryClaim | undefined, effect: () => unknown, report: StoreErrorReport): Promise<DeliveryOutcome> {
     try {
@@ -49,7 +50,7 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
     } catch (error) {
       // Give the claim back so the sender's retry runs the effect again.
       if (claim) {
-        await store.release(claim.key, claim.token).catch((storeError: unknown) => {
+        await options.store.release(claim.key, claim.token).catch((storeError: unknown) => {
           logger.error('[upload-webhooks] could not release a claim; it expires after lockSeconds', { key: claim.key, error: storeError })
         })
       }
@@ -57,7 +58,7 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
     }
     // The effect happened: it counts as processed even if the commit fails (the sender then stops retrying).
     if (claim) {
-      await store.commit(claim.key, claim.token, ttlSeconds).catch((storeError: unknown) => {
+      await options.store.commit(claim.key, claim.token, ttlSeconds).catch((storeError: unknown) => {
         logger.error('[upload-webhooks] could not mark a delivery done; retrying while its claim lasts', {
           key: claim.key,
           error: storeError,
@@ -81,7 +82,7 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
     const schedule = () => {
       if (Date.now() + delay > deadline) return
       const timer = setTimeout(() => {
-        store.commit(claim.key, claim.token, ttlSeconds).then(
+        options.store.commit(claim.key, claim.token, ttlSeconds).then(
           (committed) =>
             committed && logger.info?.('[upload-webhooks] marked a delivery done after the store came back', { key: claim.key }),
           () => {
@@ -101,7 +102,7 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
     report: StoreErrorReport,
   ): Promise<ClaimOutcome | { state: 'unavailable'; error: unknown }> {
     try {
-      return await store.claim(claim.key, claim.token, lockSeconds, claim.nonce)
+      return await options.store.claim(claim.key, claim.token, lockSeconds, claim.nonce)
     } catch (error) {
       report(error)
       return { state: 'unavailable', error }
@@ -131,8 +132,8 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
     },
     async probe(claim, report) {
       try {
-        const outcome = await store.claim(claim.key, claim.token, 1)
-        if (outcome.state === 'claimed') await store.release(claim.key, claim.token)
+        const outcome = await options.store.claim(claim.key, claim.token, 1)
+        if (outcome.state === 'claimed') await options.store.release(claim.key, claim.token)
         return true
       } catch (error) {
         report(error)

@@ -17,6 +17,7 @@ import { missingRawBody, read } from './steps/read.js'
 import { Refusal } from './steps/refusal.js'
 import { router as routeFor } from './steps/route.js'
 import { claimToken } from './stores/protocol.js'
+import { type DeliveryRecord, type Instruments, loadTelemetry, timedHandler, timedStore } from './telemetry.js'
 import type { DeliveryBody, HeaderBag, Logger, RawDelivery, VerifiedDelivery, Verifier, WebhookResult } from './types.js'
 
 export type { Handler, HandlerContext, WebhookHandlers } from './handlers.js'
@@ -37,27 +38,47 @@ export function createWebhookRouter(options: WebhookRouterOptions): WebhookRoute
   const { logger } = settings
   const route = routeFor(settings.handlers, logger)
   const unknownTypes = new Set<string>()
-  const once = exactlyOnce({
+  const onceOptions = {
     store: settings.store,
     lockSeconds: settings.lockSeconds,
     ttlSeconds: settings.ttlSeconds,
     failOpen: settings.failOpen,
     logger,
+  }
+  const once = exactlyOnce(onceOptions)
+  let instruments: Instruments | undefined
+  loadTelemetry((loaded) => {
+    instruments = loaded
+    onceOptions.store = timedStore(settings.store, loaded)
   })
 
   async function receive(delivery: RawDelivery): Promise<WebhookResult> {
+    const active = instruments
+    return active ? active.traceDelivery((record) => steps(delivery, active, record)) : steps(delivery)
+  }
+
+  /** The request path (docs/architecture.md, "Request path"); `record` collects what the span reports. */
+  async function steps(delivery: RawDelivery, telemetry?: Instruments, record?: DeliveryRecord): Promise<WebhookResult> {
     try {
       preflight(delivery, settings.maxBodyBytes)
       const body = await read(delivery.body, settings.maxBodyBytes, logger)
       const { verifier, verified } = await authenticate(delivery, body, settings.verifiers, settings.publicUrl, logger)
       const event = decode(body, verifier, delivery.headers)
+      if (record)
+        Object.assign(record, {
+          sender: verifier.name,
+          deliveryId: verified.deliveryId,
+          attempt: verified.attempt ?? 0,
+          eventType: event.type,
+        })
       const context = handlerContext(verified, verifier, delivery.headers, body, logger)
       const target = route(event.type, verifier)
       const report = (error: unknown) => settings.reportError(error, { phase: 'store', deliveryId: verified.deliveryId, event })
       if (target.kind === 'doctor') return await probe(settings, verifier, verified, (claim) => once.probe(claim, report))
       if (target.kind === 'ignored') return await ignore(event, context, settings, unknownTypes)
       const claim = await deliveryClaim(settings, verifier, verified, body)
-      const outcome = await once.run(claim, () => target.handler(event, context), report)
+      const run = () => target.handler(event, context)
+      const outcome = await once.run(claim, telemetry && record ? () => timedHandler(telemetry, record, run) : run, report)
       return answer(outcome, verified.deliveryId, event, verifier, settings)
     } catch (error) {
       if (error instanceof Refusal) return error.result
