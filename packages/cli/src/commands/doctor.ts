@@ -41,7 +41,7 @@ export function registerDoctor(program: Command): void {
     'after',
     `
 Checks, in order:
-  route  GET must answer 405 with Allow: POST (the webhook route is mounted at this path)
+  route  GET must answer 405 with Allow: POST, or list POST on OPTIONS as Next.js does (the route is mounted here)
   probe  a signed ${PROBE_EVENT} delivery must answer 200 ignored: verified, no handler run,
          the dedupe store checked (a probe claim released at once), nothing lasting written
 Each failure names the broken layer (network, tls, routing, body, url, keys, clock, store) and the fix.
