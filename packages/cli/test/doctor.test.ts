@@ -1,4 +1,11 @@
 // `upload-webhooks doctor` as a child process: each broken layer is named with its fix, and no handler runs.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listReceived } from '../../../examples/express/src/received.js'
@@ -27,6 +34,35 @@ beforeAll(async () => {
   ])
 })
 afterAll(() => Promise.all([healthy, parserFirst, wrongUrl, storeDown].map((server) => server?.close())))
+
+/** A self-signed certificate for 127.0.0.1 (openssl), or undefined where openssl is missing. */
+function selfSignedCertificate(): { key: string; cert: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-tls-'))
+  try {
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ])
+    if (made.status !== 0) return undefined
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') }
+  } catch {
+    return undefined
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+const certificate = selfSignedCertificate()
 
 const checksOf = (result: any) => Object.fromEntries(result.checks.map((check: any) => [check.name, check]))
 
@@ -122,6 +158,44 @@ describe('doctor', () => {
       answer: { networkError: { code: 'ECONNREFUSED' } },
       diagnosis: { layer: 'network' },
     })
+  })
+
+  it.skipIf(!certificate)('a certificate the client does not trust: the tls layer', async () => {
+    const server = createHttpsServer(certificate!, (_req, res) => res.writeHead(405, { allow: 'POST' }).end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const run = await runCli(['doctor', `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/upload`, '--json'])
+      expect(run.code).toBe(1)
+      expect(checksOf(run.json()).route).toMatchObject({
+        answer: { networkError: { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' } },
+        diagnosis: { layer: 'tls' },
+      })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('a server that never answers: the network layer, after --timeout', async () => {
+    const sockets: Socket[] = []
+    const server = createTcpServer((socket) => void sockets.push(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const run = await runCli([
+        'doctor',
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/upload`,
+        '--timeout',
+        '300',
+        '--json',
+      ])
+      expect(run.code).toBe(1)
+      const route = checksOf(run.json()).route
+      expect(route).toMatchObject({ answer: { networkError: { code: 'TIMEOUT' } }, diagnosis: { layer: 'network' } })
+      expect(route.diagnosis.fix).toContain('--timeout')
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it('a URL that is not http(s) is refused with an example', async () => {

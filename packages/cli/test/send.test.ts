@@ -1,4 +1,7 @@
 // `upload-webhooks send` as a child process against the Express example in the states it must diagnose.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listReceived } from '../../../examples/express/src/received.js'
@@ -55,6 +58,30 @@ describe('send to the healthy example', () => {
       file: { name: 'report.pdf', size: 42, contentType: 'image/jpeg' },
       metadata: { userId: 'u_cli', category: 'avatar' },
     })
+  })
+
+  it('reads --data @file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-data-'))
+    try {
+      writeFileSync(join(dir, 'upload.json'), JSON.stringify({ file: { fileName: 'from-file.png' } }))
+      const run = await runCli([
+        'send',
+        'onUploadComplete',
+        '--to',
+        healthy.url,
+        '--id',
+        'msg_cli_test_file',
+        '--data',
+        `@${join(dir, 'upload.json')}`,
+      ])
+      expect(run.code).toBe(0)
+      expect(listReceived().uploads.find((upload) => upload.deliveryId === 'msg_cli_test_file')?.file.name).toBe('from-file.png')
+      const missing = await runCli(['send', 'onUploadComplete', '--to', healthy.url, '--data', `@${join(dir, 'nope.json')}`])
+      expect(missing.code).toBe(1)
+      expect(missing.stderr).toContain('cannot read --data file')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('prints one line per attempt for people, coloured only when asked', async () => {
