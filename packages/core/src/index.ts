@@ -13,8 +13,11 @@ export { getHeader } from './headers.js'
 export type {
   DedupeOptions,
   ErrorContext,
+  EventsOf,
   Handler,
   HandlerContext,
+  HandlersFor,
+  VerifyOption,
   WebhookHandlers,
   WebhookRouter,
   WebhookRouterOptions,

@@ -4,7 +4,7 @@ import { readEnv } from './env.js'
 import { WebhookConfigError } from './errors.js'
 import type { WebhookEvent } from './events/types.js'
 import { checkHandlerKeys } from './handler-keys.js'
-import type { HandlerContext, WebhookHandlers } from './handlers.js'
+import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
 import { isProduction, numberOption } from './options.js'
 import { checkPublicUrl } from './senders/qstash.js'
 import { storeFromEnv } from './stores/from-env.js'
@@ -31,11 +31,14 @@ export interface ErrorContext {
   event?: WebhookEvent
 }
 
-export interface WebhookRouterOptions {
+export interface WebhookRouterOptions<V extends VerifyOption = VerifyOption> {
   /** How deliveries are verified: one verifier, or several (the one whose signature header is present is used). Required. */
-  verify: Verifier | readonly Verifier[]
-  /** Handlers keyed by event type. Unknown types are answered 200 `ignored` and never touch the store. Required. */
-  handlers: WebhookHandlers
+  verify: V
+  /**
+   * Handlers keyed by event type. Unknown types are answered 200 `ignored` and never touch the store.
+   * When every configured sender's event set is closed (Uploadcare), only its types type-check. Required.
+   */
+  handlers: HandlersFor<V>
   /**
    * Dedupe store. Default: from the environment — `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`
    * → Upstash (`@upstash/redis`); `REDIS_URL` → Redis over ioredis (Node); neither → `memoryStore()`
@@ -130,6 +133,7 @@ function keyPrefixOf(value: string | undefined): string {
 }
 
 export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
+  const handlers = options.handlers as WebhookHandlers
   const verifiers = verifiersOf(options?.verify)
   if (!options.handlers || typeof options.handlers !== 'object') {
     throw new WebhookConfigError(`${OWNER}: \`handlers\` is required, e.g. handlers: { onUploadComplete: async (event) => {} }`)
@@ -138,12 +142,12 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
     throw new WebhookConfigError(`${OWNER}: \`onStoreError\` must be 'reject' or 'process', got ${JSON.stringify(options.onStoreError)}`)
   }
   const logger: Logger = options.logger ?? console
-  checkHandlerKeys(options.handlers, verifiers, logger, options.strictHandlers === true)
+  checkHandlerKeys(handlers, verifiers, logger, options.strictHandlers === true)
   const store = options.store ?? storeFromEnv(logger)
   store.useLogger?.(logger)
   return {
     verifiers,
-    handlers: options.handlers,
+    handlers,
     store,
     logger,
     maxBodyBytes: numberOption(OWNER, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, { min: 1, max: 100 * 1024 * 1024, integer: true }),

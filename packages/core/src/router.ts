@@ -20,7 +20,10 @@ import { claimToken } from './stores/protocol.js'
 import { type DeliveryRecord, type Instruments, loadTelemetry, timedHandler, timedStore } from './telemetry.js'
 import type { DeliveryBody, HeaderBag, Logger, RawDelivery, VerifiedDelivery, Verifier, WebhookResult } from './types.js'
 
-export type { Handler, HandlerContext, WebhookHandlers } from './handlers.js'
+export type { EventsOf, Handler, HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
+
+import type { VerifyOption } from './handlers.js'
+
 export type { DedupeOptions, ErrorContext, WebhookRouterOptions } from './router-options.js'
 
 export interface WebhookRouter {
@@ -33,8 +36,8 @@ export interface WebhookRouter {
 const BODY_ALREADY_READ = 'the Request body was already read before router.handle(): pass the request untouched'
 
 /** Builds the verified, deduping event router every adapter wraps. */
-export function createWebhookRouter(options: WebhookRouterOptions): WebhookRouter {
-  const settings = resolveSettings(options)
+export function createWebhookRouter<const V extends VerifyOption>(options: WebhookRouterOptions<V>): WebhookRouter {
+  const settings = resolveSettings(options as unknown as WebhookRouterOptions)
   const { logger } = settings
   const route = routeFor(settings.handlers, logger)
   const unknownTypes = new Set<string>()

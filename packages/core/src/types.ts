@@ -75,7 +75,13 @@ export interface VerifyInput {
  * Checks one sender's signature. Implement this to support a sender we do not ship.
  * `verify` throws a `VerificationError` (401 or 400) on failure; it must not look at the store.
  */
-export interface Verifier {
+export interface Verifier<Events extends string = string> {
+  /**
+   * Type only, never set: the event types this verifier can emit. `string` (the default) when the
+   * sender's set is open; a union of literals when it is closed, so a mistyped handler key is a
+   * type error.
+   */
+  readonly __events?: Events
   /** Short name; part of the dedupe key (`<prefix>:<name>:<deliveryId>`). */
   readonly name: string
   /** True when this sender's signature header is present (used to pick one of several verifiers). */

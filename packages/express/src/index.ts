@@ -1,10 +1,10 @@
 // Express 4 and 5 adapter: converts the request with core's adapter toolkit and writes the
 // answer back. No policy here.
-import { createWebhookRouter, type WebhookRouterOptions } from '@upload-webhooks/core'
+import { createWebhookRouter, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { nodeRequestBody, requestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
-export interface UploadWebhooksOptions extends WebhookRouterOptions {
+export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
   /**
    * Only requests whose path (relative to where the middleware is mounted, so the full path
    * under `app.use(mw)`) equals this are handled; others go to `next()`. Use it with `app.use()`.
@@ -34,9 +34,9 @@ const pathOf = (url: string) => {
 }
 
 /** Express middleware (or route handler) that verifies, dedupes and routes upload webhooks. */
-export function uploadWebhooks(options: UploadWebhooksOptions): RequestHandler {
+export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebhooksOptions<V>): RequestHandler {
   const { path, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions)
+  const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
   const mountPath = path === undefined ? undefined : trimSlash(path)
   let warned = false
 

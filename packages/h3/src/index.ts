@@ -1,10 +1,10 @@
 // h3 adapter for both majors, without importing h3: v2 events carry a web `Request` (`event.req`),
 // v1 events (Nuxt 4 / Nitro 2) a Node request (`event.node.req`). Converts the request with core's
 // adapter toolkit and passes core's answer through unchanged. No policy here.
-import { createWebhookRouter, type RawDelivery, type WebhookRouterOptions } from '@upload-webhooks/core'
+import { createWebhookRouter, type RawDelivery, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { nodeRequestBody, requestUrl, toWebResponse, webRequestBody, writeNodeHead } from '@upload-webhooks/core/adapter'
 
-export interface UploadWebhooksOptions extends WebhookRouterOptions {
+export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
   /**
    * Build the request URL from `X-Forwarded-Proto` / `X-Forwarded-Host`: only behind a proxy
    * that sets them and strips clients' own. Default: false (`Host` and the connection itself).
@@ -72,11 +72,11 @@ function fromV2(event: H3V2Event, trustProxy: boolean): RawDelivery {
  * h3 event handler (v1 and v2) that verifies, dedupes and routes upload webhooks: `export default`
  * it from a Nuxt server route, or `app.use('/api/webhooks/upload', handler)`.
  */
-export function uploadWebhooks(
-  options: UploadWebhooksOptions,
+export function uploadWebhooks<const V extends VerifyOption>(
+  options: UploadWebhooksOptions<V>,
 ): ((event: H3EventLike) => Promise<Response | string>) & { __is_handler__: true } {
   const { trustProxy = false, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions)
+  const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
   async function uploadWebhooksHandler(event: H3EventLike): Promise<Response | string> {
     if (typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function') {
       return toWebResponse(await router.receive(fromV2(event as H3V2Event, trustProxy)))

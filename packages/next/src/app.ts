@@ -1,10 +1,10 @@
 // App Router route handler, for the Node.js and Edge runtimes: a web Request in, a web Response
 // out, through core's adapter toolkit. This file (and core's entries it uses) import no `node:`
 // module, so the Edge bundle stays clean.
-import { createWebhookRouter, type WebhookRouterOptions } from '@upload-webhooks/core'
+import { createWebhookRouter, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { requestUrl, toWebResponse, webRequestBody } from '@upload-webhooks/core/adapter'
 
-export interface UploadWebhooksOptions extends WebhookRouterOptions {
+export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
   /**
    * Build the request URL from `X-Forwarded-Proto` / `X-Forwarded-Host`, as Vercel and `next start`
    * behind a proxy set them. Only the `url` option or WEBHOOK_PUBLIC_URL is used for QStash's check
@@ -20,9 +20,9 @@ export const APP_READ_FIX = 'do not read the request body before uploadWebhooks 
  * App Router handler: `export const POST = uploadWebhooks({ verify, handlers })` in
  * `app/api/webhooks/upload/route.ts`.
  */
-export function uploadWebhooks(options: UploadWebhooksOptions): (request: Request) => Promise<Response> {
+export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebhooksOptions<V>): (request: Request) => Promise<Response> {
   const { trustProxy = false, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions)
+  const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
   return async function POST(request: Request): Promise<Response> {
     const { pathname, search, protocol, host } = new URL(request.url)
     const parts = { headers: request.headers, path: pathname + search, encrypted: protocol === 'https:', fallbackHost: host, trustProxy }

@@ -1,12 +1,12 @@
 // Pages Router API route: Node request in, Node response out, through core's adapter toolkit.
 // Uses only IncomingMessage and ServerResponse members, so it also runs behind `http.createServer()`.
-import { createWebhookRouter } from '@upload-webhooks/core'
+import { createWebhookRouter, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { nodeRequestBody, requestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
 import type { NextApiRequest, NextApiResponse } from 'next'
 import type { UploadWebhooksOptions } from './app.js'
 
 /** The App Router handler's options (`trustProxy` included). */
-export type PagesUploadWebhooksOptions = UploadWebhooksOptions
+export type PagesUploadWebhooksOptions<V extends VerifyOption = VerifyOption> = UploadWebhooksOptions<V>
 
 export const PAGES_BODY_PARSER_FIX =
   'add `export const config = { api: { bodyParser: false } }` to this API route: Next parsed the body, and the signature covers the raw bytes'
@@ -15,9 +15,11 @@ export const PAGES_BODY_PARSER_FIX =
  * Pages Router API route: `export default pagesUploadWebhooks({ verify, handlers })` in
  * `pages/api/webhooks/upload.ts`, with `export const config = { api: { bodyParser: false } }`.
  */
-export function pagesUploadWebhooks(options: PagesUploadWebhooksOptions): (req: NextApiRequest, res: NextApiResponse) => Promise<void> {
+export function pagesUploadWebhooks<const V extends VerifyOption>(
+  options: PagesUploadWebhooksOptions<V>,
+): (req: NextApiRequest, res: NextApiResponse) => Promise<void> {
   const { trustProxy = false, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions)
+  const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
   return async function uploadWebhooksApiRoute(req: NextApiRequest, res: NextApiResponse): Promise<void> {
     const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
     const url = requestUrl({ headers: req.headers, path: req.url ?? '/', encrypted, trustProxy })

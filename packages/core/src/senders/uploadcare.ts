@@ -109,7 +109,10 @@ const ENV = 'UPLOADCARE_WEBHOOK_SECRET'
  * is the body's SHA-256. Its scheme has no timestamp: the dedupe TTL (72 h+) is what
  * stops a replay of a captured delivery.
  */
-export function uploadcare(options: UploadcareOptions = {}): Verifier {
+/** Every event type Uploadcare documents: the set is closed, so a mistyped handler key is a type error. */
+export type UploadcareEventType = 'file.uploaded' | 'file.infected' | 'file.stored' | 'file.deleted' | 'file.info_updated'
+
+export function uploadcare(options: UploadcareOptions = {}): Verifier<UploadcareEventType> {
   const keys: HmacKey[] = secretListFrom('uploadcare()', options, ENV, 'the signing secret set on the webhook').map((s) =>
     importHmacKey(utf8(s)),
   )
