@@ -1,8 +1,8 @@
-// Runs once when the server starts: says what the environment chose. Creates no client: the
-// route builds its own on first use (Next bundles this hook and each route separately).
+// Runs once when `next start` / `next dev` starts. The check lives in a Node-only module, which
+// the Edge build leaves out (it exits the process).
 export async function register() {
-  if (process.env.NEXT_RUNTIME !== 'nodejs') return
-  const { webhookPlanFromEnv } = await import('./lib/webhook-setup.js')
-  for (const line of webhookPlanFromEnv().summary) console.log(`[example-next] ${line}`)
-  console.log('[example-next] webhook: POST /api/webhooks/upload · received: GET /uploads')
+  if (process.env.NEXT_RUNTIME === 'nodejs') {
+    const { logWebhookSetupOrExit } = await import('./instrumentation-node.js')
+    logWebhookSetupOrExit()
+  }
 }

@@ -1,8 +1,8 @@
 // The examples' env → options wiring (one file, copied into each example): what each variable selects.
-import { memoryStore } from '@upload-webhooks/core'
+import { memoryStore, WebhookConfigError } from '@upload-webhooks/core'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
-import { describe, expect, it } from 'vitest'
-import { webhookPlanFromEnv, webhookSetupFromEnv } from '../../examples/express/src/webhook-setup.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { webhookPlanFromEnv, webhookSetupFromEnv, webhookStartupSummary } from '../../examples/express/src/webhook-setup.js'
 
 describe('webhookPlanFromEnv', () => {
   it('with nothing set: the dev keys and the in-memory store, and says so', () => {
@@ -14,8 +14,36 @@ describe('webhookPlanFromEnv', () => {
     expect(plan.summary.join('\n')).not.toContain('WARNING')
   })
 
-  it('warns that anyone can sign when the dev keys run in production', () => {
-    expect(webhookPlanFromEnv({ NODE_ENV: 'production' }).summary[0]).toContain('WARNING: anyone can sign deliveries')
+  it('refuses production without real keys and a public URL, naming each missing variable and why', () => {
+    const refusal = () => webhookPlanFromEnv({ NODE_ENV: 'production' })
+    expect(refusal).toThrow(WebhookConfigError)
+    expect(refusal).toThrow(/QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, WEBHOOK_PUBLIC_URL are not set/)
+    expect(refusal).toThrow(/dev keys .* are public/)
+  })
+
+  it('in production, names only what is missing (values copied empty from .env.example count as missing)', () => {
+    const keys = { QSTASH_CURRENT_SIGNING_KEY: 'sig_current', QSTASH_NEXT_SIGNING_KEY: 'sig_next' }
+    expect(() => webhookPlanFromEnv({ NODE_ENV: 'production', ...keys, WEBHOOK_PUBLIC_URL: ' ' })).toThrow(
+      /^NODE_ENV=production and WEBHOOK_PUBLIC_URL is not set/,
+    )
+    expect(() =>
+      webhookPlanFromEnv({
+        NODE_ENV: 'production',
+        QSTASH_CURRENT_SIGNING_KEY: 'sig_current',
+        WEBHOOK_PUBLIC_URL: 'https://a.example/hook',
+      }),
+    ).toThrow(/^NODE_ENV=production and QSTASH_NEXT_SIGNING_KEY is not set/)
+  })
+
+  it('runs in production with real keys and a public URL', () => {
+    const plan = webhookPlanFromEnv({
+      NODE_ENV: 'production',
+      QSTASH_CURRENT_SIGNING_KEY: 'sig_current',
+      QSTASH_NEXT_SIGNING_KEY: 'sig_next',
+      WEBHOOK_PUBLIC_URL: 'https://abc.example.com/api/webhooks/upload',
+    })
+    expect(plan.keys).toEqual({ currentSigningKey: 'sig_current', nextSigningKey: 'sig_next' })
+    expect(plan.url).toBe('https://abc.example.com/api/webhooks/upload')
   })
 
   it('uses real QStash keys and the public URL when set', () => {
@@ -66,5 +94,29 @@ describe('webhookSetupFromEnv', () => {
     const setup = webhookSetupFromEnv({ UPSTASH_REDIS_REST_URL: 'https://eu1-fine-cat-1234.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't' })
     expect(setup.summary[1]).toBe('dedupe store: Upstash Redis at eu1-fine-cat-1234.upstash.io')
     expect(typeof setup.store.claim).toBe('function')
+  })
+})
+
+describe('webhookStartupSummary (the startup check of Nuxt and Next, which build their verifier on the first delivery)', () => {
+  const production = { NODE_ENV: 'production', WEBHOOK_PUBLIC_URL: 'https://abc.example.com/api/webhooks/upload' }
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  it("refuses the published dev keys set as real keys in production, with core's error", () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    const devKeysAsReal = {
+      QSTASH_CURRENT_SIGNING_KEY: devSigningKeys.currentSigningKey,
+      QSTASH_NEXT_SIGNING_KEY: devSigningKeys.nextSigningKey,
+    }
+    expect(() => webhookStartupSummary({ ...production, ...devKeysAsReal })).toThrow(/published development key/)
+  })
+
+  it('returns the summary when the environment is fine', () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    const realKeys = { QSTASH_CURRENT_SIGNING_KEY: 'sig_current', QSTASH_NEXT_SIGNING_KEY: 'sig_next' }
+    expect(webhookStartupSummary({ ...production, ...realKeys })).toContain(
+      `signatures must name this URL: ${production.WEBHOOK_PUBLIC_URL}`,
+    )
   })
 })

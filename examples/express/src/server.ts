@@ -1,14 +1,24 @@
 // Entry point: `pnpm dev` (tsx watch) or `pnpm build && pnpm start`.
 import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { WebhookConfigError } from '@upload-webhooks/core'
 import { createApp, WEBHOOK_PATH } from './app.js'
 import { handlers } from './handlers.js'
-import { webhookSetupFromEnv } from './webhook-setup.js'
+import { type WebhookSetup, webhookSetupFromEnv } from './webhook-setup.js'
 
 // A local .env (see .env.example), if present; the real environment wins over it.
 if (existsSync('.env')) process.loadEnvFile('.env')
 
-const setup = webhookSetupFromEnv()
+// A bad environment (in production: no real keys or no WEBHOOK_PUBLIC_URL) stops the app here,
+// before it listens, with the message that names the fix.
+let setup: WebhookSetup
+try {
+  setup = webhookSetupFromEnv()
+} catch (error) {
+  if (!(error instanceof WebhookConfigError)) throw error
+  console.error(`[example-express] cannot start: ${error.message}`)
+  process.exit(1)
+}
 const port = Number(process.env.PORT || 3000)
 const host = process.env.HOST || undefined
 

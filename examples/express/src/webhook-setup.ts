@@ -45,16 +45,35 @@ function pair(env: WebhookEnv, a: keyof WebhookEnv, b: keyof WebhookEnv): [strin
   return isSet(env[a]) ? [env[a]!, env[b]!] : undefined
 }
 
-/** Reads the environment. Nothing set: the public dev signing keys and an in-memory store. */
+/** What production cannot run without: real keys (the dev keys are public) and the URL QStash signs. */
+const REQUIRED_IN_PRODUCTION = ['QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY', 'WEBHOOK_PUBLIC_URL'] as const
+
+function requireProductionEnv(env: WebhookEnv): void {
+  if (env.NODE_ENV !== 'production') return
+  const missing = REQUIRED_IN_PRODUCTION.filter((name) => !isSet(env[name]))
+  if (missing.length === 0) return
+  throw new WebhookConfigError(
+    `NODE_ENV=production and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Production needs real ` +
+      'QStash signing keys, because the dev keys used without them are public (they ship in @upload-webhooks/core/testing: ' +
+      'anyone can sign deliveries with them), and the URL QStash signs. Set QSTASH_CURRENT_SIGNING_KEY and ' +
+      'QSTASH_NEXT_SIGNING_KEY (Upstash console → QStash → Signing keys) and WEBHOOK_PUBLIC_URL (the URL in your QStash URL group), ' +
+      'or run `pnpm dev` to try the app on the dev keys.',
+  )
+}
+
+/**
+ * Reads the environment. Nothing set: the public dev signing keys and an in-memory store; under
+ * NODE_ENV=production real keys and WEBHOOK_PUBLIC_URL are required (a WebhookConfigError naming each missing one).
+ */
 export function webhookPlanFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookPlan {
+  requireProductionEnv(env)
   const summary: string[] = []
   const signingKeys = pair(env, 'QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY')
   if (signingKeys) {
     summary.push('signing keys: QSTASH_CURRENT_SIGNING_KEY / QSTASH_NEXT_SIGNING_KEY from the environment')
   } else {
-    const warning = env.NODE_ENV === 'production' ? 'WARNING: anyone can sign deliveries with them. ' : ''
     summary.push(
-      `signing keys: the public DEV keys (devSigningKeys from @upload-webhooks/core/testing). ${warning}` +
+      'signing keys: the public DEV keys (devSigningKeys from @upload-webhooks/core/testing; refused under NODE_ENV=production). ' +
         'Set QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY to verify real QStash deliveries.',
     )
   }
@@ -77,10 +96,23 @@ export function webhookPlanFromEnv(env: WebhookEnv = process.env as WebhookEnv):
   return { keys, url, store, summary }
 }
 
+const verifierFor = (plan: WebhookPlan): Verifier => qstash({ ...plan.keys, ...(plan.url ? { url: plan.url } : {}) })
+
+/**
+ * For the startup log: the plan's summary, after every check the verifier makes (core refuses a
+ * published dev key under NODE_ENV=production), so a bad environment stops the app at startup
+ * rather than failing its first delivery. Creates no client.
+ */
+export function webhookStartupSummary(env: WebhookEnv = process.env as WebhookEnv): string[] {
+  const plan = webhookPlanFromEnv(env)
+  verifierFor(plan)
+  return plan.summary
+}
+
 /** Builds the verifier and store the plan names; call once per process (Redis clients connect here). */
 export function webhookSetupFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookSetup {
   const plan = webhookPlanFromEnv(env)
-  const verify = qstash({ ...plan.keys, ...(plan.url ? { url: plan.url } : {}) })
+  const verify = verifierFor(plan)
   let store: DedupeStore
   switch (plan.store.kind) {
     case 'upstash':

@@ -1,7 +1,18 @@
-// Runs once when the server starts: says what the environment chose (creates no client).
-import { webhookPlanFromEnv } from '../utils/webhook-setup.js'
+// Runs once when the server starts: says what the environment chose (creates no client), and
+// refuses to start on a bad one (in production: no real keys or no WEBHOOK_PUBLIC_URL).
+import { WebhookConfigError } from '@upload-webhooks/core'
+import { webhookStartupSummary } from '../utils/webhook-setup.js'
 
 export default () => {
-  for (const line of webhookPlanFromEnv().summary) console.log(`[example-nuxt] ${line}`)
+  let summary: string[]
+  try {
+    summary = webhookStartupSummary()
+  } catch (error) {
+    if (!(error instanceof WebhookConfigError)) throw error
+    // A throw would stop the server too (Nitro runs plugins on import), but as a stack trace.
+    console.error(`[example-nuxt] cannot start: ${error.message}`)
+    process.exit(1)
+  }
+  for (const line of summary) console.log(`[example-nuxt] ${line}`)
   console.log('[example-nuxt] webhook: POST /api/webhooks/upload · received: GET /uploads')
 }

@@ -1,0 +1,19 @@
+// Says at startup what the environment chose, and refuses to start on a bad one (in production:
+// no real keys or no WEBHOOK_PUBLIC_URL). Creates no client: the route builds its own on first
+// use (Next bundles this hook and each route separately).
+import { WebhookConfigError } from '@upload-webhooks/core'
+import { webhookStartupSummary } from './lib/webhook-setup.js'
+
+export function logWebhookSetupOrExit(): void {
+  let summary: string[]
+  try {
+    summary = webhookStartupSummary()
+  } catch (error) {
+    if (!(error instanceof WebhookConfigError)) throw error
+    // Exit ourselves: `next start` logs a failing register() and keeps serving.
+    console.error(`[example-next] cannot start: ${error.message}`)
+    process.exit(1)
+  }
+  for (const line of summary) console.log(`[example-next] ${line}`)
+  console.log('[example-next] webhook: POST /api/webhooks/upload · received: GET /uploads')
+}
