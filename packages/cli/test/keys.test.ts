@@ -70,6 +70,7 @@ describe('keys', () => {
     const run = await runCli(['keys'], {})
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('QSTASH_TOKEN is not set')
+    expect(run.stderr).toContain('--local')
   })
 
   it('a rejected token and a 5xx each exit 1 with the fix', async () => {

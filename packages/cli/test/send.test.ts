@@ -60,6 +60,15 @@ describe('send to the healthy example', () => {
     })
   })
 
+  it('qstash.failure sends the QStash failure-callback body, which core types by its sourceMessageId', async () => {
+    const run = await runCli(['send', 'qstash.failure', '--to', healthy.url, '--id', 'msg_cli_test_failure'])
+    expect(run.code).toBe(0)
+    expect(listReceived().failures.find((failure) => failure.deliveryId === 'msg_cli_test_failure')).toMatchObject({
+      sourceMessageId: 'msg_cli_gave_up_after_3_retries',
+      status: 500,
+    })
+  })
+
   it('reads --data @file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-data-'))
     try {

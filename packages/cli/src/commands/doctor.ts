@@ -6,8 +6,8 @@ import { type Answer, exchange, signedRequest, summarise } from '../delivery.js'
 import { type DiagnoseContext, type Diagnosis, diagnose } from '../diagnose.js'
 import { painter, printJson } from '../output.js'
 import { probePayload } from '../payloads.js'
-import { type SenderName, senderSpec } from '../senders.js'
-import { describeKeys, fingerprint, type KeyFlags, resolveKeys } from '../signing-keys.js'
+import { type SenderName, type SenderSpec, senderSpec } from '../senders.js'
+import { describeKeys, fingerprint, type KeyFlags, resolveKeys, type SenderKeys } from '../signing-keys.js'
 import { addKeyOptions, senderOption } from './send.js'
 
 /** The event type core answers 200 `ignored` after verification, checking the store but running no handler. */
@@ -91,6 +91,22 @@ function probeCheck(answer: Answer, ctx: DiagnoseContext): Check {
   return { ...check, diagnosis: diagnose(answer, ctx)! }
 }
 
+function printChecks(url: string, spec: SenderSpec & { name: string }, keys: SenderKeys, checks: Check[], ok: boolean): void {
+  const paint = painter(process.stdout)
+  console.log(`${paint('bold', 'doctor')} ${url} ${paint('grey', `(sender ${spec.name})`)}`)
+  for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
+  for (const check of checks) {
+    const answered = check.answer ? `${summarise(check.answer)}, ${check.answer.ms} ms` : ''
+    const mark = check.ok ? paint('green', '✓') : paint('red', '✗')
+    console.log(`${mark} ${check.name.padEnd(6)} ${check.request} → ${answered}`)
+    if (check.diagnosis) {
+      console.log(`         ${paint('red', `${check.diagnosis.layer}:`)} ${check.diagnosis.problem}`)
+      console.log(`         ${paint('cyan', 'fix:')} ${check.diagnosis.fix}`)
+    }
+  }
+  console.log(ok ? paint('green', 'all checks passed') : paint('red', `${checks.filter((check) => !check.ok).length} check(s) failed`))
+}
+
 async function doctor(target: string, options: DoctorOptions): Promise<number> {
   const url = httpUrl(target, '<url>').toString()
   const spec = senderSpec(options.sender)
@@ -110,35 +126,24 @@ async function doctor(target: string, options: DoctorOptions): Promise<number> {
     const request = await signedRequest({ sender: spec.name, url, body, secret: keys.signing.value, deliveryId })
     checks.push(probeCheck(await exchange(request, options.timeout), ctx))
   }
-  const ok = checks.every((check) => check.ok) && checks.length === 2
+  const ok = checks.length === 2 && checks.every((check) => check.ok)
 
-  if (options.json) {
+  if (!options.json) printChecks(url, spec, keys, checks, ok)
+  else {
+    const fingerprints = Object.entries(keys).map(([role, key]) => [
+      role,
+      { source: key.source, fingerprint: fingerprint(key.value), dev: key.dev },
+    ])
     printJson({
       ok,
       url,
       sender: spec.name,
-      keys: Object.fromEntries(
-        Object.entries(keys).map(([role, key]) => [role, { source: key.source, fingerprint: fingerprint(key.value), dev: key.dev }]),
-      ),
+      keys: Object.fromEntries(fingerprints),
       checks: checks.map(({ answer, ...check }) => ({
         ...check,
         ...(answer ? { answer: { ...answer, summary: summarise(answer) } } : {}),
       })),
     })
-    return ok ? 0 : 1
   }
-  const paint = painter(process.stdout)
-  console.log(`${paint('bold', 'doctor')} ${url} ${paint('grey', `(sender ${spec.name})`)}`)
-  for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
-  for (const check of checks) {
-    const answered = check.answer ? `${summarise(check.answer)}, ${check.answer.ms} ms` : ''
-    const mark = check.ok ? paint('green', '✓') : paint('red', '✗')
-    console.log(`${mark} ${check.name.padEnd(6)} ${check.request} → ${answered}`)
-    if (check.diagnosis) {
-      console.log(`         ${paint('red', `${check.diagnosis.layer}:`)} ${check.diagnosis.problem}`)
-      console.log(`         ${paint('cyan', 'fix:')} ${check.diagnosis.fix}`)
-    }
-  }
-  console.log(ok ? paint('green', 'all checks passed') : paint('red', `${checks.filter((check) => !check.ok).length} check(s) failed`))
   return ok ? 0 : 1
 }

@@ -1,7 +1,7 @@
 // `upload-webhooks keys`: fingerprints of the local signing keys and the QStash account's, and whether they match.
 import type { Command } from 'commander'
 import { action } from '../action.js'
-import { painter, printJson, table } from '../output.js'
+import { CliError, painter, printJson, table } from '../output.js'
 import { type AccountKeys, fetchAccountKeys, qstashAccess } from '../qstash.js'
 import { senderNames, senderSpec } from '../senders.js'
 import { fingerprint, type KeyFlags, type ResolvedKey, resolveKeys } from '../signing-keys.js'
@@ -71,7 +71,15 @@ function compare(rows: KeyRow[], account: AccountKeys): void {
 async function keys(options: KeysOptions): Promise<number> {
   const { rows } = localRows(options)
   let account: AccountKeys | undefined
-  if (!options.local) account = await fetchAccountKeys(qstashAccess())
+  if (!options.local) {
+    if (!process.env.QSTASH_TOKEN?.trim()) {
+      throw new CliError(
+        "QSTASH_TOKEN is not set, so the account's keys cannot be read",
+        'export QSTASH_TOKEN (and QSTASH_URL for its region), or pass --local for the local fingerprints only',
+      )
+    }
+    account = await fetchAccountKeys(qstashAccess())
+  }
   if (account) compare(rows, account)
   const mismatched = rows.filter((row) => row.matches === false)
   const ok = mismatched.length === 0

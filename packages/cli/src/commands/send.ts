@@ -3,8 +3,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import { type Command, Option } from 'commander'
 import { action, httpUrl, integer } from '../action.js'
 import { type Answer, exchange, signedRequest, summarise } from '../delivery.js'
-import { diagnose } from '../diagnose.js'
-import { note, painter, printJson, statusColour } from '../output.js'
+import { type Diagnosis, diagnose } from '../diagnose.js'
+import { note, type Paint, painter, printJson, statusColour } from '../output.js'
 import { buildPayload, knownEvents, readData } from '../payloads.js'
 import { type SenderName, senderNames, senderSpec } from '../senders.js'
 import { describeKeys, fingerprint, type KeyFlags, resolveKeys } from '../signing-keys.js'
@@ -66,7 +66,10 @@ Examples:
   command.action(action(send))
 }
 
-async function send(event: string, options: SendOptions): Promise<number> {
+type Attempt = Answer & { attempt: number }
+
+/** Everything about the delivery that stays the same across `--repeat`s. */
+function prepare(event: string, options: SendOptions) {
   const url = httpUrl(options.to, '--to').toString()
   const spec = senderSpec(options.sender)
   const keys = resolveKeys(spec, options)
@@ -75,8 +78,6 @@ async function send(event: string, options: SendOptions): Promise<number> {
   const deliveryId = spec.idFromBody
     ? createHash('sha256').update(body).digest('hex')
     : (options.id ?? `${idPrefix[spec.name]}${randomUUID().replace(/-/g, '')}`)
-  const paint = painter(process.stdout)
-  const json = options.json === true
   const sign = (attempt: number) =>
     signedRequest({
       sender: spec.name,
@@ -87,52 +88,63 @@ async function send(event: string, options: SendOptions): Promise<number> {
       // QStash numbers its retries of a message; the first delivery is 0.
       ...(spec.name === 'qstash' ? { headers: { 'upstash-retried': String(attempt - 1) } } : {}),
     })
-  // Signed before anything is printed: a sender core cannot sign fails with nothing half-shown.
-  let request = await sign(1)
+  return { url, spec, keys, deliveryId, sign }
+}
 
-  if (json) {
-    if (keys.signing.dev) note(`${spec.signingEnv} is not set: signed with the public development key`)
-  } else {
-    console.log(`${paint('bold', 'POST')} ${url}`)
-    console.log(paint('grey', `sender ${spec.name} · event ${event} · delivery ${deliveryId}${spec.idFromBody ? ' (body hash)' : ''}`))
-    for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
-    if (spec.idFromBody && options.id) note(`--id is ignored for ${spec.name}: it sends no delivery ID, so the body hash is the ID`)
-    console.log(paint('bold', '#   answer                         time'))
-  }
+type Prepared = ReturnType<typeof prepare>
 
-  const attempts: (Answer & { attempt: number })[] = []
-  for (let attempt = 1; attempt <= options.repeat; attempt++) {
-    if (attempt > 1) request = await sign(attempt)
-    const answer = await exchange(request, options.timeout)
-    attempts.push({ attempt, ...answer })
-    if (!json) {
-      const summary = summarise(answer)
-      const detail = answer.message && !answer.outcome?.match(/^(processed|duplicate|ignored)$/) ? paint('grey', `  ${answer.message}`) : ''
-      console.log(`${String(attempt).padEnd(3)} ${paint(statusColour(answer.status), summary.padEnd(30))} ${answer.ms} ms${detail}`)
-    }
-  }
+function printHeader({ url, spec, keys, deliveryId }: Prepared, event: string, options: SendOptions, paint: Paint): void {
+  console.log(`${paint('bold', 'POST')} ${url}`)
+  console.log(paint('grey', `sender ${spec.name} · event ${event} · delivery ${deliveryId}${spec.idFromBody ? ' (body hash)' : ''}`))
+  for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
+  if (spec.idFromBody && options.id) note(`--id is ignored for ${spec.name}: it sends no delivery ID, so the body hash is the ID`)
+  console.log(paint('bold', '#   answer                         time'))
+}
 
-  const failed = attempts.find((answer) => answer.status === undefined || answer.status < 200 || answer.status >= 300)
-  const keyLine = `${keys.signing.source} ${fingerprint(keys.signing.value)}`
-  const diagnosis = failed ? diagnose(failed, { url, spec, keyLine }) : undefined
-  if (json) {
-    printJson({
-      ok: !failed,
-      sender: spec.name,
-      event,
-      url,
-      deliveryId,
-      signingKey: { source: keys.signing.source, fingerprint: fingerprint(keys.signing.value), dev: keys.signing.dev },
-      attempts,
-      ...(diagnosis ? { diagnosis } : {}),
-    })
-  } else if (diagnosis) {
+function printAttempt(answer: Attempt, paint: Paint): void {
+  const accepted = /^(processed|duplicate|ignored)$/.test(answer.outcome ?? '')
+  const detail = answer.message && !accepted ? paint('grey', `  ${answer.message}`) : ''
+  console.log(
+    `${String(answer.attempt).padEnd(3)} ${paint(statusColour(answer.status), summarise(answer).padEnd(30))} ${answer.ms} ms${detail}`,
+  )
+}
+
+function printOutcome(attempts: Attempt[], diagnosis: Diagnosis | undefined, event: string, paint: Paint): void {
+  if (diagnosis) {
     console.log(`\n${paint('red', `✗ ${diagnosis.layer}:`)} ${diagnosis.problem}\n  ${paint('cyan', 'fix:')} ${diagnosis.fix}`)
   } else if (attempts.some((answer) => answer.outcome === 'ignored')) {
     // Accepted, but no handler ran: worth a word, since the user probably wanted one to.
     console.log(
       paint('yellow', `\nignored: verified, but no handler ran for ${event} (none registered, or the type belongs to another sender)`),
     )
+  }
+}
+
+async function send(event: string, options: SendOptions): Promise<number> {
+  const prepared = prepare(event, options)
+  const { url, spec, keys, deliveryId, sign } = prepared
+  const paint = painter(process.stdout)
+  const json = options.json === true
+  // Signed before anything is printed: a sender core cannot sign fails with nothing half-shown.
+  let request = await sign(1)
+  if (!json) printHeader(prepared, event, options, paint)
+  else if (keys.signing.dev) note(`${spec.signingEnv} is not set: signed with the public development key`)
+
+  const attempts: Attempt[] = []
+  for (let attempt = 1; attempt <= options.repeat; attempt++) {
+    if (attempt > 1) request = await sign(attempt)
+    const answer = { attempt, ...(await exchange(request, options.timeout)) }
+    attempts.push(answer)
+    if (!json) printAttempt(answer, paint)
+  }
+
+  const failed = attempts.find((answer) => answer.status === undefined || answer.status < 200 || answer.status >= 300)
+  const keyLine = `${keys.signing.source} ${fingerprint(keys.signing.value)}`
+  const diagnosis = failed ? diagnose(failed, { url, spec, keyLine }) : undefined
+  if (!json) printOutcome(attempts, diagnosis, event, paint)
+  else {
+    const signingKey = { source: keys.signing.source, fingerprint: fingerprint(keys.signing.value), dev: keys.signing.dev }
+    printJson({ ok: !failed, sender: spec.name, event, url, deliveryId, signingKey, attempts, ...(diagnosis ? { diagnosis } : {}) })
   }
   return failed ? 1 : 0
 }
