@@ -5,12 +5,20 @@ import type { WebhookResult } from './types.js'
 export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\u007f-\uffff]/
 
 export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookResult {
   return {
     status: 200,
     headers: { ...JSON_HEADERS },
-    body: deliveryId === undefined ? `{"status":"${status}"}` : JSON.stringify({ status, deliveryId }),
+    // Delivery IDs are printable (the authenticate step refuses the rest): only quotes and
+    // backslashes need JSON's escaping, and most IDs have neither.
+    body:
+      deliveryId === undefined
+        ? `{"status":"${status}"}`
+        : NEEDS_ESCAPING.test(deliveryId)
+          ? JSON.stringify({ status, deliveryId })
+          : `{"status":"${status}","deliveryId":"${deliveryId}"}`,
   }
 }
 

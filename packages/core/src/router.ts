@@ -1,8 +1,8 @@
 // The router: one delivery through named steps, top to bottom (docs/architecture.md, "Request
 // path"). Policy lives in the steps; this file only composes them.
-import { sha256 } from '#crypto'
+import { base64Url, sha256 } from '#crypto'
 import { settle } from './crypto/match.js'
-import { randomId, toBase64 } from './encoding.js'
+import { randomId } from './encoding.js'
 import { nowSeconds } from './env.js'
 import type { WebhookEvent } from './events/types.js'
 import { type DeliveryClaim, exactlyOnce } from './exactly-once.js'
@@ -133,6 +133,11 @@ async function ignore(event: WebhookEvent, context: HandlerContext, settings: Ro
   return accepted('ignored', context.deliveryId)
 }
 
+/** Claim tokens only need to be unique: a random per-process prefix and a counter, not a UUID each. */
+const CLAIM_PREFIX = randomId('')
+let claims = 0
+const nextClaimId = () => `${CLAIM_PREFIX}${(claims++).toString(36)}`
+
 /** Where this delivery lives in the store: its key, a token bound to the body, and its replay nonce. */
 async function deliveryClaim(
   settings: RouterSettings,
@@ -141,8 +146,8 @@ async function deliveryClaim(
   body: DeliveryBody,
 ): Promise<DeliveryClaim> {
   const base = `${settings.keyPrefix}:${verifier.name}:`
-  const fingerprint = toBase64(verified.bodyHash ?? (await settle(sha256(body.bytes))), true)
-  const claim: DeliveryClaim = { key: base + verified.deliveryId, token: claimToken(fingerprint, randomId('')) }
+  const fingerprint = base64Url(verified.bodyHash ?? (await settle(sha256(body.bytes))))
+  const claim: DeliveryClaim = { key: base + verified.deliveryId, token: claimToken(fingerprint, nextClaimId()) }
   const nonce = verified.replayNonce
   if (nonce)
     claim.nonce = {

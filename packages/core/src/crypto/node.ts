@@ -38,3 +38,8 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function base64UrlText(segment: string): string {
   return Buffer.from(segment, 'base64url').toString('utf8')
 }
+
+/** base64url without padding, natively: fingerprints and nonces are encoded per delivery. */
+export function base64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+}

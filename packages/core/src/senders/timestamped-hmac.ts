@@ -1,6 +1,6 @@
 // Stripe-style `t=<unix>,v1=<hex>` senders: Sonuslab storage, and any other sender of that
 // scheme through `timestampedHmac({ ... })`.
-import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
+import { base64Url, type HmacKey, hmacSha256, importHmacKey } from '#crypto'
 import { matchingMac, settle } from '../crypto/match.js'
 import { bytesOf, fromHex, toBase64, toHex, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
@@ -114,7 +114,7 @@ export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
     const deliveryId = getHeader(headers, deliveryHeader)
     if (!deliveryId) throw new VerificationError('missing_delivery_id', `${options.deliveryHeader} header is missing`, 400)
     // The MAC covers t and the body: the same signed delivery under another delivery ID is a replay.
-    return { deliveryId, timestamp: parsed.timestamp, replayNonce: { value: toBase64(mac, true), expiresAt: parsed.timestamp + tolerance } }
+    return { deliveryId, timestamp: parsed.timestamp, replayNonce: { value: base64Url(mac), expiresAt: parsed.timestamp + tolerance } }
   }
 
   return {
