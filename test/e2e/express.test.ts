@@ -1,11 +1,37 @@
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { exampleDir, type RunningApp, startApp } from './harness.js'
-import { exampleSuite } from './suite.js'
+import { e2eKeys, exampleSuite } from './suite.js'
 
-exampleSuite('express', { build: ['pnpm', 'run', 'build'], start: ['node', 'dist/server.js'], typecheck: ['pnpm', 'run', 'typecheck'] })
+exampleSuite('express', { build: ['pnpm', 'run', 'build'], start: ['pnpm', 'run', 'start'], typecheck: ['pnpm', 'run', 'typecheck'] })
 
-// Runs after the suite above, which built dist/.
+// Runs after the suite above, which built dist/. Without NODE_ENV, as `pnpm dev` runs it.
+describe('examples/express started without NODE_ENV (development): the dev keys', () => {
+  let app: RunningApp
+  beforeAll(async () => {
+    app = await startApp('node', ['dist/server.js'], exampleDir('express'))
+  })
+  afterAll(async () => {
+    await app?.stop()
+  })
+
+  it('says at startup that it runs on the public dev signing keys and the in-memory store', () => {
+    expect(app.output()).toContain('signing keys: the public DEV keys')
+    expect(app.output()).toContain('dedupe store: in memory')
+  })
+
+  it('processes a delivery signed with the dev key for its own URL', async () => {
+    const endpoint = `${app.origin}/api/webhooks/upload`
+    const body = JSON.stringify({ event: 'onUploadComplete', file: { id: 'file_dev', fileName: 'dev.png' } })
+    const signed = await signQStash({ body, url: endpoint, messageId: 'msg_e2e_dev', signingKey: devSigningKeys.currentSigningKey })
+    const response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body })
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 200,
+      body: { status: 'processed', deliveryId: 'msg_e2e_dev' },
+    })
+  })
+})
+
 const redisUrl = inject('redisUrl')
 describe.skipIf(!redisUrl)('examples/express with REDIS_URL: two instances share one dedupe store', () => {
   const cwd = exampleDir('express')
@@ -40,8 +66,8 @@ describe.skipIf(!redisUrl)('examples/express with REDIS_URL: two instances share
   })
 })
 
-describe('examples/express with real QStash keys and a public URL (as behind a tunnel)', () => {
-  const keys = { QSTASH_CURRENT_SIGNING_KEY: 'sig_e2e_current_key', QSTASH_NEXT_SIGNING_KEY: 'sig_e2e_next_key' }
+describe('examples/express in development with real QStash keys and a public URL (as behind a tunnel)', () => {
+  const keys = e2eKeys
   const publicUrl = 'https://abc-tunnel.example.com/api/webhooks/upload'
   let app: RunningApp
   beforeAll(async () => {

@@ -53,22 +53,33 @@ export interface RunningApp {
   stop(): Promise<void>
 }
 
-/** Starts a built server with PORT set and waits until `GET /uploads` answers. */
-export async function startApp(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
+/** Extra variables, or a function of the origin the server will answer on (for WEBHOOK_PUBLIC_URL). */
+export type AppEnv = Record<string, string> | ((origin: string) => Record<string, string>)
+
+interface SpawnedApp extends RunningApp {
+  child: ChildProcess
+  describe: string
+  /** Settles once the process exited and its output pipes closed (all of its output read). */
+  closed: Promise<void>
+}
+
+/** Spawns a server in a clean environment with PORT set to a free port. */
+async function spawnApp(command: string, args: string[], cwd: string, extraEnv: AppEnv): Promise<SpawnedApp> {
   const port = await freePort()
+  // `localhost`: what a developer types, and the host `next start` puts in `request.url`.
+  const origin = `http://localhost:${port}`
+  const extra = typeof extraEnv === 'function' ? extraEnv(origin) : extraEnv
   // Own process group, so stop() also ends any child the server started.
   const child: ChildProcess = spawn(command, args, {
     cwd,
-    env: cleanEnv({ PORT: String(port), ...extraEnv }),
+    env: cleanEnv({ PORT: String(port), ...extra }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
   let output = ''
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
-  // `localhost`: what a developer types, and the host `next start` puts in `request.url` (which
-  // the QStash signature's URL is checked against).
-  const origin = `http://localhost:${port}`
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, signal)
@@ -91,21 +102,45 @@ export async function startApp(command: string, args: string[], cwd: string, ext
       })
       signalGroup('SIGTERM')
     })
+  return { child, origin, output: () => output, stop, closed, describe: `${command} ${args.join(' ')}` }
+}
 
+/** Waits until the app answers `GET /uploads` ('serving') or exits first ('exited'); 60 s at most. */
+async function serveOrExit(app: SpawnedApp): Promise<'serving' | 'exited'> {
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited ${child.exitCode} before answering:\n${output}`)
+    if (app.child.exitCode !== null || app.child.signalCode !== null) return 'exited'
     try {
-      const response = await fetch(`${origin}/uploads`)
-      if (response.ok) break
+      const response = await fetch(`${app.origin}/uploads`)
+      if (response.ok) return 'serving'
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      await stop()
-      throw new Error(`${command} did not answer GET ${origin}/uploads within 60 s:\n${output}`)
+      await app.stop()
+      throw new Error(`${app.describe} neither answered GET ${app.origin}/uploads nor exited within 60 s:\n${app.output()}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  return { origin, output: () => output, stop }
+}
+
+/** Starts a built server with PORT set (and `extraEnv`) and waits until `GET /uploads` answers. */
+export async function startApp(command: string, args: string[], cwd: string, extraEnv: AppEnv = {}): Promise<RunningApp> {
+  const app = await spawnApp(command, args, cwd, extraEnv)
+  if ((await serveOrExit(app)) === 'exited') {
+    throw new Error(`${app.describe} exited ${app.child.exitCode ?? app.child.signalCode} before answering:\n${app.output()}`)
+  }
+  return { origin: app.origin, output: app.output, stop: app.stop }
+}
+
+/** Starts a server that must refuse to start; resolves with how it exited. Rejects (after stopping it) if it serves. */
+export async function startRefused(command: string, args: string[], cwd: string, extraEnv: AppEnv = {}) {
+  const app = await spawnApp(command, args, cwd, extraEnv)
+  if ((await serveOrExit(app)) === 'serving') {
+    await app.stop()
+    throw new Error(`${app.describe} answered GET /uploads although it should have refused to start:\n${app.output()}`)
+  }
+  await app.stop()
+  await app.closed
+  return { exitCode: app.child.exitCode, signal: app.child.signalCode, output: app.output() }
 }

@@ -2,7 +2,7 @@ import { exampleSuite } from './suite.js'
 
 exampleSuite('nuxt', {
   build: ['pnpm', 'run', 'build'],
-  start: ['node', '.output/server/index.mjs'],
+  start: ['pnpm', 'run', 'start'],
   typecheck: ['pnpm', 'run', 'typecheck'],
   homePageListsUploads: true,
 })

@@ -1,19 +1,25 @@
-// One end-to-end suite, run against each example's built server: signed deliveries in, answers
-// and GET /uploads out.
+// One end-to-end suite, run against each example's built server as `pnpm start` runs it (in
+// production, with real-looking keys and its public URL): signed deliveries in, answers and
+// GET /uploads out; and without those variables it must refuse to start.
 import { readFileSync } from 'node:fs'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleDir, type RunningApp, run, startApp } from './harness.js'
+import { exampleDir, type RunningApp, run, startApp, startRefused } from './harness.js'
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
 const uploadBody = fixture('uploadkit-onUploadComplete.json')
 const failureBody = fixture('qstash-failure-callback.json')
 const WEBHOOK_PATH = '/api/webhooks/upload'
 
+/** Stand-ins for the real QStash keys production requires (any value but the published dev keys). */
+export const e2eKeys = { QSTASH_CURRENT_SIGNING_KEY: 'sig_e2e_current_key', QSTASH_NEXT_SIGNING_KEY: 'sig_e2e_next_key' }
+/** What production needs: real keys, and the public URL, here the server's own. */
+const productionEnv = (origin: string) => ({ ...e2eKeys, WEBHOOK_PUBLIC_URL: `${origin}${WEBHOOK_PATH}` })
+
 export interface ExampleCommands {
   /** Build command, run in the example's folder. */
   build: [string, ...string[]]
-  /** Command that serves the built app on `PORT`. */
+  /** Command that serves the built app on `PORT` in production (`pnpm run start`). */
   start: [string, ...string[]]
   /** Type check (TypeScript 7 `tsc`: Next's and Nuxt's own checks need the JS API it lacks). */
   typecheck: [string, ...string[]]
@@ -30,7 +36,7 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
     beforeAll(async () => {
       const buildSeconds = await run(commands.build[0], commands.build.slice(1), cwd)
       const started = performance.now()
-      app = await startApp(commands.start[0], commands.start.slice(1), cwd)
+      app = await startApp(commands.start[0], commands.start.slice(1), cwd, productionEnv)
       endpoint = `${app.origin}${WEBHOOK_PATH}`
       console.log(`[e2e] ${name}: build ${buildSeconds.toFixed(1)} s, start ${((performance.now() - started) / 1000).toFixed(1)} s`)
     })
@@ -38,13 +44,13 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
       await app?.stop()
     })
 
-    async function deliver(body: string, options: { messageId: string; retried?: number; signingKey?: string }) {
+    async function deliver(body: string, options: { messageId: string; retried?: number; signingKey?: string; url?: string }) {
       const signed = await signQStash({
         body,
-        url: endpoint,
+        url: options.url ?? endpoint,
         messageId: options.messageId,
         retried: options.retried ?? 0,
-        signingKey: options.signingKey ?? devSigningKeys.currentSigningKey,
+        signingKey: options.signingKey ?? e2eKeys.QSTASH_CURRENT_SIGNING_KEY,
       })
       const response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body })
       return { status: response.status, body: (await response.json()) as { status: string; reason?: string; deliveryId?: string } }
@@ -55,9 +61,18 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
       await run(commands.typecheck[0], commands.typecheck.slice(1), cwd)
     })
 
-    it('says at startup that it runs on the dev signing keys and the in-memory store', () => {
-      expect(app.output()).toContain('signing keys: the public DEV keys')
+    it('says at startup that it runs on the keys from the environment, checks its public URL, and uses the in-memory store', () => {
+      expect(app.output()).toContain('signing keys: QSTASH_CURRENT_SIGNING_KEY / QSTASH_NEXT_SIGNING_KEY from the environment')
+      expect(app.output()).toContain(`signatures must name this URL: ${endpoint}`)
       expect(app.output()).toContain('dedupe store: in memory')
+      expect(app.output()).not.toContain('public DEV keys')
+    })
+
+    it('refuses to start in production without real keys: exits non-zero naming QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY and WEBHOOK_PUBLIC_URL', async () => {
+      const refused = await startRefused(commands.start[0], commands.start.slice(1), cwd)
+      expect(refused.exitCode).toBeGreaterThan(0)
+      expect(refused.output).toContain('QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, WEBHOOK_PUBLIC_URL are not set')
+      expect(refused.output).toContain('the dev keys used without them are public')
     })
 
     it('starts with nothing received', async () => {
@@ -78,6 +93,16 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
     it('refuses a delivery signed with another key (401) and runs no handler', async () => {
       const answer = await deliver(uploadBody, { messageId: 'msg_e2e_forged', signingKey: 'sig_not_the_right_key' })
       expect(answer).toEqual({ status: 401, body: expect.objectContaining({ status: 'rejected', reason: 'invalid_signature' }) })
+    })
+
+    it('a delivery signed with the published dev key is refused (401) in production', async () => {
+      const answer = await deliver(uploadBody, { messageId: 'msg_e2e_dev_key', signingKey: devSigningKeys.currentSigningKey })
+      expect(answer).toEqual({ status: 401, body: expect.objectContaining({ status: 'rejected', reason: 'invalid_signature' }) })
+    })
+
+    it('refuses a delivery QStash signed for another URL of the account (401 wrong_url)', async () => {
+      const answer = await deliver(uploadBody, { messageId: 'msg_e2e_staging', url: `https://staging.example.com${WEBHOOK_PATH}` })
+      expect(answer).toEqual({ status: 401, body: expect.objectContaining({ status: 'rejected', reason: 'wrong_url' }) })
     })
 
     it('answers 200 ignored to an event type it has no handler for', async () => {
