@@ -1,7 +1,8 @@
 // Default bodies for `send`, one per sender and event (shaped like test/fixtures/), `--data` merged over them.
 import { readFileSync } from 'node:fs'
+import { senderById } from '@upload-webhooks/core/testing'
 import { CliError } from './output.js'
-import { type EventTypeField, type SenderName, senders } from './senders.js'
+import { type SenderName, senders } from './senders.js'
 
 type Json = Record<string, unknown>
 
@@ -52,7 +53,7 @@ const uploadcareHook = (event: string) => ({
 })
 
 /** Payloads for the events each sender documents; any other event reuses the sender's first one. */
-const defaults: Record<SenderName, Record<string, () => Json>> = {
+const defaults: Partial<Record<SenderName, Record<string, () => Json>>> = {
   qstash: {
     onUploadComplete: () => ({ event: 'onUploadComplete', file: uploadKitFile, metadata: { userId: 'user_123', category: 'avatar' } }),
     // QStash's failure callback: its type comes from `sourceMessageId`, not from a field.
@@ -112,7 +113,9 @@ const defaults: Record<SenderName, Record<string, () => Json>> = {
 }
 
 /** Event types with a documented default payload, for help texts. */
-export const knownEvents = (sender: SenderName): string[] => Object.keys(defaults[sender])
+/** Event types with a sample body here, else the types the sender's module declares. */
+export const knownEvents = (sender: SenderName): string[] =>
+  Object.keys(defaults[sender] ?? {}).length > 0 ? Object.keys(defaults[sender]!) : [...(senderById(sender)?.events ?? [])]
 
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value)
 
@@ -126,9 +129,12 @@ export function deepMerge(base: Json, over: Json): Json {
   return merged
 }
 
-function setEventType(payload: Json, field: EventTypeField, event: string): Json {
-  if (field !== 'hook.event') return { ...payload, [field]: event }
-  return { ...payload, hook: { ...(isObject(payload['hook']) ? payload['hook'] : {}), event } }
+/** Sets the event type at a dotted path (`event`, `hook.event`), keeping what else is there. */
+function setEventType(payload: Json, field: string, event: string): Json {
+  const [head, ...rest] = field.split('.')
+  if (rest.length === 0) return { ...payload, [head!]: event }
+  const inner = payload[head!]
+  return { ...payload, [head!]: setEventType(isObject(inner) ? inner : {}, rest.join('.'), event) }
 }
 
 /** Parses `--data`: inline JSON, or `@path` to a JSON file. */
@@ -156,14 +162,11 @@ export function readData(data: string): Json {
 
 /** The body `send` posts: the sender's payload for `event` (its type field set to `event`), `data` merged over it. */
 export function buildPayload(sender: SenderName, event: string, data?: Json): Json {
-  const known = defaults[sender][event]
-  let payload: Json
-  if (known) {
-    payload = known()
-  } else {
-    const first = Object.values(defaults[sender])[0]!
-    payload = setEventType(first(), senders[sender].eventTypeField, event)
-  }
+  const samples = defaults[sender] ?? {}
+  const known = samples[event]
+  // A sender without samples here (one added to core later) still gets a body its decoder reads.
+  const first = Object.values(samples)[0]
+  const payload = known ? known() : setEventType(first ? first() : {}, senders[sender].eventTypeField, event)
   return data ? deepMerge(payload, data) : payload
 }
 

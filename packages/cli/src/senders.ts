@@ -1,12 +1,9 @@
-// The one table that maps `--sender` to what core's verifier for that sender reads. Core may later
-// own this as its sender registry; until then it mirrors the verifiers' documented env variables.
-import { devSecret, devSigningKeys, devStandardWebhooksSecret } from '@upload-webhooks/core/testing'
+// `--sender` and what each sender's verifier reads, derived from core's sender registry: a sender
+// added to core is a sender the CLI can sign for, with no change here.
+import { senders as registry, type SenderId } from '@upload-webhooks/core/testing'
 
-export const senderNames = ['qstash', 'sonuslab', 'uploadcare', 'standard-webhooks', 'cloudinary'] as const
-export type SenderName = (typeof senderNames)[number]
-
-/** Where a sender's JSON body carries the event type. */
-export type EventTypeField = 'event' | 'type' | 'hook.event' | 'notification_type'
+export const senderNames = registry.map((sender) => sender.id) as readonly SenderId[]
+export type SenderName = SenderId
 
 export interface SenderSpec {
   /** What the sender is, for messages. */
@@ -18,54 +15,25 @@ export interface SenderSpec {
   /** Public development key core's testing helpers and the examples use when nothing is set. */
   devKey: string | undefined
   devNextKey?: string
-  /** Event type `send` suggests in its help and the default payloads cover. */
-  defaultEvent: string
-  eventTypeField: EventTypeField
+  /** Where the sender's JSON body carries the event type, as a dotted path. */
+  eventTypeField: string
   /** The sender sends no delivery ID: core dedupes on the body's SHA-256, so `--id` cannot apply. */
   idFromBody?: true
 }
 
-export const senders: Record<SenderName, SenderSpec> = {
-  qstash: {
-    label: 'QStash (UploadKit)',
-    signingEnv: 'QSTASH_CURRENT_SIGNING_KEY',
-    nextEnv: 'QSTASH_NEXT_SIGNING_KEY',
-    devKey: devSigningKeys.currentSigningKey,
-    devNextKey: devSigningKeys.nextSigningKey,
-    defaultEvent: 'onUploadComplete',
-    eventTypeField: 'event',
-  },
-  sonuslab: {
-    label: 'Sonuslab',
-    signingEnv: 'SONUSLAB_WEBHOOK_SECRET',
-    devKey: devSecret,
-    defaultEvent: 'upload.completed',
-    eventTypeField: 'event',
-  },
-  uploadcare: {
-    label: 'Uploadcare',
-    signingEnv: 'UPLOADCARE_WEBHOOK_SECRET',
-    devKey: devSecret,
-    defaultEvent: 'file.uploaded',
-    eventTypeField: 'hook.event',
-    idFromBody: true,
-  },
-  'standard-webhooks': {
-    label: 'Standard Webhooks',
-    signingEnv: 'WEBHOOK_SECRET',
-    devKey: devStandardWebhooksSecret,
-    defaultEvent: 'upload.created',
-    eventTypeField: 'type',
-  },
-  cloudinary: {
-    label: 'Cloudinary',
-    signingEnv: 'CLOUDINARY_API_SECRET',
-    devKey: devSecret,
-    defaultEvent: 'upload',
-    eventTypeField: 'notification_type',
-    idFromBody: true,
-  },
+function specOf(sender: (typeof registry)[number]): SenderSpec {
+  return {
+    label: sender.label,
+    signingEnv: sender.env[0]!,
+    ...(sender.env[1] ? { nextEnv: sender.env[1] } : {}),
+    devKey: sender.devKeys[0],
+    ...(sender.devKeys[1] ? { devNextKey: sender.devKeys[1] } : {}),
+    eventTypeField: sender.eventTypeField,
+    ...(sender.deliveryIdFromBody ? { idFromBody: true as const } : {}),
+  }
 }
+
+export const senders = Object.fromEntries(registry.map((sender) => [sender.id, specOf(sender)])) as Record<SenderName, SenderSpec>
 
 export function senderSpec(name: string): SenderSpec & { name: SenderName } {
   if (!(senderNames as readonly string[]).includes(name)) {

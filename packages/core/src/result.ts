@@ -5,7 +5,8 @@ import type { WebhookResult } from './types.js'
 export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const
-const NEEDS_ESCAPING = /["\\\u0000-\u001f\u007f-\uffff]/
+/** Anything but printable ASCII other than the quote and the backslash. */
+const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/
 
 export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookResult {
   return {

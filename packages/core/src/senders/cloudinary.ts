@@ -172,12 +172,16 @@ export async function signCloudinary(options: SignCloudinaryOptions): Promise<Re
 // ── Module ──────────────────────────────────────────────────────────────────
 export const cloudinarySender: SenderModule<'cloudinary'> = {
   id: 'cloudinary',
+  label: 'Cloudinary',
   title: 'Cloudinary upload notifications',
   factory: 'cloudinary()',
   signatureHeader: 'X-Cld-Signature',
   env: [ENV],
   events: ['upload'],
   dedupe: "the body's SHA-256 (Cloudinary sends no delivery ID); replays are refused on the signature",
+  deliveryIdFromBody: true,
+  eventTypeField: 'notification_type',
+  devKeys: [devSecret],
   verifier: () => cloudinary(),
   sign: (input: SignInput) =>
     signCloudinary({

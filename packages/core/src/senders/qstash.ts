@@ -322,12 +322,16 @@ export async function signQStash(options: SignQStashOptions): Promise<Record<str
 // ── Module ──────────────────────────────────────────────────────────────────
 export const qstashSender: SenderModule<'qstash'> = {
   id: 'qstash',
+  label: 'QStash',
   title: 'UploadKit, or anything published through Upstash QStash (and QStash callbacks)',
   factory: 'qstash()',
   signatureHeader: 'Upstash-Signature',
   env: [ENV.current, ENV.next],
   events: ['onUploadComplete', 'qstash.callback', 'qstash.failure'],
   dedupe: '`Upstash-Message-Id` (stable across retries, unsigned); replays are refused on the signed JWT `jti`',
+  deliveryIdFromBody: false,
+  eventTypeField: 'event',
+  devKeys: [devSigningKeys.currentSigningKey, devSigningKeys.nextSigningKey],
   verifier: () => qstash(),
   sign: (input: SignInput) =>
     signQStash({

@@ -117,12 +117,16 @@ export async function signStandardWebhooks(options: SignStandardWebhooksOptions)
 // ── Module ──────────────────────────────────────────────────────────────────
 export const standardWebhooksSender: SenderModule<'standard-webhooks'> = {
   id: 'standard-webhooks',
+  label: 'Standard Webhooks',
   title: 'Standard Webhooks and Svix senders',
   factory: 'standardWebhooks()',
   signatureHeader: 'webhook-signature',
   env: [ENV],
   events: [],
   dedupe: '`webhook-id` (signed, so it is also the replay guard)',
+  deliveryIdFromBody: false,
+  eventTypeField: 'type',
+  devKeys: [devStandardWebhooksSecret],
   verifier: () => standardWebhooks(),
   sign: (input: SignInput) =>
     signStandardWebhooks({

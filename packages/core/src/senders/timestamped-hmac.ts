@@ -2,7 +2,7 @@
 // scheme through `timestampedHmac({ ... })`.
 import { base64Url, type HmacKey, hmacSha256, importHmacKey } from '#crypto'
 import { matchingMac, settle } from '../crypto/match.js'
-import { bytesOf, fromHex, toBase64, toHex, utf8 } from '../encoding.js'
+import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
@@ -164,12 +164,16 @@ export async function signTimestampedHmac(options: SignTimestampedHmacOptions): 
 // ── Module ──────────────────────────────────────────────────────────────────
 export const sonuslabSender: SenderModule<'sonuslab'> = {
   id: 'sonuslab',
+  label: 'Sonuslab',
   title: 'Sonuslab storage, and other Stripe-style `t=,v1=` senders through timestampedHmac()',
   factory: 'sonuslab()',
   signatureHeader: 'X-Sonuslab-Signature',
   env: [SONUSLAB_ENV],
   events: ['upload.completed'],
   dedupe: '`X-Sonuslab-Delivery` (unsigned); replays are refused on the signature (HMAC of `t` and the body)',
+  deliveryIdFromBody: false,
+  eventTypeField: 'event',
+  devKeys: [devSecret],
   verifier: () => sonuslab(),
   sign: async (input: SignInput) => ({
     'x-sonuslab-signature': await signTimestampedHmac({

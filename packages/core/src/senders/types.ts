@@ -21,6 +21,8 @@ export interface SignInput {
 export interface SenderModule<Id extends string = string> {
   /** Registry key, also `createTestDelivery({ verifier })` and `upload-webhooks send --sender`. */
   readonly id: Id
+  /** Its short name, for messages: `QStash`. */
+  readonly label: string
   /** Who sends it, for people. */
   readonly title: string
   /** The factory call a user writes, for docs: `qstash()`. */
@@ -33,6 +35,12 @@ export interface SenderModule<Id extends string = string> {
   readonly events: readonly string[]
   /** Whether the delivery ID is stable across the sender's retries and what dedupes a replay. */
   readonly dedupe: string
+  /** True when the sender sends no delivery ID and the body's hash is the ID. */
+  readonly deliveryIdFromBody: boolean
+  /** Where the body carries the event type, as a dotted path (`event`, `hook.event`). */
+  readonly eventTypeField: string
+  /** The published development key for each of `env`, in the same order. */
+  readonly devKeys: readonly string[]
   /** The verifier with its env defaults, as `qstash()` builds it. */
   verifier(): Verifier
   /** The headers the sender sends with `body`: signature, delivery ID, retry count. */

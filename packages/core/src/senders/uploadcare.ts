@@ -149,12 +149,16 @@ export async function signUploadcare(options: { body: string | Uint8Array; secre
 // ── Module ──────────────────────────────────────────────────────────────────
 export const uploadcareSender: SenderModule<'uploadcare'> = {
   id: 'uploadcare',
+  label: 'Uploadcare',
   title: 'Uploadcare (payload 0.6 and 0.7)',
   factory: 'uploadcare()',
   signatureHeader: 'X-Uc-Signature',
   env: [ENV],
   events: ['file.uploaded', 'file.infected'],
   dedupe: "the body's SHA-256 (Uploadcare sends no delivery ID and resends the same body)",
+  deliveryIdFromBody: true,
+  eventTypeField: 'hook.event',
+  devKeys: [devSecret],
   verifier: () => uploadcare(),
   sign: async (input: SignInput) => ({
     'x-uc-signature': await signUploadcare({ body: input.body, secret: input.secret ?? readEnv(ENV) ?? devSecret }),
