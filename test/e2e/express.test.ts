@@ -38,7 +38,12 @@ describe.skipIf(!redisUrl)('examples/express with REDIS_URL: two instances share
   let first: RunningApp
   let second: RunningApp
   beforeAll(async () => {
-    const start = () => startApp('node', ['dist/server.js'], cwd, { REDIS_URL: redisUrl! })
+    const start = async () => {
+      const app = await startApp('node', ['dist/server.js'], cwd, { REDIS_URL: redisUrl! })
+      // Until its client connects, an instance answers 503 (no offline queue): wait as a user would read the log.
+      await app.printed(`dedupe store: connected to Redis at ${new URL(redisUrl!).host}`)
+      return app
+    }
     ;[first, second] = await Promise.all([start(), start()])
   })
   afterAll(async () => {

@@ -50,6 +50,8 @@ export interface RunningApp {
   origin: string
   /** Everything the server printed so far. */
   output(): string
+  /** Resolves once the server has printed `text`; rejects if it exits first. */
+  printed(text: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -80,6 +82,19 @@ async function spawnApp(command: string, args: string[], cwd: string, extraEnv: 
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
+  const printed = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!output.includes(text)) return
+        child.stdout!.off('data', check)
+        child.stderr!.off('data', check)
+        resolve()
+      }
+      child.stdout!.on('data', check)
+      child.stderr!.on('data', check)
+      void closed.then(() => reject(new Error(`exited without printing ${JSON.stringify(text)}:\n${output}`)))
+      check()
+    })
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, signal)
@@ -102,7 +117,7 @@ async function spawnApp(command: string, args: string[], cwd: string, extraEnv: 
       })
       signalGroup('SIGTERM')
     })
-  return { child, origin, output: () => output, stop, closed, describe: `${command} ${args.join(' ')}` }
+  return { child, origin, output: () => output, printed, stop, closed, describe: `${command} ${args.join(' ')}` }
 }
 
 /** Waits until the app answers `GET /uploads` ('serving') or exits first ('exited'); 60 s at most. */
@@ -130,7 +145,7 @@ export async function startApp(command: string, args: string[], cwd: string, ext
   if ((await serveOrExit(app)) === 'exited') {
     throw new Error(`${app.describe} exited ${app.child.exitCode ?? app.child.signalCode} before answering:\n${app.output()}`)
   }
-  return { origin: app.origin, output: app.output, stop: app.stop }
+  return { origin: app.origin, output: app.output, printed: app.printed, stop: app.stop }
 }
 
 /** Starts a server that must refuse to start; resolves with how it exited. Rejects (after stopping it) if it serves. */

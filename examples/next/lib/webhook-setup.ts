@@ -121,12 +121,17 @@ export function webhookSetupFromEnv(env: WebhookEnv = process.env as WebhookEnv)
     case 'redis': {
       // No offline queue: while Redis is down a delivery gets 503 at once and QStash retries it.
       const client = new IORedis(plan.store.url, { enableOfflineQueue: false })
+      const host = new URL(plan.store.url).host
       let reported = false
       client.on('error', (error: Error) => {
         if (!reported) console.warn(`Redis is unreachable (${error.message}): deliveries are answered 503 until it is back.`)
         reported = true
       })
-      client.on('ready', () => (reported = false))
+      // Said on each (re)connect: until the first, deliveries are answered 503 too.
+      client.on('ready', () => {
+        console.log(`dedupe store: connected to Redis at ${host}`)
+        reported = false
+      })
       store = redisStore(client)
       break
     }
