@@ -1,11 +1,11 @@
 // The frameworks measured, each a Node request listener built for one variant. Loaded lazily:
 // a server process imports only its own framework, which keeps start-up (and the smoke run) short.
 import type { RequestListener } from 'node:http'
-import type { WebhookRouterOptions } from '@upload-webhooks/core'
+import type { Route } from './servers/variant.js'
 
 export type Framework = 'express' | 'h3v1' | 'h3v2' | 'next'
 
-type Listener = (options: WebhookRouterOptions | undefined) => RequestListener
+type Listener = (route: Route) => RequestListener
 
 export const FRAMEWORKS: Record<Framework, { label: string; load: () => Promise<Listener> }> = {
   express: { label: 'Express 5', load: async () => (await import('./servers/express.js')).expressListener },

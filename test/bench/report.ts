@@ -1,12 +1,17 @@
 // Markdown tables for stdout and the README, with each target next to its figure.
 import type { RoundTripRow } from './redis-round-trips.js'
+import type { SoakRun } from './soak.js'
 import {
+  bareRatioTarget,
   FLOOR_MULTIPLE_TARGET,
-  MEMORY_RATIO_TARGET,
   mark,
-  REDIS_RATIO_TARGET,
+  OVERHEAD_ABOVE_FLOOR_MICROS,
+  overheadVerdict,
+  peerRatioTarget,
   ratioVerdict,
   roundTripVerdict,
+  SOAK_GROWTH_SLACK_MIB,
+  SOAK_GROWTH_TOLERANCE,
   verifyVerdict,
 } from './targets.js'
 import type { ThroughputRow } from './throughput.js'
@@ -18,34 +23,69 @@ const table = (head: string[], rows: string[][]) =>
 const fixed = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits))
 const micros = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
 
-export function throughputTable(rows: ThroughputRow[]): string {
+const VARIANT_LABELS: Record<ThroughputRow['variant'], string> = {
+  bare: '(a) bare route',
+  memory: '(b) ours, memory store',
+  redis: '(c) ours, Redis (ioredis)',
+  receiver: '(d) recipe: Receiver.verify + JSON.parse',
+  'receiver-setnx': '(e) recipe: (d) + SET NX EX (ioredis)',
+}
+
+const times = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '' : `${value.toFixed(2)}×`)
+const atLeast = (value: number | undefined, target: number | undefined) =>
+  target === undefined ? '' : `≥ ${target.toFixed(2)}× ${mark(ratioVerdict(value ?? NaN, target))}`
+
+/** `floorMicros`: the verification floor measured in this run, for the overhead target. */
+export function throughputTable(rows: ThroughputRow[], floorMicros: number | undefined): string {
   const bareCpu = (row: ThroughputRow) =>
     rows.find((r) => r.framework === row.framework && r.variant === 'bare')?.serverCpuMicrosPerRequest ?? NaN
+  const floorTarget = floorMicros === undefined ? undefined : floorMicros + OVERHEAD_ABOVE_FLOOR_MICROS
   return (
     table(
-      ['framework', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'ratio to bare', 'target', 'server CPU µs/req', 'bare ÷ this CPU/req ²'],
+      [
+        'framework',
+        'variant',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'ratio to bare',
+        'target',
+        'server CPU µs/req',
+        'bare ÷ this CPU/req ²',
+        'overhead over bare, CPU µs/req ³',
+        `≤ floor + ${OVERHEAD_ABOVE_FLOOR_MICROS} µs`,
+        'ours ÷ recipe, req/s ⁴',
+        'recipe ÷ ours, CPU/req ⁴',
+        'target',
+      ],
       rows.map((r) => {
-        const target = r.variant === 'memory' ? MEMORY_RATIO_TARGET : r.variant === 'redis' ? REDIS_RATIO_TARGET : undefined
-        const variant =
-          r.variant === 'bare'
-            ? '(a) bare route'
-            : r.variant === 'memory'
-              ? '(b) middleware, memory store'
-              : '(c) middleware, Redis (ioredis)'
+        const peerTarget = peerRatioTarget(r.variant)
+        const overhead = overheadVerdict(r.variant, r.overheadCpuMicros, floorMicros)
         return [
           r.label,
-          variant,
+          VARIANT_LABELS[r.variant],
           r.reqPerSec.toFixed(0),
           fixed(r.p50Ms, 2),
           fixed(r.p99Ms, 2),
           r.ratio === undefined ? '1' : `${r.ratio.toFixed(2)}×`,
-          target === undefined ? '' : `≥ ${target.toFixed(2)}× ${mark(ratioVerdict(r.ratio ?? NaN, target))}`,
+          atLeast(r.ratio, bareRatioTarget(r.variant)),
           r.serverCpuMicrosPerRequest.toFixed(0),
           `${(bareCpu(r) / r.serverCpuMicrosPerRequest).toFixed(2)}×`,
+          r.overheadCpuMicros === undefined ? '' : `${r.overheadCpuMicros >= 0 ? '+' : ''}${r.overheadCpuMicros.toFixed(0)}`,
+          overhead === 'n/a' ? '' : `≤ ${fixed(floorTarget, 1)} ${mark(overhead)}`,
+          times(r.peerRatio),
+          times(r.peerCpuRatio),
+          peerTarget === undefined
+            ? ''
+            : `≥ ${peerTarget.toFixed(2)}× req/s ${mark(ratioVerdict(r.peerRatio ?? NaN, peerTarget))}, CPU ${mark(ratioVerdict(r.peerCpuRatio ?? NaN, peerTarget))}`,
         ]
       }),
     ) +
-    '\n\n² the ratio a CPU-bound server would reach, from its own CPU time per request: steadier than req/s when other work shares the machine.'
+    '\n\n² the ratio a CPU-bound server would reach, from its own CPU time per request: steadier than req/s when other work shares the machine.' +
+    `\n³ this variant's server CPU per request minus the bare route's, in the same round; target for the memory store: the verification floor (${
+      floorMicros === undefined ? 'not measured' : `${floorMicros.toFixed(1)} µs in this run`
+    }) + ${OVERHEAD_ABOVE_FLOOR_MICROS} µs.` +
+    '\n⁴ (b) against (d), (c) against (e), in the same round: above 1× ours is ahead.'
   )
 }
 
@@ -73,18 +113,67 @@ export function verifyTable(result: VerifyResult): string {
 }
 
 export function roundTripTable(rows: RoundTripRow[]): string {
-  return table(
-    ['scenario', 'round trips', 'target', 'commandstats delta', 'of which inside Lua', 'commands sent (client count)', 'answer'],
-    rows.map((r) => [
-      r.scenario,
-      String(r.roundTrips),
-      r.target === undefined ? '' : `${r.target} ${mark(roundTripVerdict(r))}`,
-      Object.entries(r.commandstats)
-        .map(([command, calls]) => `${command}×${calls}`)
-        .join(' ') || '(none)',
-      String(r.inScript),
-      String(r.clientCommands),
-      String(r.status),
-    ]),
+  return (
+    table(
+      [
+        'scenario',
+        'round trips',
+        'target',
+        'commandstats delta',
+        'of which inside Lua',
+        'commands sent (client count)',
+        'EVALSHA → NOSCRIPT → EVAL ¹',
+        'answer',
+      ],
+      rows.map((r) => [
+        r.scenario,
+        String(r.roundTrips),
+        r.target === undefined ? '' : `${r.target} ${mark(roundTripVerdict(r))}`,
+        Object.entries(r.commandstats)
+          .map(([command, calls]) => `${command}×${calls}`)
+          .join(' ') || '(none)',
+        String(r.inScript),
+        String(r.clientCommands),
+        r.scriptCacheMisses ? `${r.scriptCacheMisses} (+${r.scriptCacheMisses} round trip${r.scriptCacheMisses > 1 ? 's' : ''})` : '0',
+        r.status === undefined ? '' : String(r.status),
+      ]),
+    ) +
+    "\n\n¹ a script not yet in the server's cache: EVALSHA answers NOSCRIPT and the store sends EVAL, one extra round trip per script, once per Redis server start (informative, not a target)."
   )
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
+
+/** One table per store: memory at the start, every tenth of the run, and the verdict. */
+export function soakTables(runs: SoakRun[]): string {
+  return runs
+    .map((run) => {
+      const title =
+        run.store === 'memory'
+          ? `**memory store** (bound ${run.boundReachedBy?.toLocaleString('en-US')} keys, reached by ${run.boundReachedBy?.toLocaleString('en-US')} deliveries at the latest)`
+          : '**Redis store** (ioredis)'
+      const rate = run.seconds > 0 ? (run.deliveries / run.seconds).toFixed(0) : '—'
+      const verdict =
+        run.flat === undefined
+          ? '— no verdict: the run ended before two checkpoints past the bound (raise --soak-deliveries)'
+          : `${run.flat ? '✅ flat' : '❌ growing'}: from ${run.flatFrom?.toLocaleString('en-US')} deliveries to the end, heap after GC ×${run.heapGrowth?.toFixed(2)}, ` +
+            `RSS ×${run.rssGrowth?.toFixed(2)} (flat: ≤ +${(SOAK_GROWTH_TOLERANCE * 100).toFixed(0)} % or ≤ +${SOAK_GROWTH_SLACK_MIB} MiB)`
+      return [
+        `${title}: ${run.deliveries.toLocaleString('en-US')} deliveries in ${run.seconds.toFixed(1)} s (${rate} /s; CPU per delivery: ` +
+          `server ${run.serverCpuMicrosPerDelivery.toFixed(0)} µs, load generator ${run.generatorCpuMicrosPerDelivery.toFixed(0)} µs)`,
+        table(
+          ['deliveries', 'seconds', 'RSS MiB', 'heap used after GC MiB', 'heap total MiB', 'external MiB'],
+          run.checkpoints.map((c) => [
+            c.deliveries.toLocaleString('en-US'),
+            c.seconds.toFixed(1),
+            mib(c.rss),
+            mib(c.heapUsed),
+            mib(c.heapTotal),
+            mib(c.external),
+          ]),
+        ),
+        verdict,
+      ].join('\n\n')
+    })
+    .join('\n\n')
 }

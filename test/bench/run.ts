@@ -10,13 +10,33 @@ import { findRedisServer, startRedis } from '../support/redis-server.js'
 import { FRAMEWORKS, type Framework, isFramework } from './frameworks.js'
 import { resultsDir } from './paths.js'
 import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
-import { roundTripTable, throughputTable, verifyTable } from './report.js'
-import { FLOOR_MULTIPLE_TARGET, MEMORY_RATIO_TARGET, REDIS_RATIO_TARGET, ratioVerdict, roundTripVerdict, verifyVerdict } from './targets.js'
+import { roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
+import { measureSoak, SOAK_STORES, type SoakRun, type SoakStore } from './soak.js'
+import {
+  bareRatioTarget,
+  FLOOR_MULTIPLE_TARGET,
+  MEMORY_RATIO_TARGET,
+  OVERHEAD_ABOVE_FLOOR_MICROS,
+  overheadVerdict,
+  PEER_MEMORY_RATIO_TARGET,
+  PEER_REDIS_RATIO_TARGET,
+  peerRatioTarget,
+  REDIS_RATIO_TARGET,
+  ratioVerdict,
+  roundTripVerdict,
+  SOAK_GROWTH_SLACK_MIB,
+  SOAK_GROWTH_TOLERANCE,
+  verifyVerdict,
+} from './targets.js'
 import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
-import { measureVerifyCost, type VerifyResult } from './verify-cost.js'
+import { measureFloor, measureVerifyCost, type VerifyResult } from './verify-cost.js'
 
-const PARTS = ['verify', 'redis', 'throughput'] as const
+const PARTS = ['verify', 'redis', 'throughput', 'soak'] as const
 type Part = (typeof PARTS)[number]
+/** What `pnpm bench` runs without --only: the soak takes minutes of its own. */
+const DEFAULT_PARTS: readonly Part[] = ['verify', 'redis', 'throughput']
+/** The smoke run's soak: enough deliveries to cross its lowered memory-store bound. */
+const SMOKE_SOAK = { deliveries: 1000, maxEntries: 200 }
 
 const { values: args } = parseArgs({
   options: {
@@ -28,6 +48,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '10' },
     'verify-ms': { type: 'string', default: '642' },
+    'soak-deliveries': { type: 'string', default: '1000000' },
+    'soak-stores': { type: 'string' },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -36,11 +58,14 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`pnpm bench [--smoke] [--only ${PARTS.join(',')}] [--frameworks ${Object.keys(FRAMEWORKS).join(',')}]
            [--duration 5] [--rounds 3] [--warmup 1] [--connections 10] [--verify-ms 642] [--profile]
+           [--soak-deliveries 1000000] [--soak-stores ${SOAK_STORES.join(',')}]
+  --only       parts to run (default ${DEFAULT_PARTS.join(',')}; the soak runs only when named, or in --smoke)
   --smoke      every part for a moment (CI): fails only when the harness breaks
-  --duration   measured seconds per throughput run       --rounds  rounds of (bare, memory, redis)
+  --duration   measured seconds per throughput run       --rounds  rounds of every variant
   --warmup     unmeasured seconds before each run         --connections  autocannon connections
   --verify-ms  CPU time sampled per verifier and pass (2 passes, the faster one kept)
-  --profile    --cpu-prof every server process (profiles land in test/bench/results/profiles/)`)
+  --profile    --cpu-prof every server process (profiles land in test/bench/results/profiles/)
+  --soak-deliveries  deliveries through the soak's server, per store`)
   process.exit(0)
 }
 
@@ -58,15 +83,21 @@ const number = (name: string, value: string) => {
 }
 
 const smoke = args.smoke
-const parts = list(args.only, PARTS, (v): v is Part => (PARTS as readonly string[]).includes(v), 'part')
+const parts = list(args.only, smoke ? PARTS : DEFAULT_PARTS, (v): v is Part => (PARTS as readonly string[]).includes(v), 'part')
+const soakStores = list(
+  args['soak-stores'],
+  SOAK_STORES,
+  (v): v is SoakStore => (SOAK_STORES as readonly string[]).includes(v),
+  'soak store',
+)
 const frameworks = list(args.frameworks, Object.keys(FRAMEWORKS) as Framework[], isFramework, 'framework')
 const t0 = performance.now()
 const log = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`)
 
 const redisBinary = findRedisServer()
-if (!redisBinary && (parts.includes('redis') || parts.includes('throughput'))) {
+if (!redisBinary && (parts.includes('redis') || parts.includes('throughput') || parts.includes('soak'))) {
   throw new Error(
-    'bench: redis-server is not installed (apt-get install redis-server); it is needed for the Redis round trips and the Redis variant',
+    'bench: redis-server is not installed (apt-get install redis-server); it is needed for the Redis round trips and the Redis variants',
   )
 }
 
@@ -93,6 +124,8 @@ const problems: string[] = []
 let verify: VerifyResult | undefined
 let roundTrips: RoundTripRow[] | undefined
 let throughput: ThroughputRow[] | undefined
+let floorMicros: number | undefined
+let soak: SoakRun[] | undefined
 
 log(
   `bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`,
@@ -101,6 +134,7 @@ log(
 if (parts.includes('verify')) {
   log('verification cost…')
   verify = await measureVerifyCost({ minCpuMs: number('verify-ms', args['verify-ms']), smoke })
+  floorMicros = verify.floorNs / 1000
 }
 
 if (parts.includes('redis')) {
@@ -148,6 +182,29 @@ if (parts.includes('throughput')) {
   } finally {
     await redis.stop()
   }
+  // The overhead target is the floor + 10 µs: measure the floor when the verify part did not.
+  floorMicros ??= (await measureFloor({ minCpuMs: number('verify-ms', args['verify-ms']) / 2, smoke })) / 1000
+}
+
+if (parts.includes('soak')) {
+  log('soak…')
+  const redis = await startRedis(redisBinary!)
+  try {
+    const measured = await measureSoak(
+      {
+        deliveries: smoke ? SMOKE_SOAK.deliveries : Math.max(10, Math.round(number('soak-deliveries', args['soak-deliveries']))),
+        stores: soakStores,
+        connections: Math.max(1, Math.round(number('connections', args.connections))),
+        redisUrl: redis.url,
+        ...(smoke ? { maxEntries: SMOKE_SOAK.maxEntries } : {}),
+      },
+      log,
+    )
+    soak = measured.runs
+    problems.push(...measured.problems)
+  } finally {
+    await redis.stop()
+  }
 }
 
 machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)))
@@ -159,7 +216,7 @@ const sections: string[] = [
 if (throughput) {
   sections.push(
     '### 1. Throughput: 1 KiB QStash-signed `onUploadComplete`, unique delivery IDs',
-    throughputTable(throughput),
+    throughputTable(throughput, floorMicros),
     smoke
       ? ''
       : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), servers in child processes; medians over rounds.`,
@@ -167,18 +224,33 @@ if (throughput) {
 }
 if (verify) sections.push('### 2. Verification cost per delivery (1 KiB body)', verifyTable(verify))
 if (roundTrips) sections.push('### 3. Redis round trips per delivery (`INFO commandstats` deltas)', roundTripTable(roundTrips))
+if (soak) sections.push('### 4. Soak: one Express server process, memory at the start, every tenth and the end', soakTables(soak))
 if (problems.length) sections.push('### Problems', ...problems.map((p) => `- ${p}`))
 console.log(sections.filter(Boolean).join('\n\n'))
 
 mkdirSync(resultsDir, { recursive: true })
 const file = `${resultsDir}${smoke ? 'smoke' : 'bench'}-${started.toISOString().replace(/[:.]/g, '-')}.json`
 const verdicts = {
-  throughput: throughput?.map((r) => ({
-    framework: r.framework,
-    variant: r.variant,
-    ...(r.variant === 'bare' ? {} : { target: r.variant === 'memory' ? MEMORY_RATIO_TARGET : REDIS_RATIO_TARGET }),
-    verdict: r.variant === 'bare' ? 'n/a' : ratioVerdict(r.ratio ?? NaN, r.variant === 'memory' ? MEMORY_RATIO_TARGET : REDIS_RATIO_TARGET),
-  })),
+  throughput: throughput?.map((r) => {
+    const bareTarget = bareRatioTarget(r.variant)
+    const peerTarget = peerRatioTarget(r.variant)
+    return {
+      framework: r.framework,
+      variant: r.variant,
+      ...(bareTarget === undefined ? {} : { target: bareTarget }),
+      verdict: bareTarget === undefined ? 'n/a' : ratioVerdict(r.ratio ?? NaN, bareTarget),
+      overheadVerdict: overheadVerdict(r.variant, r.overheadCpuMicros, floorMicros),
+      ...(peerTarget === undefined
+        ? {}
+        : {
+            peer: r.peer,
+            peerTarget,
+            peerVerdict: ratioVerdict(r.peerRatio ?? NaN, peerTarget),
+            peerCpuVerdict: ratioVerdict(r.peerCpuRatio ?? NaN, peerTarget),
+          }),
+    }
+  }),
+  soak: soak?.map((r) => ({ store: r.store, verdict: r.flat === undefined ? 'n/a' : r.flat ? 'flat' : 'growing' })),
   verify: verify?.rows.map((r) => ({
     name: r.name,
     ...verifyVerdict(r, verify!.floorNs, verify!.rows.find((v) => v.name === r.vendor)?.avgNs),
@@ -189,12 +261,17 @@ const targets = {
   memoryRatio: MEMORY_RATIO_TARGET,
   redisRatio: REDIS_RATIO_TARGET,
   floorMultiple: FLOOR_MULTIPLE_TARGET,
+  peerMemoryRatio: PEER_MEMORY_RATIO_TARGET,
+  peerRedisRatio: PEER_REDIS_RATIO_TARGET,
+  overheadAboveFloorMicros: OVERHEAD_ABOVE_FLOOR_MICROS,
+  soakGrowthTolerance: SOAK_GROWTH_TOLERANCE,
+  soakGrowthSlackMiB: SOAK_GROWTH_SLACK_MIB,
   firstDeliveryRoundTrips: 2,
   duplicateRoundTrips: 1,
 }
 writeFileSync(
   file,
-  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, throughput, verify, roundTrips, problems }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, verify, roundTrips, soak, problems }, null, 2)}\n`,
 )
 log(`\nfigures written to ${file}`)
 if (problems.length) {

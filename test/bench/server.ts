@@ -1,9 +1,9 @@
 // Child process: serves one framework on a loopback port per variant, so the load generator
 // (autocannon, in the parent) and the server each get a core of their own. Full runs give each
 // variant its own process; the smoke run puts a framework's variants in one to start faster.
-// argv: <framework> <variant>[,<variant>...]; env BENCH_REDIS_URL for the redis variant.
-// Tells the parent its ports over IPC, its CPU time on "cpu", and exits cleanly on "stop"
-// (so --cpu-prof can write its profile).
+// argv: <framework> <variant>[,<variant>...]; env BENCH_REDIS_URL for the Redis variants.
+// Tells the parent its ports over IPC, its CPU time on "cpu", its memory on "memory" (after a
+// full GC when run with --expose-gc), and exits cleanly on "stop" (so --cpu-prof can write its profile).
 import { createServer } from 'node:http'
 import { FRAMEWORKS, isFramework } from './frameworks.js'
 import { setupVariant, VARIANTS, type Variant } from './servers/variant.js'
@@ -17,7 +17,7 @@ const listener = await FRAMEWORKS[framework].load()
 const running = await Promise.all(
   variants.map(async (variant) => {
     const setup = await setupVariant(variant, process.env.BENCH_REDIS_URL)
-    const server = createServer(listener(setup.options))
+    const server = createServer(listener(setup.route))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     return { variant, setup, server, port: (server.address() as { port: number }).port }
   }),
@@ -28,6 +28,10 @@ process.on('message', (message) => {
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage()
     return void process.send!({ cpuMicros: user + system })
+  }
+  if (message === 'memory') {
+    globalThis.gc?.()
+    return void process.send!({ memory: process.memoryUsage() })
   }
   if (message !== 'stop') return
   for (const { server } of running) {

@@ -7,6 +7,16 @@ import type { VerifyRow } from './verify-cost.js'
 export const MEMORY_RATIO_TARGET = 0.9
 /** Redis-store middleware keeps at least this share of the bare route's req/s. */
 export const REDIS_RATIO_TARGET = 0.75
+/** Memory-store middleware answers at least this many times the Receiver.verify recipe's req/s (and CPU per request). */
+export const PEER_MEMORY_RATIO_TARGET = 1.5
+/** Redis-store middleware answers at least this many times the Receiver.verify + SET NX recipe's req/s (and CPU per request). */
+export const PEER_REDIS_RATIO_TARGET = 1.2
+/** Memory-store middleware adds at most the verification floor plus this many µs of server CPU per request over the bare route. */
+export const OVERHEAD_ABOVE_FLOOR_MICROS = 10
+/** Soak: memory is flat when heap after GC and RSS grow at most this share past the memory store's bound (Redis: past the first tenth)… */
+export const SOAK_GROWTH_TOLERANCE = 0.1
+/** …or at most this many MiB, the noise of GC on a small heap. */
+export const SOAK_GROWTH_SLACK_MIB = 4
 /** One of our verifiers costs at most this many times the node:crypto floor. */
 export const FLOOR_MULTIPLE_TARGET = 1.5
 
@@ -25,6 +35,20 @@ export function verifyVerdict(row: VerifyRow, floorNs: number, vendorNs: number 
   const floor: Verdict = row.parsesJson ? 'n/a' : row.avgNs <= FLOOR_MULTIPLE_TARGET * floorNs ? 'met' : 'missed'
   const vendor: Verdict = vendorNs === undefined ? 'n/a' : row.avgNs <= vendorNs ? 'met' : 'missed'
   return { floor, vendor }
+}
+
+/** The bare-route ratio target of a variant; undefined for the bare route and the recipes. */
+export const bareRatioTarget = (variant: string): number | undefined =>
+  variant === 'memory' ? MEMORY_RATIO_TARGET : variant === 'redis' ? REDIS_RATIO_TARGET : undefined
+
+/** The peer-ratio target of one of our variants; undefined for the others. */
+export const peerRatioTarget = (variant: string): number | undefined =>
+  variant === 'memory' ? PEER_MEMORY_RATIO_TARGET : variant === 'redis' ? PEER_REDIS_RATIO_TARGET : undefined
+
+/** Memory store only (issue 15 item 2): overhead over the bare route ≤ floor + 10 µs of server CPU. */
+export function overheadVerdict(variant: string, overheadMicros: number | undefined, floorMicros: number | undefined): Verdict {
+  if (variant !== 'memory' || overheadMicros === undefined || floorMicros === undefined) return 'n/a'
+  return overheadMicros <= floorMicros + OVERHEAD_ABOVE_FLOOR_MICROS ? 'met' : 'missed'
 }
 
 export function roundTripVerdict(row: RoundTripRow): Verdict {

@@ -1,18 +1,17 @@
 // Part 1: throughput of each framework × variant, driven by autocannon from this process while
-// each server runs in a child process (on 2 cores the load generator and the server then each
-// get one, and a server's GC never pauses the load generator). Variants of one framework are
-// run back to back in rounds, rotating their order, and the ratios are taken within a round.
-import { type ChildProcess, fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+// each server runs in a child process (server-process.ts). Variants of one framework are run
+// back to back in rounds, rotating their order, and the ratios are taken within a round.
+// Every request is a new delivery signed as it is sent (signed-deliveries.ts).
 import autocannon from 'autocannon'
 import { FRAMEWORKS, type Framework } from './frameworks.js'
-import { uploadBody, WEBHOOK_PATH } from './payload.js'
-import { VARIANTS, type Variant } from './servers/variant.js'
+import { WEBHOOK_PATH } from './payload.js'
+import { type RunningServer, startServers } from './server-process.js'
+import { DEDUPES, PEER_OF, VARIANTS, type Variant } from './servers/variant.js'
+import { type NextDelivery, signedDeliveries } from './signed-deliveries.js'
 
 export interface ThroughputOptions {
   frameworks: readonly Framework[]
-  /** Rounds of (bare, memory, redis) per framework; each ratio is the median over rounds. */
+  /** Rounds of every variant per framework; each ratio is the median over rounds. */
   rounds: number
   /** Measured seconds per run. */
   durationSec: number
@@ -35,6 +34,9 @@ export interface Sample {
   serverCpuMicrosPerRequest: number
   non2xx: number
   errors: number
+  /** Answers other than 200 `processed` (every delivery is new, so any other answer is a harness defect). */
+  unexpected: number
+  firstUnexpected?: string
 }
 
 export interface ThroughputRow {
@@ -48,16 +50,17 @@ export interface ThroughputRow {
   serverCpuMicrosPerRequest: number
   /** Median over rounds of this variant's req/s ÷ the bare route's in the same round. */
   ratio?: number
+  /** Median over rounds of this variant's server CPU µs per request minus the bare route's in the same round. */
+  overheadCpuMicros?: number
+  /** For ours: the peer recipe it is compared with. */
+  peer?: Variant
+  /** Median over rounds of this variant's req/s ÷ its peer recipe's in the same round. */
+  peerRatio?: number
+  /** Median over rounds of the peer recipe's server CPU per request ÷ this variant's (above 1: ours is cheaper). */
+  peerCpuRatio?: number
   samples: Sample[]
 }
 
-/** A signed delivery, minus its message ID (set per request, so every delivery is new). */
-interface Signed {
-  body: string
-  headers: Record<string, string>
-}
-
-const POOL_SIZE = 256
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
@@ -66,95 +69,20 @@ const median = (values: number[]) => {
 const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 
-interface RunningServer {
-  port: number
-  child: ChildProcess
-  /** CPU time the server process has used so far, µs. */
-  cpuMicros(): Promise<number>
-  stop(): Promise<void>
-}
+/** The answer every delivery of the run must get: each one is new, so it is processed. */
+const processed = (status: number, body: string) => status === 200 && body.startsWith('{"status":"processed"')
 
-/** One child process serving `variants` of `framework`, one port each. */
-function startServers(
-  framework: Framework,
-  variants: readonly Variant[],
-  options: ThroughputOptions,
-): Promise<Map<Variant, RunningServer>> {
-  const name = `${framework}/${variants.join('+')}`
-  const execArgv = options.profileDir
-    ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${framework}-${variants.join('+')}-${Date.now()}.cpuprofile`]
-    : []
-  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [framework, variants.join(',')], {
-    env: { ...process.env, BENCH_REDIS_URL: options.redisUrl, NODE_ENV: 'development' },
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  let stopping: Promise<void> | undefined
-  const stop = () =>
-    (stopping ??= new Promise<void>((done) => {
-      if (child.exitCode !== null) return done()
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-      child.once('exit', () => {
-        clearTimeout(timer)
-        done()
-      })
-      child.send('stop')
-    }))
-  const cpuMicros = () =>
-    new Promise<number>((answer) => {
-      child.once('message', (reply) => answer((reply as { cpuMicros: number }).cpuMicros))
-      child.send('cpu')
-    })
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench: the ${name} server exited (${code}) before listening`)))
-    child.once('message', (message) => {
-      const ports = (message as { ports?: Partial<Record<Variant, number>> }).ports
-      if (!ports || !variants.every((v) => typeof ports[v] === 'number')) {
-        void stop()
-        return reject(new Error(`bench: unexpected message from the ${name} server`))
-      }
-      child.removeAllListeners('exit')
-      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, stop }])))
-    })
-  })
-}
-
-async function signPool(port: number): Promise<Signed[]> {
-  const url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`
-  const pool: Signed[] = []
-  for (let i = 0; i < POOL_SIZE; i++) {
-    const body = uploadBody(i)
-    const { 'upstash-message-id': _, ...headers } = await signQStash({
-      body,
-      url,
-      signingKey: devSigningKeys.currentSigningKey,
-      expiresInSeconds: 3600,
-    })
-    pool.push({ body, headers: { 'content-type': 'application/json', ...headers } })
-  }
-  return pool
-}
-
-/** One signed delivery with a fresh message ID. */
-type NextDelivery = () => { body: string; headers: Record<string, string> }
-
-function deliveries(pool: Signed[], idPrefix: string): NextDelivery {
-  let n = 0
-  return () => {
-    const signed = pool[n % pool.length]!
-    return { body: signed.body, headers: { ...signed.headers, 'upstash-message-id': `${idPrefix}${n++}` } }
-  }
-}
-
-/** Sends one delivery and, for the middleware, the same one again: proves the route verifies and dedupes. */
+/**
+ * Sends one delivery and, where the variant dedupes, the same one again: proves the route
+ * verifies (the bare route only parses) and recognises a redelivery.
+ */
 async function preflight(server: RunningServer, variant: Variant, next: NextDelivery, name: string) {
   const delivery = next()
   const send = () => fetch(`http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, { method: 'POST', ...delivery })
   const first = await send()
   const firstBody = await first.text()
-  if (first.status !== 200 || !firstBody.includes('"processed"'))
-    throw new Error(`bench: ${name} answered ${first.status} ${firstBody} to a signed delivery`)
-  if (variant === 'bare') return
+  if (!processed(first.status, firstBody)) throw new Error(`bench: ${name} answered ${first.status} ${firstBody} to a signed delivery`)
+  if (!DEDUPES.has(variant)) return
   const again = await send()
   const againBody = await again.text()
   if (again.status !== 200 || !againBody.includes('"duplicate"'))
@@ -165,6 +93,8 @@ async function load(server: RunningServer, next: NextDelivery, options: Throughp
   const latencies: number[] = []
   let first = 0
   let last = 0
+  let unexpected = 0
+  let firstUnexpected: string | undefined
   const cpuBefore = await server.cpuMicros()
   // The instance is both the result promise and an event emitter (its typings only say the former).
   const instance = autocannon({
@@ -174,7 +104,18 @@ async function load(server: RunningServer, next: NextDelivery, options: Throughp
     duration: seconds,
     // autocannon checks for the end of a run once per sample interval: short runs need short ones.
     sampleInt: Math.min(1000, Math.max(20, seconds * 250)),
-    requests: [{ method: 'POST', path: WEBHOOK_PATH, setupRequest: (request) => ({ ...request, ...next() }) }],
+    requests: [
+      {
+        method: 'POST',
+        path: WEBHOOK_PATH,
+        setupRequest: (request) => ({ ...request, ...next() }),
+        onResponse: (status, body) => {
+          if (processed(status, body)) return
+          unexpected++
+          firstUnexpected ??= `${status} ${body.slice(0, 200)}`
+        },
+      },
+    ],
   }) as Promise<autocannon.Result> & import('node:events').EventEmitter
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     last = performance.now()
@@ -193,66 +134,100 @@ async function load(server: RunningServer, next: NextDelivery, options: Throughp
     serverCpuMicrosPerRequest: cpu / Math.max(1, latencies.length + result.non2xx),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    unexpected,
+    ...(firstUnexpected ? { firstUnexpected } : {}),
   }
 }
 
-/** Runs every framework's three variants; `problems` collects runs with errors or non-2xx answers. */
+/** Medians of in-round comparisons: each variant against the bare route and its peer recipe. */
+function compare(variant: Variant, rounds: Map<Variant, Sample>[]) {
+  const bare = rounds.map((round) => round.get('bare')!)
+  const own = rounds.map((round) => round.get(variant)!)
+  const peer = PEER_OF[variant]
+  const peerSamples = peer ? rounds.map((round) => round.get(peer)!) : []
+  return {
+    ...(variant === 'bare'
+      ? {}
+      : {
+          ratio: median(own.map((s, i) => s.reqPerSec / bare[i]!.reqPerSec)),
+          overheadCpuMicros: median(own.map((s, i) => s.serverCpuMicrosPerRequest - bare[i]!.serverCpuMicrosPerRequest)),
+        }),
+    ...(peer
+      ? {
+          peer,
+          peerRatio: median(own.map((s, i) => s.reqPerSec / peerSamples[i]!.reqPerSec)),
+          peerCpuRatio: median(own.map((s, i) => peerSamples[i]!.serverCpuMicrosPerRequest / s.serverCpuMicrosPerRequest)),
+        }
+      : {}),
+  }
+}
+
+/** Starts every framework's servers (an idle server costs nothing) and checks each before any load. */
+async function startAll(options: ThroughputOptions, runId: string) {
+  const servers = new Map<string, { server: RunningServer; next: NextDelivery }>()
+  const groups = options.frameworks.flatMap((framework) =>
+    options.processPerVariant ? VARIANTS.map((variant) => [framework, [variant]] as const) : [[framework, VARIANTS] as const],
+  )
+  const serverOptions = { redisUrl: options.redisUrl, ...(options.profileDir ? { profileDir: options.profileDir } : {}) }
+  const started = await Promise.allSettled(groups.map(([framework, variants]) => startServers(framework, variants, serverOptions)))
+  const stopAll = () => Promise.all(started.flatMap((o) => (o.status === 'fulfilled' ? [[...o.value.values()][0]!.stop()] : [])))
+  const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+  if (failed) {
+    await stopAll()
+    throw failed.reason
+  }
+  try {
+    for (const [i, outcome] of started.entries()) {
+      const framework = groups[i]![0]
+      for (const [variant, server] of (outcome as PromiseFulfilledResult<Map<Variant, RunningServer>>).value) {
+        const url = `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`
+        const next = signedDeliveries(url, `msg_${runId}_${framework}_${variant}_`)
+        await preflight(server, variant, next, `${FRAMEWORKS[framework].label} ${variant}`)
+        servers.set(`${framework}/${variant}`, { server, next })
+      }
+    }
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+  return { servers, stopAll }
+}
+
+/** Runs every framework's variants; `problems` collects runs with errors or answers other than `processed`. */
 export async function measureThroughput(
   options: ThroughputOptions,
   log: (line: string) => void,
 ): Promise<{ rows: ThroughputRow[]; problems: string[] }> {
   const rows: ThroughputRow[] = []
   const problems: string[] = []
-  const runId = Date.now().toString(36)
-  const key = (framework: Framework, variant: Variant) => `${framework}/${variant}`
-  const servers = new Map<string, RunningServer>()
-  const nexts = new Map<string, NextDelivery>()
+  const { servers, stopAll } = await startAll(options, Date.now().toString(36))
   try {
-    // All started together (an idle server costs nothing) and each checked before any load.
-    const wanted = options.frameworks.flatMap((framework) => VARIANTS.map((variant) => [framework, variant] as const))
-    const groups = options.frameworks.flatMap((framework) =>
-      options.processPerVariant ? VARIANTS.map((variant) => [framework, [variant]] as const) : [[framework, VARIANTS] as const],
-    )
-    const started = await Promise.allSettled(groups.map(([framework, variants]) => startServers(framework, variants, options)))
-    started.forEach((outcome, i) => {
-      if (outcome.status === 'fulfilled') for (const [variant, server] of outcome.value) servers.set(key(groups[i]![0], variant), server)
-    })
-    const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
-    if (failed) throw failed.reason
-    for (const [framework, variant] of wanted) {
-      const server = servers.get(key(framework, variant))!
-      const next = deliveries(await signPool(server.port), `msg_${runId}_${framework}_${variant}_`)
-      nexts.set(key(framework, variant), next)
-      await preflight(server, variant, next, `${FRAMEWORKS[framework].label} ${variant}`)
-    }
-
     for (const framework of options.frameworks) {
       const { label } = FRAMEWORKS[framework]
-      const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]))
-      const ratios = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]))
+      const rounds: Map<Variant, Sample>[] = []
       for (let round = 0; round < options.rounds; round++) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)
         const inRound = new Map<Variant, Sample>()
         for (const variant of order) {
-          const server = servers.get(key(framework, variant))!
-          const next = nexts.get(key(framework, variant))!
+          const { server, next } = servers.get(`${framework}/${variant}`)!
           if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
           const sample = await load(server, next, options, options.durationSec)
-          if (sample.non2xx > 0 || sample.errors > 0 || sample.responses === 0) {
-            problems.push(`${label} ${variant}: ${sample.responses} answers, ${sample.non2xx} non-2xx, ${sample.errors} errors/timeouts`)
+          if (sample.non2xx > 0 || sample.errors > 0 || sample.unexpected > 0 || sample.responses === 0) {
+            problems.push(
+              `${label} ${variant}: ${sample.responses} answers, ${sample.non2xx} non-2xx, ${sample.errors} errors/timeouts, ` +
+                `${sample.unexpected} not "processed"${sample.firstUnexpected ? ` (first: ${sample.firstUnexpected})` : ''}`,
+            )
           }
           inRound.set(variant, sample)
-          samples.get(variant)!.push(sample)
           log(
-            `  ${`${label} ${variant}`.padEnd(34)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50Ms.toFixed(2)} ms, ` +
+            `  ${`${label} ${variant}`.padEnd(40)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50Ms.toFixed(2)} ms, ` +
               `p99 ${sample.p99Ms.toFixed(2)} ms, server CPU ${sample.serverCpuMicrosPerRequest.toFixed(0)} µs/req`,
           )
         }
-        const bare = inRound.get('bare')!.reqPerSec
-        for (const variant of VARIANTS) ratios.get(variant)!.push(inRound.get(variant)!.reqPerSec / bare)
+        rounds.push(inRound)
       }
       for (const variant of VARIANTS) {
-        const s = samples.get(variant)!
+        const s = rounds.map((round) => round.get(variant)!)
         rows.push({
           framework,
           label,
@@ -261,13 +236,13 @@ export async function measureThroughput(
           p50Ms: median(s.map((x) => x.p50Ms)),
           p99Ms: median(s.map((x) => x.p99Ms)),
           serverCpuMicrosPerRequest: median(s.map((x) => x.serverCpuMicrosPerRequest)),
-          ...(variant === 'bare' ? {} : { ratio: median(ratios.get(variant)!) }),
+          ...compare(variant, rounds),
           samples: s,
         })
       }
     }
   } finally {
-    await Promise.all(new Set([...servers.values()].map((server) => server.stop())))
+    await stopAll()
   }
   return { rows, problems }
 }

@@ -1,15 +1,27 @@
-// h3 v2 (web Request based, served on Node through srvx): the bare route reads event.req.text().
+// h3 v2 (web Request based, served on Node through srvx): the bare route reads event.req.text();
+// the middleware is our adapter; a peer recipe reads and answers the bare route's way.
 import type { RequestListener } from 'node:http'
-import type { WebhookRouterOptions } from '@upload-webhooks/core'
 import { uploadWebhooks } from '@upload-webhooks/h3'
 import { H3, toNodeHandler } from 'h3'
 import { WEBHOOK_PATH } from '../payload.js'
-import { BARE_ANSWER, JSON_CONTENT_TYPE } from './variant.js'
+import { BARE_ANSWER, JSON_CONTENT_TYPE } from './answers.js'
+import type { Route } from './variant.js'
 
-export function h3v2Listener(options: WebhookRouterOptions | undefined): RequestListener {
+export function h3v2Listener(route: Route): RequestListener {
   const app = new H3()
-  if (options) {
-    app.post(WEBHOOK_PATH, uploadWebhooks(options) as unknown as Parameters<typeof app.post>[1])
+  if (route.kind === 'ours') {
+    app.post(WEBHOOK_PATH, uploadWebhooks(route.options) as unknown as Parameters<typeof app.post>[1])
+  } else if (route.kind === 'peer') {
+    const { recipe } = route
+    app.post(WEBHOOK_PATH, async (event) => {
+      const { status, body } = await recipe({
+        body: await event.req.text(),
+        signature: event.req.headers.get('upstash-signature') ?? undefined,
+        messageId: event.req.headers.get('upstash-message-id') ?? undefined,
+        url: event.req.url,
+      })
+      return new Response(body, { status, headers: { 'content-type': JSON_CONTENT_TYPE } })
+    })
   } else {
     app.post(WEBHOOK_PATH, async (event) => {
       JSON.parse(await event.req.text())

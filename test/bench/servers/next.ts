@@ -4,9 +4,10 @@
 // the Node request, the Response written back — for the bare route and our handler alike.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import type { WebhookRouterOptions } from '@upload-webhooks/core'
 import { uploadWebhooks } from '@upload-webhooks/next'
-import { BARE_ANSWER, JSON_CONTENT_TYPE } from './variant.js'
+import { BARE_ANSWER, JSON_CONTENT_TYPE } from './answers.js'
+import type { PeerRecipe } from './peer-recipe.js'
+import type { Route } from './variant.js'
 
 type RouteHandler = (request: Request) => Promise<Response>
 
@@ -15,6 +16,19 @@ const bareRoute: RouteHandler = async (request) => {
   JSON.parse(await request.text())
   return new Response(BARE_ANSWER, { headers: { 'content-type': JSON_CONTENT_TYPE } })
 }
+
+/** The same route calling a peer recipe: reads the body and answers the way `bareRoute` does. */
+const peerRoute =
+  (recipe: PeerRecipe): RouteHandler =>
+  async (request) => {
+    const { status, body } = await recipe({
+      body: await request.text(),
+      signature: request.headers.get('upstash-signature') ?? undefined,
+      messageId: request.headers.get('upstash-message-id') ?? undefined,
+      url: request.url,
+    })
+    return new Response(body, { status, headers: { 'content-type': JSON_CONTENT_TYPE } })
+  }
 
 function toRequest(req: IncomingMessage): Request {
   const headers = new Headers()
@@ -35,8 +49,9 @@ async function send(response: Response, res: ServerResponse) {
   res.end(Buffer.from(await response.arrayBuffer()))
 }
 
-export function nextListener(options: WebhookRouterOptions | undefined): RequestListener {
-  const POST: RouteHandler = options ? uploadWebhooks(options) : bareRoute
+export function nextListener(route: Route): RequestListener {
+  const POST: RouteHandler =
+    route.kind === 'ours' ? uploadWebhooks(route.options) : route.kind === 'peer' ? peerRoute(route.recipe) : bareRoute
   return (req, res) => {
     POST(toRequest(req))
       .then((response) => send(response, res))

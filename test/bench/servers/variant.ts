@@ -1,36 +1,58 @@
 // What each benchmark server variant runs: (a) bare route, (b) our middleware + memory store,
-// (c) our middleware + real Redis through ioredis.
+// (c) our middleware + real Redis through ioredis, and the recipes users write from the vendor
+// docs instead: (d) `@upstash/qstash` Receiver.verify + JSON.parse, (e) the same + one SET NX.
 import { memoryStore, qstash, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
 import { quietLogger } from '../quiet-logger.js'
+import { type PeerRecipe, receiverRecipe } from './peer-recipe.js'
 
-export type Variant = 'bare' | 'memory' | 'redis'
-export const VARIANTS: readonly Variant[] = ['bare', 'memory', 'redis']
+export type Variant = 'bare' | 'memory' | 'redis' | 'receiver' | 'receiver-setnx'
+export const VARIANTS: readonly Variant[] = ['bare', 'memory', 'redis', 'receiver', 'receiver-setnx']
 
-/** Body the bare routes answer with: the same JSON shape our middleware answers a processed delivery with. */
-export const BARE_ANSWER = '{"status":"processed"}'
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+/** Variants running our middleware (they dedupe, and answer a duplicate as such). */
+export const OURS: ReadonlySet<Variant> = new Set(['memory', 'redis'])
+/** Variants that recognise a duplicate delivery: ours and the SET NX recipe. */
+export const DEDUPES: ReadonlySet<Variant> = new Set(['memory', 'redis', 'receiver-setnx'])
+/** The peer recipe each of our variants is compared with. */
+export const PEER_OF: Partial<Record<Variant, Variant>> = { memory: 'receiver', redis: 'receiver-setnx' }
+
+/** What a framework's listener serves on the webhook path. */
+export type Route = { kind: 'bare' } | { kind: 'ours'; options: WebhookRouterOptions } | { kind: 'peer'; recipe: PeerRecipe }
 
 export interface VariantSetup {
-  /** Router options for the middleware variants; undefined for the bare route. */
-  options?: WebhookRouterOptions
+  route: Route
   close(): Promise<void>
+}
+
+async function redisClient(redisUrl: string | undefined) {
+  if (!redisUrl) throw new Error('bench: the Redis variants need BENCH_REDIS_URL')
+  // Imported here so the other variants' processes start without ioredis.
+  const { Redis } = await import('ioredis')
+  return new Redis(redisUrl)
 }
 
 /**
  * Middleware options as an app would write them: the QStash verifier with the dev keys and a
  * handler that does nothing, so what is measured is our overhead, not the handler's work.
+ * The recipes get the same dev keys.
  */
 export async function setupVariant(variant: Variant, redisUrl: string | undefined): Promise<VariantSetup> {
-  if (variant === 'bare') return { close: async () => {} }
+  const nothingToClose = async () => {}
+  if (variant === 'bare') return { route: { kind: 'bare' }, close: nothingToClose }
+  if (variant === 'receiver') return { route: { kind: 'peer', recipe: receiverRecipe() }, close: nothingToClose }
+  if (variant === 'receiver-setnx') {
+    const client = await redisClient(redisUrl)
+    return { route: { kind: 'peer', recipe: receiverRecipe(client) }, close: async () => void client.disconnect() }
+  }
   const base = { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: () => {} }, logger: quietLogger }
-  if (variant === 'memory') return { options: { ...base, store: memoryStore() }, close: async () => {} }
-  if (!redisUrl) throw new Error('bench: the redis variant needs BENCH_REDIS_URL')
-  // Imported here so the other variants' processes start without ioredis.
-  const [{ Redis }, { redisStore }] = await Promise.all([import('ioredis'), import('@upload-webhooks/core/redis')])
-  const client = new Redis(redisUrl)
+  if (variant === 'memory') {
+    // The soak's smoke run lowers the bound so that a tiny run still reaches it.
+    const maxEntries = Number(process.env.BENCH_MEMORY_MAX_ENTRIES) || undefined
+    return { route: { kind: 'ours', options: { ...base, store: memoryStore(maxEntries ? { maxEntries } : {}) } }, close: nothingToClose }
+  }
+  const [client, { redisStore }] = await Promise.all([redisClient(redisUrl), import('@upload-webhooks/core/redis')])
   return {
-    options: { ...base, store: redisStore(client) },
+    route: { kind: 'ours', options: { ...base, store: redisStore(client) } },
     close: async () => void client.disconnect(),
   }
 }

@@ -1,0 +1,92 @@
+// A benchmark server in a child process (server.ts): on 2 cores the load generator and the
+// server then each get one, and a server's GC never pauses the load generator. It answers the
+// parent's questions (its CPU time, its memory) over IPC.
+import { type ChildProcess, fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { Framework } from './frameworks.js'
+import type { Variant } from './servers/variant.js'
+
+/** The server process's memory, bytes; `heapUsed` right after a full GC when it runs with `--expose-gc`. */
+export interface MemorySample {
+  rss: number
+  heapUsed: number
+  heapTotal: number
+  external: number
+  arrayBuffers: number
+}
+
+export interface RunningServer {
+  port: number
+  child: ChildProcess
+  /** CPU time the server process has used so far, µs. */
+  cpuMicros(): Promise<number>
+  memory(): Promise<MemorySample>
+  stop(): Promise<void>
+}
+
+export interface ServerProcessOptions {
+  redisUrl: string | undefined
+  /** Directory for a `--cpu-prof` profile of the process; undefined: no profiling. */
+  profileDir?: string
+  /** Extra node flags (the soak runs with `--expose-gc`). */
+  nodeFlags?: string[]
+  /** Extra environment (the soak's `BENCH_MEMORY_MAX_ENTRIES`). */
+  env?: Record<string, string>
+}
+
+/** One child process serving `variants` of `framework`, one port each. */
+export function startServers(
+  framework: Framework,
+  variants: readonly Variant[],
+  options: ServerProcessOptions,
+): Promise<Map<Variant, RunningServer>> {
+  const name = `${framework}/${variants.join('+')}`
+  const execArgv = [
+    ...(options.nodeFlags ?? []),
+    ...(options.profileDir
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          options.profileDir,
+          '--cpu-prof-name',
+          `${framework}-${variants.join('+')}-${Date.now()}.cpuprofile`,
+        ]
+      : []),
+  ]
+  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [framework, variants.join(',')], {
+    env: { ...process.env, ...options.env, ...(options.redisUrl ? { BENCH_REDIS_URL: options.redisUrl } : {}), NODE_ENV: 'development' },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= new Promise<void>((done) => {
+      if (child.exitCode !== null) return done()
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      child.once('exit', () => {
+        clearTimeout(timer)
+        done()
+      })
+      child.send('stop')
+    }))
+  // One question at a time: the answer is the next message.
+  const ask = <T>(question: string) =>
+    new Promise<T>((answer) => {
+      child.once('message', (reply) => answer(reply as T))
+      child.send(question)
+    })
+  const cpuMicros = async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros
+  const memory = async () => (await ask<{ memory: MemorySample }>('memory')).memory
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench: the ${name} server exited (${code}) before listening`)))
+    child.once('message', (message) => {
+      const ports = (message as { ports?: Partial<Record<Variant, number>> }).ports
+      if (!ports || !variants.every((v) => typeof ports[v] === 'number')) {
+        void stop()
+        return reject(new Error(`bench: unexpected message from the ${name} server`))
+      }
+      child.removeAllListeners('exit')
+      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, memory, stop }])))
+    })
+  })
+}

@@ -1,0 +1,41 @@
+// The route a user writes from the vendor docs instead of using this library, framework-neutral:
+// each framework's server reads the body and headers and writes the answer the same way as its
+// bare route. (d) `@upstash/qstash` Receiver.verify, then JSON.parse; (e) the same, then one
+// ioredis `SET <message ID> 1 NX EX 86400` to drop a redelivery.
+import { devSigningKeys } from '@upload-webhooks/core/testing'
+import { Receiver } from '@upstash/qstash'
+import type { Redis } from 'ioredis'
+import { BARE_ANSWER, DUPLICATE_ANSWER } from './answers.js'
+
+export interface PeerInput {
+  body: string
+  /** `Upstash-Signature`. */
+  signature: string | undefined
+  /** `Upstash-Message-Id`. */
+  messageId: string | undefined
+  /** This endpoint's URL, which the token's `sub` must equal. */
+  url: string
+}
+
+export type PeerRecipe = (input: PeerInput) => Promise<{ status: number; body: string }>
+
+/** A day: how long the recipe remembers a message ID (QStash retries for less). */
+const SEEN_SECONDS = 86_400
+
+/** (d) without `redis`, (e) with it. */
+export function receiverRecipe(redis?: Redis): PeerRecipe {
+  const receiver = new Receiver({ ...devSigningKeys })
+  return async ({ body, signature, messageId, url }) => {
+    try {
+      await receiver.verify({ signature: signature ?? '', body, url })
+    } catch {
+      return { status: 401, body: 'Invalid signature' }
+    }
+    JSON.parse(body)
+    if (redis) {
+      if (!messageId) return { status: 400, body: 'Missing Upstash-Message-Id' }
+      if ((await redis.set(messageId, '1', 'EX', SEEN_SECONDS, 'NX')) === null) return { status: 200, body: DUPLICATE_ANSWER }
+    }
+    return { status: 200, body: BARE_ANSWER }
+  }
+}
