@@ -7,3 +7,5 @@ const benchDir = new URL('../../', import.meta.url)
 export const resultsDir = fileURLToPath(new URL('results/', benchDir))
 /** packages/core/dist/crypto/: both crypto implementations, imported directly to compare them. */
 export const coreCryptoDist = new URL('../../packages/core/dist/crypto/', benchDir)
+/** packages/core/package.json: the OpenTelemetry SDK (core's dev dependency) is resolved from there. */
+export const corePackageJson = new URL('../../packages/core/package.json', benchDir)

@@ -8,9 +8,10 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { findRedisServer, startRedis } from '../support/redis-server.js'
 import { FRAMEWORKS, type Framework, isFramework } from './frameworks.js'
+import { measureOtel, type OtelRow } from './otel.js'
 import { resultsDir } from './paths.js'
 import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
-import { roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
+import { otelTable, roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
 import { measureSoak, SOAK_STORES, type SoakRun, type SoakStore } from './soak.js'
 import {
   bareRatioTarget,
@@ -31,9 +32,9 @@ import {
 import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
 import { measureFloor, measureVerifyCost, type VerifyResult } from './verify-cost.js'
 
-const PARTS = ['verify', 'redis', 'throughput', 'soak'] as const
+const PARTS = ['verify', 'redis', 'throughput', 'soak', 'otel'] as const
 type Part = (typeof PARTS)[number]
-/** What `pnpm bench` runs without --only: the soak takes minutes of its own. */
+/** What `pnpm bench` runs without --only: the soak takes minutes of its own, OpenTelemetry is informative. */
 const DEFAULT_PARTS: readonly Part[] = ['verify', 'redis', 'throughput']
 /** The smoke run's soak: enough deliveries to cross its lowered memory-store bound. */
 const SMOKE_SOAK = { deliveries: 1000, maxEntries: 200 }
@@ -126,6 +127,7 @@ let roundTrips: RoundTripRow[] | undefined
 let throughput: ThroughputRow[] | undefined
 let floorMicros: number | undefined
 let soak: SoakRun[] | undefined
+let otel: OtelRow[] | undefined
 
 log(
   `bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`,
@@ -207,6 +209,23 @@ if (parts.includes('soak')) {
   }
 }
 
+if (parts.includes('otel')) {
+  log('OpenTelemetry…')
+  const measured = await measureOtel(
+    smoke
+      ? { rounds: 1, durationSec: 0.15, warmupSec: 0, connections: 4 }
+      : {
+          rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
+          durationSec: number('duration', args.duration),
+          warmupSec: number('warmup', args.warmup),
+          connections: Math.max(1, Math.round(number('connections', args.connections))),
+        },
+    log,
+  )
+  otel = measured.rows
+  problems.push(...measured.problems)
+}
+
 machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)))
 const sections: string[] = [
   `## upload-webhooks benchmark${smoke ? ' (smoke run: figures are not meaningful)' : ''}`,
@@ -225,6 +244,7 @@ if (throughput) {
 if (verify) sections.push('### 2. Verification cost per delivery (1 KiB body)', verifyTable(verify))
 if (roundTrips) sections.push('### 3. Redis round trips per delivery (`INFO commandstats` deltas)', roundTripTable(roundTrips))
 if (soak) sections.push('### 4. Soak: one Express server process, memory at the start, every tenth and the end', soakTables(soak))
+if (otel) sections.push('### 5. OpenTelemetry: our middleware with the API absent, present, and with a provider', otelTable(otel))
 if (problems.length) sections.push('### Problems', ...problems.map((p) => `- ${p}`))
 console.log(sections.filter(Boolean).join('\n\n'))
 
@@ -271,7 +291,7 @@ const targets = {
 }
 writeFileSync(
   file,
-  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, verify, roundTrips, soak, problems }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, verify, roundTrips, soak, otel, problems }, null, 2)}\n`,
 )
 log(`\nfigures written to ${file}`)
 if (problems.length) {

@@ -21,6 +21,8 @@ export interface RunningServer {
   /** CPU time the server process has used so far, µs. */
   cpuMicros(): Promise<number>
   memory(): Promise<MemorySample>
+  /** Spans the server's no-op exporter received (OpenTelemetry provider mode). */
+  spans(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -30,7 +32,7 @@ export interface ServerProcessOptions {
   profileDir?: string
   /** Extra node flags (the soak runs with `--expose-gc`). */
   nodeFlags?: string[]
-  /** Extra environment (the soak's `BENCH_MEMORY_MAX_ENTRIES`). */
+  /** Extra environment (the soak's `BENCH_MEMORY_MAX_ENTRIES`, the OpenTelemetry part's `BENCH_OTEL`). */
   env?: Record<string, string>
 }
 
@@ -77,6 +79,7 @@ export function startServers(
     })
   const cpuMicros = async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros
   const memory = async () => (await ask<{ memory: MemorySample }>('memory')).memory
+  const spans = async () => (await ask<{ spans: number }>('spans')).spans
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench: the ${name} server exited (${code}) before listening`)))
     child.once('message', (message) => {
@@ -86,7 +89,7 @@ export function startServers(
         return reject(new Error(`bench: unexpected message from the ${name} server`))
       }
       child.removeAllListeners('exit')
-      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, memory, stop }])))
+      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, memory, spans, stop }])))
     })
   })
 }

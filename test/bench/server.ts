@@ -1,11 +1,13 @@
 // Child process: serves one framework on a loopback port per variant, so the load generator
 // (autocannon, in the parent) and the server each get a core of their own. Full runs give each
 // variant its own process; the smoke run puts a framework's variants in one to start faster.
-// argv: <framework> <variant>[,<variant>...]; env BENCH_REDIS_URL for the Redis variants.
+// argv: <framework> <variant>[,<variant>...]; env BENCH_REDIS_URL for the Redis variants,
+// BENCH_OTEL for the OpenTelemetry setting (servers/telemetry-mode.ts).
 // Tells the parent its ports over IPC, its CPU time on "cpu", its memory on "memory" (after a
 // full GC when run with --expose-gc), and exits cleanly on "stop" (so --cpu-prof can write its profile).
 import { createServer } from 'node:http'
 import { FRAMEWORKS, isFramework } from './frameworks.js'
+import { exportedSpans, setupTelemetry } from './servers/telemetry-mode.js'
 import { setupVariant, VARIANTS, type Variant } from './servers/variant.js'
 
 const [framework = '', list = ''] = process.argv.slice(2)
@@ -13,6 +15,7 @@ const variants = list.split(',') as Variant[]
 if (!isFramework(framework) || variants.length === 0 || !variants.every((v) => VARIANTS.includes(v))) {
   throw new Error(`bench server: usage server.js <${Object.keys(FRAMEWORKS).join('|')}> <${VARIANTS.join('|')}>[,...]`)
 }
+await setupTelemetry(process.env.BENCH_OTEL)
 const listener = await FRAMEWORKS[framework].load()
 const running = await Promise.all(
   variants.map(async (variant) => {
@@ -28,6 +31,10 @@ process.on('message', (message) => {
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage()
     return void process.send!({ cpuMicros: user + system })
+  }
+  if (message === 'spans') {
+    void exportedSpans().then((spans) => process.send!({ spans }))
+    return
   }
   if (message === 'memory') {
     globalThis.gc?.()

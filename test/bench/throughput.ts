@@ -61,7 +61,7 @@ export interface ThroughputRow {
   samples: Sample[]
 }
 
-const median = (values: number[]) => {
+export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
@@ -76,7 +76,7 @@ const processed = (status: number, body: string) => status === 200 && body.start
  * Sends one delivery and, where the variant dedupes, the same one again: proves the route
  * verifies (the bare route only parses) and recognises a redelivery.
  */
-async function preflight(server: RunningServer, variant: Variant, next: NextDelivery, name: string) {
+export async function preflight(server: RunningServer, variant: Variant, next: NextDelivery, name: string) {
   const delivery = next()
   const send = () => fetch(`http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, { method: 'POST', ...delivery })
   const first = await send()
@@ -89,7 +89,8 @@ async function preflight(server: RunningServer, variant: Variant, next: NextDeli
     throw new Error(`bench: ${name} answered ${again.status} ${againBody} to a duplicate`)
 }
 
-async function load(server: RunningServer, next: NextDelivery, options: ThroughputOptions, seconds: number): Promise<Sample> {
+/** One autocannon run of `seconds` against `server`, every request a new delivery. */
+export async function load(server: RunningServer, next: NextDelivery, options: { connections: number }, seconds: number): Promise<Sample> {
   const latencies: number[] = []
   let first = 0
   let last = 0
