@@ -60,13 +60,13 @@ if (args.help) {
   console.log(`pnpm bench [--smoke] [--only ${PARTS.join(',')}] [--frameworks ${Object.keys(FRAMEWORKS).join(',')}]
            [--duration 5] [--rounds 3] [--warmup 1] [--connections 10] [--verify-ms 642] [--profile]
            [--soak-deliveries 1000000] [--soak-stores ${SOAK_STORES.join(',')}]
-  --only       parts to run (default ${DEFAULT_PARTS.join(',')}; the soak runs only when named, or in --smoke)
+  --only       parts to run (default ${DEFAULT_PARTS.join(',')}; soak and otel run when named, and in --smoke)
   --smoke      every part for a moment (CI): fails only when the harness breaks
   --duration   measured seconds per throughput run       --rounds  rounds of every variant
   --warmup     unmeasured seconds before each run         --connections  autocannon connections
   --verify-ms  CPU time sampled per verifier and pass (2 passes, the faster one kept)
   --profile    --cpu-prof every server process (profiles land in test/bench/results/profiles/)
-  --soak-deliveries  deliveries through the soak's server, per store`)
+  --soak-deliveries  deliveries through the soak's server, per store   --soak-stores  which stores the soak runs`)
   process.exit(0)
 }
 
