@@ -176,7 +176,7 @@ describe.skipIf(!redisServerPath)('faults', () => {
     const event = makeEvents('gap', 2).find((e) => e.kind === 'sonuslab')!
     const deliver = async () => {
       const response = await router.handle(
-        toRequest({ method: 'POST', headers: Object.entries(await signAttempt(event, 0)), body: event.body }),
+        toRequest({ method: 'POST', headers: Object.entries(await signAttempt(event)), body: event.body }),
       )
       return { status: response.status, body: (await response.json()) as { status: string } }
     }

@@ -5,7 +5,7 @@ import { createWebhookRouter, memoryStore } from '@upload-webhooks/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createVerifiers } from './server/options.js'
-import { type EventSpec, makeEvents, type SenderKind, signAttempt } from './support/events.js'
+import { type EventSpec, HANDLED_TYPES, makeEvents, SENDER_KINDS, type SenderKind, signAttempt } from './support/events.js'
 import { recordLine, scaled } from './support/figures.js'
 import { applyMutations, caseArb, type Delivery, sameBytes } from './support/mutations.js'
 import { killAllServers, type ServerProcess, startServer } from './support/processes.js'
@@ -18,8 +18,8 @@ let serial = 0
 
 /** A fresh, validly signed delivery of `kind` (its own event, so dedupe never hides a call). */
 async function validDelivery(kind: SenderKind): Promise<{ event: EventSpec; delivery: Delivery }> {
-  const event = makeEvents(`fuzz-${serial++}`, 4).find((e) => e.kind === kind)!
-  return { event, delivery: { headers: Object.entries(await signAttempt(event, 0)), body: encoder.encode(event.body) } }
+  const event = makeEvents(`fuzz-${serial++}`, SENDER_KINDS.length).find((e) => e.kind === kind)!
+  return { event, delivery: { headers: Object.entries(await signAttempt(event)), body: encoder.encode(event.body) } }
 }
 
 interface Tally {
@@ -43,7 +43,7 @@ describe('fuzzing router.handle()', () => {
       verify: createVerifiers(),
       store: memoryStore(),
       logger: { warn: () => {}, error: () => {} },
-      handlers: { onUploadComplete: record, 'upload.completed': record, 'file.uploaded': record },
+      handlers: Object.fromEntries(HANDLED_TYPES.map((type) => [type, record])),
     })
     const tally = newTally()
     const seed = stormSeed()

@@ -1,14 +1,19 @@
-// The hostile corpus (≥ 200 requests across all four verifiers): each answered with the status
-// DESIGN.md names, no handler call, no key in the real Redis — through router.handle() and
-// through real Express and h3 server processes.
-import { createWebhookRouter } from '@upload-webhooks/core'
+// The hostile corpus (every verifier in core's registry): each request answered with the status
+// docs/architecture.md names, no handler call, no key in the real Redis; then the replay and
+// conflict sequences, which may leave only the keys their one processed delivery writes; then
+// the valid controls. Through router.handle() and through real Express, h3 v1 and h3 v2 processes.
+import { createWebhookRouter, type WebhookRouter } from '@upload-webhooks/core'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import { createRedis, createRouterOptions, redisReady, type ServerStats } from './server/options.js'
 import { buildControls, buildCorpus, type HostileCase } from './support/corpus.js'
 import { SENDER_KINDS } from './support/events.js'
 import { recordLine } from './support/figures.js'
+import { boundaryIdControls } from './support/invalid-ids.js'
 import { killAllServers, type ServerProcess, startServer } from './support/processes.js'
 import { redisServerPath, type ScenarioRedis, startScenarioRedis } from './support/redis.js'
+import { buildSequences, type HostileSequence, stepMismatch } from './support/replays.js'
+import { ExpectedKeys, keyProblems, readStoreKeys, storeIdOf } from './support/store-keys.js'
 import { type Answer, sendRaw, toRequest } from './support/transport.js'
 
 const redisUrl = inject('redisUrl')
@@ -16,19 +21,35 @@ const redisUrl = inject('redisUrl')
 const CORPUS_DB = 9
 
 let corpus: HostileCase[]
+let sequences: HostileSequence[]
 let controls: HostileCase[]
 beforeAll(async () => {
   corpus = await buildCorpus()
-  controls = await buildControls()
+  sequences = await buildSequences()
+  controls = [...(await buildControls()), ...(await boundaryIdControls())]
 })
+
+/** The keys the sequences leave, then those plus the controls' (each control processed once). */
+const sequenceKeys = () => sequences.reduce((keys, s) => keys.merge(s.keys), new ExpectedKeys())
+function controlKeys(): ExpectedKeys {
+  const keys = new ExpectedKeys()
+  for (const c of controls) {
+    if (c.sender === 'none' || c.body === null) throw new Error(`${c.name}: a control is one sender's signed delivery`)
+    keys.processed(c.sender, storeIdOf(c.sender, c.headers, c.body))
+  }
+  return keys
+}
+const sequenceSteps = () => sequences.reduce((n, s) => n + s.steps.length, 0)
 
 /** What was wrong with an answer, or undefined when it is what the case expects. */
 function mismatch(c: HostileCase, answer: Answer, overHttp: boolean): string | undefined {
   const expected = overHttp ? (c.httpStatus ?? c.status) : c.status
   const allow = answer.headers['allow']
   if (answer.status !== expected) return `${c.name}: expected ${expected}, got ${answer.status} ${answer.body.slice(0, 200)}`
+  if (c.notEchoed && answer.body.includes(c.notEchoed)) return `${c.name}: the answer echoes the untrusted delivery ID`
   if (expected === 405 && allow !== 'POST') return `${c.name}: 405 without Allow: POST (${String(allow)})`
-  if (expected !== c.status || c.method === 'HEAD') return undefined
+  // Node's own answer (before the router ran) is not the router's JSON.
+  if ((overHttp && c.httpStatus !== undefined) || c.method === 'HEAD') return undefined
   let json: { status?: string; reason?: string }
   try {
     json = JSON.parse(answer.body) as typeof json
@@ -41,70 +62,132 @@ function mismatch(c: HostileCase, answer: Answer, overHttp: boolean): string | u
 }
 
 const headerOf = (headers: Headers): Answer['headers'] => Object.fromEntries(headers.entries())
-
-test('the corpus is big and covers every verifier', () => {
-  expect(corpus.length).toBeGreaterThanOrEqual(200)
-  for (const kind of SENDER_KINDS) expect(corpus.filter((c) => c.sender === kind).length, kind).toBeGreaterThanOrEqual(40)
-  expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length)
+const answerOf = async (response: Response): Promise<Answer> => ({
+  status: response.status,
+  headers: headerOf(response.headers),
+  body: await response.text(),
 })
 
-describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
-  test('every hostile request gets its status, 0 handler calls, 0 store keys; the valid controls do get through', async () => {
-    const redis = createRedis(`${redisUrl}/${CORPUS_DB}`)
-    try {
-      await redisReady(redis)
-      await redis.flushdb()
-      const stats: ServerStats = {
-        handlerCalls: 0,
-        injectedFaults: 0,
-        effectWriteErrors: 0,
-        effectWriteErrorIds: [],
-        commitFailures: 0,
-        commitsRecovered: 0,
-        releaseFailures: 0,
-        storeUnavailable: 0,
-      }
-      const env = {
-        name: 'in-process',
-        redisUrl: '',
-        faultRate: 0,
-        lockSeconds: undefined,
-        handlerDelayMs: 0,
-        reportStarts: false,
-        hangAfter: undefined,
-      }
-      const router = createWebhookRouter(createRouterOptions(env, redis, stats, () => {}))
-
-      const problems: string[] = []
-      const started = performance.now()
-      for (const c of corpus) {
-        const response = await router.handle(toRequest(c))
-        const problem = mismatch(c, { status: response.status, headers: headerOf(response.headers), body: await response.text() }, false)
-        if (problem) problems.push(problem)
-      }
-      const elapsed = performance.now() - started
-      const keys = await redis.dbsize()
-      recordLine('hostile router.handle', {
-        requests: corpus.length,
-        asDesigned: corpus.length - problems.length,
-        handlerCalls: stats.handlerCalls,
-        storeKeys: keys,
-        wall: `${(elapsed / 1000).toFixed(1)}s`,
-      })
-
-      expect(problems).toEqual([])
-      expect(stats.handlerCalls).toBe(0)
-      expect(keys).toBe(0)
-      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
-
-      // The same router accepts the real thing, so the zeros above are not an accident of setup.
-      for (const c of controls) expect((await router.handle(toRequest(c))).status, c.name).toBe(200)
-      expect(stats.handlerCalls).toBe(controls.length)
-      expect(await redis.dbsize()).toBeGreaterThan(0)
-    } finally {
-      await redis.flushdb().catch(() => {})
-      redis.disconnect()
+/** Every step of every sequence through `send`; the mismatches, and the sequences whose handler-call count was off (where it can be seen). */
+async function runSequences(send: (step: HostileSequence['steps'][number], index: number) => Promise<Answer>, calls?: () => number) {
+  const problems: string[] = []
+  let index = 0
+  for (const sequence of sequences) {
+    const before = calls?.()
+    for (const step of sequence.steps) {
+      const problem = stepMismatch(sequence, step, await send(step, index++))
+      if (problem) problems.push(problem)
     }
+    if (calls && calls() - before! !== sequence.handlerCalls)
+      problems.push(`${sequence.name}: ${calls() - before!} handler calls, expected ${sequence.handlerCalls}`)
+  }
+  return problems
+}
+
+test('the corpus is big and covers every verifier; every sender has a replay sequence', () => {
+  expect(corpus.length).toBeGreaterThanOrEqual(200)
+  for (const kind of SENDER_KINDS) {
+    expect(corpus.filter((c) => c.sender === kind).length, kind).toBeGreaterThanOrEqual(40)
+    expect(sequences.filter((s) => s.sender === kind).length, kind).toBeGreaterThanOrEqual(1)
+  }
+  expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length)
+  expect(corpus.filter((c) => c.reason === 'invalid_delivery_id').length).toBeGreaterThan(0)
+  expect(sequences.some((s) => s.steps.some((step) => step.reason === 'replayed_signature'))).toBe(true)
+  expect(sequences.some((s) => s.steps.some((step) => step.reason === 'delivery_conflict'))).toBe(true)
+})
+
+/** The store's keys against the expectation, as figures and problems. */
+async function accountKeys(redis: Redis, expected: ExpectedKeys) {
+  const found = await readStoreKeys(redis)
+  return { found, problems: keyProblems(found, expected) }
+}
+
+describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
+  let redis: Redis
+  let router: WebhookRouter
+  const stats: ServerStats = {
+    handlerCalls: 0,
+    injectedFaults: 0,
+    effectWriteErrors: 0,
+    effectWriteErrorIds: [],
+    commitFailures: 0,
+    commitsRecovered: 0,
+    releaseFailures: 0,
+    storeUnavailable: 0,
+  }
+  beforeAll(async () => {
+    redis = createRedis(`${redisUrl}/${CORPUS_DB}`)
+    await redisReady(redis)
+    await redis.flushdb()
+    const env = {
+      name: 'in-process',
+      redisUrl: '',
+      faultRate: 0,
+      lockSeconds: undefined,
+      handlerDelayMs: 0,
+      reportStarts: false,
+      hangAfter: undefined,
+    }
+    router = createWebhookRouter(createRouterOptions(env, redis, stats, () => {}))
+  })
+  afterAll(async () => {
+    await redis?.flushdb().catch(() => {})
+    redis?.disconnect()
+  })
+
+  test('every hostile request gets its status, 0 handler calls, 0 store keys', async () => {
+    const problems: string[] = []
+    const started = performance.now()
+    for (const c of corpus) {
+      const problem = mismatch(c, await answerOf(await router.handle(toRequest(c))), false)
+      if (problem) problems.push(problem)
+    }
+    const keys = await redis.dbsize()
+    recordLine('hostile router.handle', {
+      requests: corpus.length,
+      asDesigned: corpus.length - problems.length,
+      handlerCalls: stats.handlerCalls,
+      storeKeys: keys,
+      expectedKeys: 0,
+      wall: `${((performance.now() - started) / 1000).toFixed(1)}s`,
+    })
+    expect(problems).toEqual([])
+    expect(stats.handlerCalls).toBe(0)
+    expect(keys).toBe(0)
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+  })
+
+  test("replays under fresh IDs and conflicting bodies: each answered as designed, one handler call per sequence, only the original's keys", async () => {
+    const started = performance.now()
+    const problems = await runSequences(
+      async (step) => answerOf(await router.handle(toRequest(step))),
+      () => stats.handlerCalls,
+    )
+    const expected = sequenceKeys()
+    const { found, problems: keyIssues } = await accountKeys(redis, expected)
+    recordLine('replays router.handle', {
+      requests: sequenceSteps(),
+      asDesigned: sequenceSteps() - problems.length,
+      handlerCalls: stats.handlerCalls,
+      storeKeys: found.total,
+      expectedKeys: `${expected.size} (${expected.deliveries.size} delivery + ${expected.nonces.length} nonce)`,
+      wall: `${((performance.now() - started) / 1000).toFixed(1)}s`,
+    })
+    expect(problems).toEqual([])
+    expect(stats.handlerCalls).toBe(sequences.reduce((n, s) => n + s.handlerCalls, 0))
+    expect(keyIssues).toEqual([])
+  })
+
+  test('the same router takes the valid controls, writing exactly their delivery and nonce keys', async () => {
+    const callsBefore = stats.handlerCalls
+    for (const c of controls) {
+      const answer = await answerOf(await router.handle(toRequest(c)))
+      expect(answer.status, `${c.name}: ${answer.body}`).toBe(200)
+      expect(JSON.parse(answer.body).status, c.name).toBe('processed')
+    }
+    expect(stats.handlerCalls - callsBefore).toBe(controls.length)
+    const { problems } = await accountKeys(redis, sequenceKeys().merge(controlKeys()))
+    expect(problems).toEqual([])
   })
 })
 
@@ -138,23 +221,51 @@ describe.skipIf(!redisServerPath)('through real server processes', () => {
         }
       }
     }
-    const elapsed = performance.now() - started
     const keys = await redis.client.dbsize()
     recordLine('hostile over HTTP', {
       requests: corpus.length * servers.length,
       servers: servers.map((s) => s.name).join('+'),
       asDesigned: corpus.length * servers.length - problems.length,
       storeKeys: keys,
-      wall: `${(elapsed / 1000).toFixed(1)}s`,
+      expectedKeys: 0,
+      wall: `${((performance.now() - started) / 1000).toFixed(1)}s`,
     })
     expect(problems).toEqual([])
     expect(keys).toBe(0)
+  })
 
-    // Controls: each server takes the valid deliveries (the first processes, the others see duplicates).
+  test('replays and conflicts spread over the three processes, then the controls: one handler call each, exactly the expected keys', async () => {
+    const started = performance.now()
+    // Step i goes to process i mod 3: the original and its replays land on different processes.
+    const problems = await runSequences((step, index) => sendRaw(servers[index % servers.length]!.url, step))
+    const expected = sequenceKeys()
+    const afterSequences = await accountKeys(redis.client, expected)
+    // Controls: each process takes each valid delivery (the first processes it, the others see a duplicate).
     for (const server of servers)
-      for (const c of controls) expect((await sendRaw(server.url, c)).status, `${server.name} ${c.name}`).toBe(200)
+      for (const c of controls) {
+        const answer = await sendRaw(server.url, c)
+        if (answer.status !== 200)
+          problems.push(`${server.name} ${c.name}: expected 200, got ${answer.status} ${answer.body.slice(0, 200)}`)
+      }
     const stats = await Promise.all(servers.map((s) => s.stop()))
-    expect(stats.reduce((sum, s) => sum + s.handlerCalls, 0)).toBe(controls.length)
-    expect(await redis.client.dbsize()).toBeGreaterThan(0)
+    const handlerCalls = stats.reduce((sum, s) => sum + s.handlerCalls, 0)
+    const expectedCalls = sequences.reduce((n, s) => n + s.handlerCalls, 0) + controls.length
+    const withControls = expected.merge(controlKeys())
+    const afterControls = await accountKeys(redis.client, withControls)
+    const requests = sequenceSteps() + controls.length * servers.length
+    recordLine('replays over HTTP', {
+      requests,
+      servers: servers.map((s) => s.name).join('+'),
+      asDesigned: requests - problems.length,
+      handlerCalls,
+      expectedHandlerCalls: expectedCalls,
+      storeKeys: afterControls.found.total,
+      expectedKeys: `${withControls.size} (${withControls.deliveries.size} delivery + ${withControls.nonces.length} nonce)`,
+      wall: `${((performance.now() - started) / 1000).toFixed(1)}s`,
+    })
+    expect(problems).toEqual([])
+    expect(afterSequences.problems).toEqual([])
+    expect(afterControls.problems).toEqual([])
+    expect(handlerCalls).toBe(expectedCalls)
   })
 })

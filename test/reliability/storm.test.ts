@@ -41,6 +41,8 @@ describe.skipIf(!redisServerPath)('duplicate storm across two processes', () => 
     })
 
     expect(result.undelivered).toEqual([])
+    // Every copy and retry is re-signed under the event's own ID: never taken for a replay.
+    expect(result.statuses['401'] ?? 0).toBe(0)
     expect(result.missingRetryAfter).toBe(0)
     expect(ledger.doubled).toEqual([])
     expect(ledger.lost).toEqual([])

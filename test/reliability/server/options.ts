@@ -1,11 +1,12 @@
-// The router options every reliability server process uses, whatever its adapter: all four
-// verifiers, a real Redis dedupe store, and handlers that record their effect in Redis.
+// The router options every reliability server process uses, whatever its adapter: a verifier for
+// every sender in core's registry, a real Redis dedupe store, and handlers that record their effect in Redis.
 import type { Logger, Verifier, WebhookRouterOptions } from '@upload-webhooks/core'
-import { qstash, sonuslab, standardWebhooks, uploadcare } from '@upload-webhooks/core'
+import { cloudinary, qstash, sonuslab, standardWebhooks, uploadcare } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { devSecret, devSigningKeys, devStandardWebhooksSecret } from '@upload-webhooks/core/testing'
 import { Redis } from 'ioredis'
 import { EFFECTS_KEY, PUBLIC_URL, RAN_ON_KEY, WEBHOOK_PATH } from '../support/constants.js'
+import { HANDLED_TYPES, SENDER_KINDS, type SenderKind } from '../support/events.js'
 
 export { WEBHOOK_PATH }
 
@@ -85,14 +86,18 @@ export function redisReady(redis: Redis): Promise<void> {
   })
 }
 
-/** All four senders, with the development keys the simulated senders sign with. */
+/** Each registry sender's verifier with the development keys its signer uses; a Record, so a new sender is a type error until configured. */
+const VERIFIERS: Record<SenderKind, () => Verifier> = {
+  qstash: () => qstash({ ...devSigningKeys, url: PUBLIC_URL }),
+  sonuslab: () => sonuslab({ secret: devSecret }),
+  uploadcare: () => uploadcare({ secret: devSecret }),
+  'standard-webhooks': () => standardWebhooks({ secret: devStandardWebhooksSecret }),
+  cloudinary: () => cloudinary({ apiSecret: devSecret }),
+}
+
+/** Every sender in core's registry. */
 export function createVerifiers(): Verifier[] {
-  return [
-    qstash({ ...devSigningKeys, url: PUBLIC_URL }),
-    sonuslab({ secret: devSecret }),
-    uploadcare({ secret: devSecret }),
-    standardWebhooks({ secret: devStandardWebhooksSecret }),
-  ]
+  return SENDER_KINDS.map((kind) => VERIFIERS[kind]())
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -141,10 +146,6 @@ export function createRouterOptions(env: ServerEnv, redis: Redis, stats: ServerS
     store: redisStore(redis, { commandTimeoutMs: 1000 }),
     ...(env.lockSeconds ? { dedupe: { lockSeconds: env.lockSeconds } } : {}),
     logger,
-    handlers: {
-      onUploadComplete: recordEffect,
-      'upload.completed': recordEffect,
-      'file.uploaded': recordEffect,
-    },
+    handlers: Object.fromEntries(HANDLED_TYPES.map((type) => [type, recordEffect])),
   }
 }

@@ -1,17 +1,11 @@
 // The hostile corpus: requests that must be refused (or, for types without a handler, ignored)
-// with the status DESIGN.md names, never reaching a handler and never writing a store key.
+// with the status docs/architecture.md names, never reaching a handler and never writing a store key.
+// Every sender in core's registry gets the generic classes; signing goes through its registry signer.
 import { createHash, createHmac } from 'node:crypto'
-import {
-  devSecret,
-  devSigningKeys,
-  devStandardWebhooksSecret,
-  signQStash,
-  signStandardWebhooks,
-  signTimestampedHmac,
-  signUploadcare,
-} from '@upload-webhooks/core/testing'
+import { devSecret, devSigningKeys, devStandardWebhooksSecret, senderById } from '@upload-webhooks/core/testing'
 import { PUBLIC_URL } from './constants.js'
-import { type EventSpec, makeEvents, SENDER_KINDS, type SenderKind, signAttempt } from './events.js'
+import { BODY_FORMATS, type EventSpec, makeEvents, SENDER_KINDS, type SenderKind, signAttempt, signBody } from './events.js'
+import { invalidIdCases } from './invalid-ids.js'
 import { craftJwt, qstashClaims } from './jwt.js'
 
 export interface HostileCase {
@@ -23,29 +17,26 @@ export interface HostileCase {
   body: string | Uint8Array | null
   /** Send the body without a Content-Length (chunked / a stream), so the limit is found while reading. */
   streamed?: boolean
-  /** Status DESIGN.md names. */
+  /** Status docs/architecture.md names. */
   status: number
   /** The `reason` the router's JSON names, when one is expected. */
   reason?: string
-  /** Where a real Node HTTP server answers before the router runs (431 for oversized headers). */
+  /** Where a real Node HTTP server answers before the router runs (431 for oversized headers, 400 for control bytes). */
   httpStatus?: number
+  /** Text the answer must not contain (an untrusted delivery ID is never echoed back). */
+  notEchoed?: string
 }
 
 const MiB = 1024 * 1024
 const now = () => Math.floor(Date.now() / 1000)
-const WRONG_SECRET = 'not_the_secret_0123456789abcdef'
-const WRONG_WHSEC = `whsec_${Buffer.from('a different 32-byte signing key!').toString('base64')}`
+/** A wrong key every sender's signer takes (Standard Webhooks needs the `whsec_<base64>` form). */
+const WRONG_SECRET = `whsec_${Buffer.from('a different 32-byte signing key!').toString('base64')}`
 
-/** Signature header names per sender (what a mutation targets). */
-const SIGNATURE_HEADER: Record<SenderKind, string> = {
-  qstash: 'upstash-signature',
-  sonuslab: 'x-sonuslab-signature',
-  uploadcare: 'x-uc-signature',
-  'standard-webhooks': 'webhook-signature',
-}
+/** Seconds each timestamped sender tolerates either way (its verifier's default). */
+const TIMESTAMP_TOLERANCE: Partial<Record<SenderKind, number>> = { sonuslab: 300, 'standard-webhooks': 300, cloudinary: 7200 }
 
-const entries = (headers: Record<string, string>): [string, string][] => Object.entries(headers)
-const replace = (headers: [string, string][], name: string, value: string | undefined): [string, string][] => {
+export const entries = (headers: Record<string, string>): [string, string][] => Object.entries(headers)
+export const replace = (headers: [string, string][], name: string, value: string | undefined): [string, string][] => {
   const kept = headers.filter(([n]) => n !== name)
   return value === undefined ? kept : [...kept, [name, value]]
 }
@@ -56,31 +47,13 @@ const outputValue = (headers: [string, string][], name: string) => headers.find(
  * writes it, led by a literal `"__proto__"` key (JSON text: an object literal would set the prototype instead).
  */
 function bodyWithType(kind: SenderKind, type: string, extra: Record<string, unknown> = {}): string {
-  const fields =
-    kind === 'uploadcare'
-      ? { hook: { event: type }, data: { uuid: 'x' }, ...extra }
-      : kind === 'standard-webhooks'
-        ? { type, data: {}, ...extra }
-        : { event: type, ...extra }
+  const fields = { ...BODY_FORMATS[kind].body(type, 'x', 0), ...extra }
   return JSON.stringify(fields).replace(/^\{/, '{"__proto__":{"polluted":true},')
 }
 
-/** Signs an arbitrary body as `kind` would (fresh delivery id), as header pairs. */
-async function signBody(kind: SenderKind, body: string | Uint8Array, id: string): Promise<[string, string][]> {
-  if (typeof body === 'string') return entries(await signAttempt({ fileId: id, kind, body, deliveryId: id }, 0))
-  // Binary bodies: sign the exact bytes.
-  const base: Record<string, string> = { 'content-type': 'application/json' }
-  switch (kind) {
-    case 'qstash':
-      return entries({ ...base, ...(await signQStash({ body, url: PUBLIC_URL, messageId: id })) })
-    case 'sonuslab':
-      return entries({ ...base, 'x-sonuslab-signature': await signTimestampedHmac({ body, secret: devSecret }), 'x-sonuslab-delivery': id })
-    case 'uploadcare':
-      return entries({ ...base, 'x-uc-signature': await signUploadcare({ body, secret: devSecret }) })
-    case 'standard-webhooks':
-      return entries({ ...base, ...(await signStandardWebhooks({ body, secret: devStandardWebhooksSecret, id })) })
-  }
-}
+/** Signs an arbitrary body (text or exact bytes) as `kind` would, as header pairs. */
+const signed = async (kind: SenderKind, body: string | Uint8Array, id: string, secret?: string) =>
+  entries(await signBody(kind, body, id, secret ? { secret } : {}))
 
 function flipChar(text: string, at: number): string {
   const c = text.charCodeAt(at)
@@ -97,11 +70,11 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
   // Each case gets its own valid event (distinct body and delivery id) so dedupe cannot hide anything.
   const fresh = async () => {
     const spec = makeEvents(`hostile-${kind}-${n++}`, SENDER_KINDS.length).find((e) => e.kind === kind)!
-    return { spec, headers: entries(await signAttempt(spec, 0)) }
+    return { spec, headers: entries(await signAttempt(spec)) }
   }
   const add = (name: string, c: Omit<HostileCase, 'name' | 'sender' | 'method'> & { method?: string }) =>
     cases.push({ name: `${kind}: ${name}`, sender: kind, method: 'POST', ...c })
-  const sigHeader = SIGNATURE_HEADER[kind]
+  const sigHeader = senderById(kind)!.signatureHeader.toLowerCase()
 
   // Body tampering after signing.
   for (const [label, mutate] of [
@@ -167,34 +140,7 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
   // Wrong keys.
   {
     const { spec } = await fresh()
-    let headers: [string, string][]
-    switch (kind) {
-      case 'qstash':
-        headers = entries({
-          'content-type': 'application/json',
-          ...(await signQStash({ body: spec.body, url: PUBLIC_URL, messageId: spec.deliveryId, signingKey: WRONG_SECRET })),
-        })
-        break
-      case 'sonuslab':
-        headers = entries({
-          'content-type': 'application/json',
-          'x-sonuslab-signature': await signTimestampedHmac({ body: spec.body, secret: WRONG_SECRET }),
-          'x-sonuslab-delivery': spec.deliveryId,
-        })
-        break
-      case 'uploadcare':
-        headers = entries({
-          'content-type': 'application/json',
-          'x-uc-signature': await signUploadcare({ body: spec.body, secret: WRONG_SECRET }),
-        })
-        break
-      case 'standard-webhooks':
-        headers = entries({
-          'content-type': 'application/json',
-          ...(await signStandardWebhooks({ body: spec.body, secret: WRONG_WHSEC, id: spec.deliveryId })),
-        })
-        break
-    }
+    const headers = await signed(kind, spec.body, spec.deliveryId, WRONG_SECRET)
     add('signed with the wrong key', { headers, body: spec.body, status: 401, reason: 'invalid_signature' })
   }
 
@@ -225,7 +171,7 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
   // Bodies over the 1 MiB default, declared and streamed.
   for (const streamed of [false, true]) {
     const big = JSON.stringify({ event: 'onUploadComplete', pad: 'x'.repeat(MiB) })
-    const headers = await signBody(kind, big, `big-${kind}-${streamed}`)
+    const headers = await signed(kind, big, `big-${kind}-${streamed}`)
     add(`body over the limit (${streamed ? 'streamed' : 'Content-Length'})`, {
       headers,
       body: big,
@@ -252,7 +198,7 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
     ['constructor.prototype key', '{"constructor":{"prototype":{"event":"onUploadComplete","polluted":true}}}'],
     ['invalid UTF-8 bytes', new Uint8Array([0x7b, 0x22, 0x65, 0xff, 0xfe, 0x22, 0x7d])],
   ] as const) {
-    const headers = await signBody(kind, body, `nonevent-${kind}-${n++}`)
+    const headers = await signed(kind, body, `nonevent-${kind}-${n++}`)
     add(`signed ${label}`, { headers, body, status: 400 })
   }
   {
@@ -273,37 +219,27 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
     'prototype',
   ]) {
     const body = bodyWithType(kind, type, { data: { file: { id: `proto-${type}` } } })
-    const headers = await signBody(kind, body, `proto-${kind}-${type}`)
+    const headers = await signed(kind, body, `proto-${kind}-${type}`)
     add(`event type "${type}"`, { headers, body, status: 200 })
   }
   {
     const body = bodyWithType(kind, 'unknown.deep', { data: JSON.parse(nested(2_000)) })
-    add('unknown event type with a deep payload', { headers: await signBody(kind, body, `deep-${kind}`), body, status: 200 })
+    add('unknown event type with a deep payload', { headers: await signed(kind, body, `deep-${kind}`), body, status: 200 })
   }
 
   // Timestamps outside the tolerance, correctly signed for that time (replays and the future).
-  if (kind === 'sonuslab' || kind === 'standard-webhooks') {
+  const tolerance = TIMESTAMP_TOLERANCE[kind]
+  if (tolerance !== undefined) {
+    // Margins past the tolerance: the corpus is built once and sent for a while afterwards.
     for (const [label, offset] of [
-      // Margins past the 300 s tolerance: the corpus is built once and sent for a while afterwards.
-      ['replayed (timestamp 6 min old)', -360],
-      ['replayed (timestamp 1 h old)', -3600],
+      [`replayed (timestamp tolerance + 1 min old)`, -(tolerance + 60)],
+      [`replayed (timestamp tolerance + 1 h old)`, -(tolerance + 3600)],
       ['replayed (timestamp 30 days old)', -30 * 86400],
-      ['future timestamp (+6 min)', 360],
-      ['future timestamp (+1 day)', 86400],
+      [`future timestamp (tolerance + 1 min)`, tolerance + 60],
+      [`future timestamp (tolerance + 1 day)`, tolerance + 86400],
     ] as const) {
       const { spec } = await fresh()
-      const t = now() + offset
-      const headers =
-        kind === 'sonuslab'
-          ? entries({
-              'content-type': 'application/json',
-              'x-sonuslab-signature': await signTimestampedHmac({ body: spec.body, secret: devSecret, timestamp: t }),
-              'x-sonuslab-delivery': spec.deliveryId,
-            })
-          : entries({
-              'content-type': 'application/json',
-              ...(await signStandardWebhooks({ body: spec.body, secret: devStandardWebhooksSecret, id: spec.deliveryId, timestamp: t })),
-            })
+      const headers = entries(await signAttempt(spec, { now: now() + offset }))
       add(label, { headers, body: spec.body, status: 401, reason: 'signature_expired' })
     }
     for (const [label, stamp] of [
@@ -313,24 +249,7 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
       ['timestamp with a fraction', `${now()}.5`],
     ] as const) {
       const { spec } = await fresh()
-      const mac = (prefix: string) => createHmac('sha256', devSecret).update(prefix).update(spec.body).digest('hex')
-      const headers =
-        kind === 'sonuslab'
-          ? entries({
-              'content-type': 'application/json',
-              'x-sonuslab-signature': `t=${stamp},v1=${mac(`${stamp}.`)}`,
-              'x-sonuslab-delivery': spec.deliveryId,
-            })
-          : entries({
-              'content-type': 'application/json',
-              'webhook-id': spec.deliveryId,
-              'webhook-timestamp': stamp,
-              'webhook-signature': `v1,${createHmac('sha256', Buffer.from(devStandardWebhooksSecret.slice(6), 'base64'))
-                .update(`${spec.deliveryId}.${stamp}.`)
-                .update(spec.body)
-                .digest('base64')}`,
-            })
-      add(label, { headers, body: spec.body, status: 401 })
+      add(label, { headers: signedAtStamp(kind, spec, stamp), body: spec.body, status: 401 })
     }
   }
 
@@ -394,7 +313,33 @@ async function senderCases(kind: SenderKind): Promise<HostileCase[]> {
   }
 
   if (kind === 'qstash') cases.push(...(await qstashTokenCases(fresh)))
+  cases.push(...(await invalidIdCases(kind, fresh)))
   return cases
+}
+
+/** Headers signed over a literal timestamp the signers cannot produce (zero, negative, 13 digits, a fraction). */
+function signedAtStamp(kind: SenderKind, spec: EventSpec, stamp: string): [string, string][] {
+  const base: [string, string][] = [['content-type', 'application/json']]
+  const hmac = (key: string | Buffer, prefix: string) => createHmac('sha256', key).update(prefix).update(spec.body)
+  switch (kind) {
+    case 'sonuslab':
+      return [
+        ...base,
+        ['x-sonuslab-signature', `t=${stamp},v1=${hmac(devSecret, `${stamp}.`).digest('hex')}`],
+        ['x-sonuslab-delivery', spec.deliveryId],
+      ]
+    case 'standard-webhooks': {
+      const key = Buffer.from(devStandardWebhooksSecret.slice(6), 'base64')
+      const mac = hmac(key, `${spec.deliveryId}.${stamp}.`).digest('base64')
+      return [...base, ['webhook-id', spec.deliveryId], ['webhook-timestamp', stamp], ['webhook-signature', `v1,${mac}`]]
+    }
+    case 'cloudinary': {
+      const digest = createHash('sha1').update(spec.body).update(stamp).update(devSecret).digest('hex')
+      return [...base, ['x-cld-signature', digest], ['x-cld-timestamp', stamp]]
+    }
+    default:
+      throw new Error(`${kind} signs no timestamp`)
+  }
 }
 
 async function qstashTokenCases(fresh: () => Promise<{ spec: EventSpec; headers: [string, string][] }>): Promise<HostileCase[]> {
@@ -549,13 +494,13 @@ export async function buildCorpus(): Promise<HostileCase[]> {
 
 /** One valid delivery per sender, to show the same setup does accept the real thing. */
 export async function buildControls(): Promise<HostileCase[]> {
-  const events = makeEvents('control', 4)
+  const events = makeEvents('control', SENDER_KINDS.length)
   return Promise.all(
     events.map(async (event) => ({
       name: `control: valid ${event.kind}`,
       sender: event.kind,
       method: 'POST',
-      headers: entries(await signAttempt(event, 0)),
+      headers: entries(await signAttempt(event)),
       body: event.body,
       status: 200,
     })),

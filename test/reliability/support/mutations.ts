@@ -1,5 +1,6 @@
 // fast-check arbitraries for random mutations of a valid delivery: body bytes, header values,
 // header presence. Applied to a freshly signed delivery per run.
+import { senders } from '@upload-webhooks/core/testing'
 import fc from 'fast-check'
 import { SENDER_KINDS, type SenderKind } from './events.js'
 
@@ -24,17 +25,15 @@ export interface Delivery {
 /** Characters a header value may carry on the wire (visible ASCII and Latin-1; no CR, LF, NUL). */
 const headerChar = fc.oneof(fc.integer({ min: 0x21, max: 0x7e }), fc.integer({ min: 0xa1, max: 0xff })).map((c) => String.fromCharCode(c))
 const headerValue = fc.string({ unit: headerChar, maxLength: 80 })
-/** Other senders' headers and generic ones, so verifier selection gets confused too. */
+/** Other senders' headers (every registry sender's signature header) and generic ones, so verifier selection gets confused too. */
 const extraHeaderName = fc.constantFrom(
-  'upstash-signature',
+  ...senders.map((sender) => sender.signatureHeader.toLowerCase()),
   'upstash-message-id',
   'upstash-retried',
-  'x-sonuslab-signature',
   'x-sonuslab-delivery',
-  'x-uc-signature',
   'webhook-id',
   'webhook-timestamp',
-  'webhook-signature',
+  'x-cld-timestamp',
   'svix-signature',
   'content-type',
   'content-length',

@@ -116,7 +116,7 @@ export async function storm(options: StormOptions): Promise<StormResult> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       if (attempt > 0) await sleep(compressedBackoffMs(attempt - 1, random))
       const target = pickTarget()
-      const headers = await signAttempt(event, attempt)
+      const headers = await signAttempt(event)
       await gate.acquire()
       const started = performance.now()
       let status: number | 'network'

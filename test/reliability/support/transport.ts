@@ -1,6 +1,7 @@
 // Sends a corpus case either straight into router.handle() (a web Request) or over a real
 // socket with node:http, byte for byte: repeated header lines stay separate lines.
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import type { HostileCase } from './corpus.js'
 
 export interface Answer {
@@ -38,10 +39,14 @@ export function toRequest(
   return new Request(url, { method: c.method, headers, body, duplex: 'half' } as RequestInit)
 }
 
+/** What Node's HTTP client lets through in a header value; an attacker's client sends anything else too. */
+const CLIENT_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/
+
 /** Over HTTP/1.1 on a fresh connection. Resolves with the answer even if the server closes while the body is still going out (413). */
 export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' | 'body' | 'streamed'>): Promise<Answer> {
   const target = new URL(url)
   const bytes = bytesOf(c.body)
+  if (!c.headers.every(([, value]) => CLIENT_SAFE.test(value))) return sendOverSocket(target, c.method, c.headers, bytes)
   const flat: string[] = ['host', target.host, 'connection', 'close']
   for (const [name, value] of c.headers) flat.push(name, value)
   if (bytes && !c.streamed) flat.push('content-length', String(bytes.length))
@@ -79,5 +84,30 @@ export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' |
       req.end()
     }
     pump()
+  })
+}
+
+/**
+ * Writes the request byte for byte on a socket (header values as Latin-1), for header bytes Node's
+ * client refuses to send, and reads the answer's status line and everything after the headers.
+ */
+function sendOverSocket(target: URL, method: string, headers: [string, string][], body: Uint8Array | undefined): Promise<Answer> {
+  const lines = [`${method} ${target.pathname} HTTP/1.1`, `host: ${target.host}`, 'connection: close']
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`)
+  if (body) lines.push(`content-length: ${body.length}`)
+  const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1')
+  return new Promise<Answer>((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname)
+    const chunks: Buffer[] = []
+    socket.setTimeout(15_000, () => socket.destroy(new Error(`no answer within 15 s (${method} ${target.href})`)))
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1')
+      const end = text.indexOf('\r\n\r\n')
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0)
+      resolve({ status, headers: {}, body: end < 0 ? '' : text.slice(end + 4) })
+    })
+    socket.end(body ? Buffer.concat([head, body]) : head)
   })
 }
