@@ -12,7 +12,7 @@ import { recordLine } from './support/figures.js'
 import { boundaryIdControls } from './support/invalid-ids.js'
 import { killAllServers, type ServerProcess, startServer } from './support/processes.js'
 import { redisServerPath, type ScenarioRedis, startScenarioRedis } from './support/redis.js'
-import { buildSequences, type HostileSequence, stepMismatch } from './support/replays.js'
+import { buildRaces, buildSequences, type HostileSequence, REPLAY_COPIES, stepMismatch } from './support/replays.js'
 import { ExpectedKeys, keyProblems, readStoreKeys, storeIdOf } from './support/store-keys.js'
 import { type Answer, sendRaw, toRequest } from './support/transport.js'
 
@@ -188,6 +188,35 @@ describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
     expect(stats.handlerCalls - callsBefore).toBe(controls.length)
     const { problems } = await accountKeys(redis, sequenceKeys().merge(controlKeys()))
     expect(problems).toEqual([])
+  })
+
+  test('a captured delivery racing its original under 4 fresh IDs at once: exactly one runs, every other copy is a replay', async () => {
+    const callsBefore = stats.handlerCalls
+    const expected = sequenceKeys().merge(controlKeys())
+    const races = await buildRaces()
+    for (const race of races) {
+      const answers = await Promise.all(race.copies.map(async (copy) => answerOf(await router.handle(toRequest(copy)))))
+      const outcomes = answers.map((a) => `${a.status} ${JSON.parse(a.body).reason ?? JSON.parse(a.body).status}`).sort()
+      expect(outcomes, race.sender).toEqual(['200 processed', ...Array(REPLAY_COPIES).fill('401 replayed_signature')])
+      const winner = answers.find((a) => a.status === 200)!
+      expected.processed(race.sender, JSON.parse(winner.body).deliveryId)
+    }
+    expect(races.length).toBeGreaterThan(0)
+    expect(stats.handlerCalls - callsBefore).toBe(races.length)
+    expect((await accountKeys(redis, expected)).problems).toEqual([])
+  })
+
+  test('router.handle() given a Request whose body was already read: 500 raw_body_unavailable, no handler, no key', async () => {
+    const callsBefore = stats.handlerCalls
+    const keysBefore = await redis.dbsize()
+    const [control] = await buildControls()
+    const request = toRequest(control!)
+    await request.text()
+    const answer = await answerOf(await router.handle(request))
+    expect(answer.status).toBe(500)
+    expect(JSON.parse(answer.body).reason).toBe('raw_body_unavailable')
+    expect(stats.handlerCalls).toBe(callsBefore)
+    expect(await redis.dbsize()).toBe(keysBefore)
   })
 })
 

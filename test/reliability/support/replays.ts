@@ -144,3 +144,27 @@ export function stepMismatch(sequence: HostileSequence, step: SequenceStep, answ
   if (step.outcome && json.status !== step.outcome) return `${where}: expected ${step.outcome}, got ${json.status}`
   return undefined
 }
+
+export interface ReplayRace {
+  sender: SenderKind
+  /** The same signed delivery under its own ID and REPLAY_COPIES fresh ones, to be sent all at once. */
+  copies: SequenceStep[]
+}
+
+/**
+ * A replay racing the original (senders whose ID header is unsigned): whichever copy the store
+ * sees first is processed, every other one is a replay, since no two copies share an ID.
+ */
+export async function buildRaces(): Promise<ReplayRace[]> {
+  const races: ReplayRace[] = []
+  for (const kind of SENDER_KINDS) {
+    const { idHeader, idSigned } = SENDER_DEDUPE[kind]
+    if (!idHeader || idSigned) continue
+    const spec = eventOf('race', kind)
+    const first = await original(spec)
+    const ids = [spec.deliveryId, ...Array.from({ length: REPLAY_COPIES }, (_, i) => `${spec.deliveryId}-${FORGED}-${i}`)]
+    const copies = ids.map((id, i) => ({ ...first, label: `copy ${i} (${id})`, headers: replace(first.headers, idHeader, id) }))
+    races.push({ sender: kind, copies })
+  }
+  return races
+}
