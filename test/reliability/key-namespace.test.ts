@@ -1,12 +1,8 @@
-// KNOWN CORE DEFECT, pinned as failing cases (test.fails): delivery keys and replay-nonce keys share
-// one namespace. A delivery's key is `<prefix>:<sender>:<delivery ID>` and a nonce's is
-// `<prefix>:<sender>:nonce:<nonce>`, so an unsigned delivery ID `nonce:<N>` is the key of nonce N.
-// An attacker who holds one captured, not yet processed delivery D1 and has seen the signature of
-// another delivery D2 on its way sends D1 under the ID `nonce:<D2's nonce>`: D1's record then sits
-// on D2's nonce key, and D2's genuine delivery is refused as a replay (401) without its handler.
-// Fix in core (not here): keep delivery IDs out of the nonce namespace, e.g. refuse IDs that
-// start with `nonce:` in validDeliveryId, or give deliveries and nonces distinct key segments.
-// When core is fixed these tests fail as `test.fails`: turn them into plain tests.
+// Delivery keys and the router's own keys live in distinct namespaces: a delivery's key is
+// `<prefix>:<sender>:<delivery ID>`, a replay nonce's `<prefix>~nonce:<sender>:<nonce>`. Found by
+// this suite when both were `<prefix>:<sender>:…`: an attacker holding one captured, unprocessed
+// delivery D1 who had seen the signature of another delivery D2 on its way could send D1 under the
+// unsigned ID `nonce:<D2's nonce>`, so that D2's genuine delivery was refused as a replay.
 import { createWebhookRouter, type DedupeStore, memoryStore } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import type { Redis } from 'ioredis'
@@ -57,7 +53,7 @@ async function expectD2Processed(store: DedupeStore) {
   expect(result.handled).toContain(result.d2)
 }
 
-describe('a delivery ID shaped like a nonce key (known core defect)', () => {
+describe('a delivery ID shaped like a nonce key', () => {
   // So that the failing cases below fail on D2's answer, not on the set-up: D1 itself is authentic
   // and arrives first, so it is processed under the ID it came with.
   test('set-up: D1 under the nonce-shaped ID is processed', async () => {
@@ -66,7 +62,7 @@ describe('a delivery ID shaped like a nonce key (known core defect)', () => {
     expect(result.handled[0]).toBe(result.d1)
   })
 
-  test.fails('memoryStore: the genuine delivery whose nonce it names is still processed', async () => {
+  test('memoryStore: the genuine delivery whose nonce it names is still processed', async () => {
     await expectD2Processed(memoryStore())
   })
 
@@ -82,7 +78,7 @@ describe('a delivery ID shaped like a nonce key (known core defect)', () => {
       redis?.disconnect()
     })
 
-    test.fails('the genuine delivery whose nonce it names is still processed', async () => {
+    test('the genuine delivery whose nonce it names is still processed', async () => {
       await expectD2Processed(redisStore(redis))
     })
   })

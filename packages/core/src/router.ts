@@ -138,7 +138,11 @@ const CLAIM_PREFIX = randomId('')
 let claims = 0
 const nextClaimId = () => `${CLAIM_PREFIX}${(claims++).toString(36)}`
 
-/** Where this delivery lives in the store: its key, a token bound to the body, and its replay nonce. */
+/**
+ * Where this delivery lives in the store: its key, a token bound to the body, and its replay nonce.
+ * Delivery keys are `<prefix>:…` and our own keys `<prefix>~…`: a delivery ID is unsigned text, so
+ * no ID can name a nonce or probe key (docs/architecture.md, "Dedupe protocol").
+ */
 async function deliveryClaim(
   settings: RouterSettings,
   verifier: Verifier,
@@ -151,7 +155,7 @@ async function deliveryClaim(
   const nonce = verified.replayNonce
   if (nonce)
     claim.nonce = {
-      key: `${base}nonce:${nonce.value}`,
+      key: `${settings.keyPrefix}~nonce:${verifier.name}:${nonce.value}`,
       owner: verified.deliveryId,
       ttlSeconds: Math.max(1, nonce.expiresAt - nowSeconds() + 1),
     }
@@ -165,7 +169,7 @@ async function probe(
   verified: VerifiedDelivery,
   run: (claim: DeliveryClaim) => Promise<boolean>,
 ): Promise<WebhookResult> {
-  const key = `${settings.keyPrefix}:${verifier.name}:doctor:${randomId('')}`
+  const key = `${settings.keyPrefix}~doctor:${verifier.name}:${randomId('')}`
   if (await run({ key, token: claimToken('doctor', randomId('')) })) return accepted('ignored', verified.deliveryId)
   return refused(503, 'store_unavailable', undefined, { 'retry-after': '5' })
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { SenderKind } from './events.js'
 
-/** The router's default `dedupe.keyPrefix`: keys are `<prefix>:<sender>:<id>` and `<prefix>:<sender>:nonce:<nonce>`. */
+/** The router's default `dedupe.keyPrefix`: keys are `<prefix>:<sender>:<id>` and `<prefix>~nonce:<sender>:<nonce>`. */
 const PREFIX = 'upload-webhooks'
 
 export interface SenderDedupe {
@@ -75,14 +75,19 @@ export async function readStoreKeys(redis: Redis): Promise<StoreKeys> {
   const found: StoreKeys = { deliveries: new Map(), nonces: [], unknown: [], total: 0 }
   let cursor = '0'
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000)
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}[:~]*`, 'COUNT', 1000)
     cursor = next
     for (const key of keys) {
       found.total++
-      const [, sender, ...rest] = key.split(':')
       const value = (await redis.get(key)) ?? ''
-      if (rest[0] === 'nonce' && rest.length > 1) found.nonces.push(`${sender} ${value}`)
-      else if (sender && rest.length > 0) found.deliveries.set(key, value)
+      if (key.startsWith(`${PREFIX}~nonce:`)) {
+        const [sender, ...nonce] = key.slice(`${PREFIX}~nonce:`.length).split(':')
+        if (sender && nonce.length > 0) found.nonces.push(`${sender} ${value}`)
+        else found.unknown.push(key)
+        continue
+      }
+      const [, sender, ...rest] = key.split(':')
+      if (key.startsWith(`${PREFIX}:`) && sender && rest.length > 0) found.deliveries.set(key, value)
       else found.unknown.push(key)
     }
   } while (cursor !== '0')
