@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { findRedisServer, type RunningRedis, startRedis } from '../support/redis-server.js'
 import { run } from './run.js'
 
 const packed = inject('packed')
@@ -26,23 +27,26 @@ function userEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs a scratch-app script and parses the one JSON line it prints. */
-async function runScript<T>(script: string): Promise<T> {
-  const result = await run(process.execPath, [script], { cwd: appDir, env: userEnv() })
+async function runScript<T>(script: string, env: Record<string, string> = {}): Promise<T> {
+  const result = await run(process.execPath, [script], { cwd: appDir, env: { ...userEnv(), ...env } })
   expect(result, `node ${script} in ${appDir}`).toMatchObject({ code: 0 })
   const lastLine = result.output.trim().split('\n').at(-1)!
   return JSON.parse(lastLine) as T
 }
 
+/** What a user adds for Redis from the environment and for traces: core's optional peers, and an SDK. */
+const OPTIONAL_PEERS = ['ioredis@^5', '@opentelemetry/api@^1.9', '@opentelemetry/sdk-trace-base@2.12.1']
+
 beforeAll(async () => {
   appDir = mkdtempSync(join(tmpdir(), 'upload-webhooks-scratch-app-'))
   writeFileSync(join(appDir, 'package.json'), `${JSON.stringify({ name: 'scratch-app', private: true, type: 'module' })}\n`)
-  for (const script of ['server.mjs', 'load-every-entry.mjs'])
+  for (const script of ['server.mjs', 'load-every-entry.mjs', 'redis-and-spans.mjs'])
     copyFileSync(new URL(`./scratch-app/${script}`, import.meta.url), join(appDir, script))
   // --legacy-peer-deps: npm would otherwise install every adapter's framework peer (Next alone is
   // hundreds of MB); the app installs its own framework, express, as a user does.
   const install = await run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--legacy-peer-deps', ...packed.map((pkg) => pkg.tarball), 'express@^5'],
+    ['install', '--no-audit', '--no-fund', '--legacy-peer-deps', ...packed.map((pkg) => pkg.tarball), 'express@^5', ...OPTIONAL_PEERS],
     { cwd: appDir, env: userEnv() },
   )
   expect(install, 'npm install of the tarballs').toMatchObject({ code: 0 })
@@ -78,3 +82,27 @@ it('serves a signed delivery on a real Express server: 200 processed, then 200 d
   ])
   expect(handled).toEqual([{ deliveryId: 'msg_tarball_1', fileName: 'tarball.txt' }])
 })
+
+const redisBinary = findRedisServer()
+it.skipIf(!redisBinary && process.env.CI !== 'true')(
+  'follows the README: REDIS_URL picks the Redis store, and a registered SDK gets one span per delivery',
+  async () => {
+    let redis: RunningRedis | undefined
+    try {
+      redis = await startRedis(redisBinary!)
+      const result = await runScript<{ answers: string[]; storeLine?: string; keys: number; spans: { name: string; outcome: string }[] }>(
+        'redis-and-spans.mjs',
+        { REDIS_URL: redis.url },
+      )
+      expect(result.answers).toEqual(['processed', 'duplicate'])
+      expect(result.storeLine).toMatch(/dedupe store: Redis at 127\.0\.0\.1:\d+ \(REDIS_URL\)/)
+      expect(result.keys).toBeGreaterThanOrEqual(2) // the delivery's record and its replay nonce
+      expect(result.spans).toEqual([
+        { name: 'upload-webhooks.delivery', outcome: 'processed' },
+        { name: 'upload-webhooks.delivery', outcome: 'duplicate' },
+      ])
+    } finally {
+      await redis?.stop()
+    }
+  },
+)
