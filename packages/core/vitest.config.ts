@@ -7,6 +7,6 @@ export default defineProject({
     name: 'core',
     env: { EXPECTED_CRYPTO: 'node' },
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['../../test/support/redis-global-setup.ts'],
+    globalSetup: ['../../test/support/redis-global-setup.ts', '../../test/support/redis-cluster-global-setup.ts'],
   },
 })
