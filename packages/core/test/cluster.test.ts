@@ -1,7 +1,7 @@
 // The dedupe protocol on a real three-master Redis Cluster, through ioredis `Cluster` and
 // node-redis `createCluster`. A delivery key and its replay nonce hash to different slots, so the
 // store sends them as two commands; these tests pick keys on different nodes to prove it holds.
-import { createWebhookRouter, type DedupeStore, qstash } from '@upload-webhooks/core'
+import { createWebhookRouter, type DedupeStore, qstash, StoreUnavailableError } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
 import { Cluster } from 'ioredis'
@@ -145,6 +145,20 @@ describe.skipIf(!clusterNodes).each(clients)('dedupe protocol on a Redis Cluster
     expect(await store.commit(key!, 'claim:fpA:1', 60)).toBe(true)
     expect(await store.claim(key!, 'claim:fpA:3', 30, nonce)).toEqual({ state: 'done' })
     expect(await admin.ttl(nonceKey)).toBeGreaterThan(0)
+  })
+
+  it('when the nonce command fails, the claim made beside it on another node is given back', async () => {
+    const store = makeStore()
+    const prefix = freshPrefix()
+    const nonceKey = `${prefix}~nonce:qstash:jti_1`
+    const [, key] = await keysOnDistinctNodes(2, (i) => (i === 0 ? nonceKey : `${prefix}:qstash:msg_${i}`))
+    // A list makes `SET … NX GET` fail with WRONGTYPE: a deterministic stand-in for a node timing out.
+    await admin.rpush(nonceKey, 'not-a-nonce')
+    await expect(store.claim(key!, 'claim:fpA:1', 30, { key: nonceKey, owner: key!, ttlSeconds: 60 })).rejects.toThrow(
+      StoreUnavailableError,
+    )
+    // The sender's retry must not find its own delivery locked by an attempt that answered 503.
+    expect(await admin.exists(key!)).toBe(0)
   })
 
   it('falls back to EVAL on a node whose script cache was flushed (NOSCRIPT)', async () => {

@@ -104,10 +104,18 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const release = (key: string, token: string) => runScript(RELEASE_SCRIPT, releaseSha, [key], [token])
 
   async function claimOnCluster(key: string, token: string, lockSeconds: number, nonce: NonceClaim): Promise<ClaimOutcome> {
-    const [owner, previous] = await Promise.all([
+    const [nonceReply, claimReply] = await Promise.allSettled([
       setIfAbsent(nonce.key, nonce.owner, nonce.ttlSeconds),
       setIfAbsent(key, token, lockSeconds),
     ])
+    if (claimReply.status === 'rejected') throw claimReply.reason
+    const previous = claimReply.value
+    if (nonceReply.status === 'rejected') {
+      // Answering 503 with our claim still set would lock the sender's retry out for lockSeconds.
+      if (previous === null || previous === undefined) await release(key, token).catch(() => undefined)
+      throw nonceReply.reason
+    }
+    const owner = nonceReply.value
     if (owner !== null && owner !== undefined && String(owner) !== nonce.owner) {
       if (previous === null || previous === undefined) await release(key, token)
       return { state: 'replayed' }
