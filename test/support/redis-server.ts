@@ -53,6 +53,10 @@ export async function startRedis(binary: string, port?: number, extraArgs: reado
     }
     await new Promise((r) => setTimeout(r, 20))
   }
+  // A test run stopped by a signal or a crash must not leave the server behind.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+  child.once('exit', () => process.removeListener('exit', killOnExit))
   return {
     url: `redis://127.0.0.1:${usePort}`,
     port: usePort,
