@@ -39,21 +39,27 @@ function redisFromEnv(url: string, logger: Logger): Promise<DedupeStore> {
     type Client = { on(event: string, listener: (error: Error) => void): unknown }
     const Redis = (ioredis['Redis'] ?? ioredis['default']) as new (url: string, options: object) => Client
     // No offline queue: while Redis is down a delivery gets 503 at once and the sender retries it.
-    const client = new Redis(url, { enableOfflineQueue: false })
+    // Auto-pipelining: concurrent deliveries' commands share one write to the socket.
+    const client = new Redis(url, { enableOfflineQueue: false, enableAutoPipelining: true })
     let reported = false
     client.on('error', (error) => {
       if (!reported) logger.warn(`[upload-webhooks] Redis is unreachable (${error.message}): deliveries are answered 503 until it is back`)
       reported = true
     })
-    const store = (core['redisStore'] as (client: Client) => DedupeStore)(client)
-    // Without an offline queue a command sent before the connection is up fails: hand the store
-    // out once the client is ready, or at its first error (then deliveries get 503 until it is).
+    let store: DedupeStore | undefined
+    // Made once connected, so it can load its scripts; without an offline queue a command sent
+    // before the connection is up fails. Handed out when the client is ready, or at its first
+    // error (then deliveries get 503 until it is).
+    const made = () => {
+      store ??= (core['redisStore'] as (client: Client) => DedupeStore)(client)
+      return store
+    }
     return new Promise<DedupeStore>((resolve) => {
       client.on('ready', () => {
         reported = false
-        resolve(store)
+        resolve(made())
       })
-      client.on('error', () => resolve(store))
+      client.on('error', () => resolve(made()))
     })
   })
 }

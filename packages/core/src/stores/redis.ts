@@ -62,7 +62,8 @@ function sender(client: RedisClientLike): { send: Send; cluster: boolean } {
 /**
  * Dedupe store over ioredis or node-redis. Claim is one `SET key token NX EX lock GET`
  * (Redis ≥ 7.0), or with a replay nonce one `EVALSHA` over both keys; commit and release are one
- * `EVALSHA` each, falling back to `EVAL` once after a server restart flushed the script cache.
+ * `EVALSHA` each (the scripts are loaded when the store is made), falling back to `EVAL` once
+ * after a server restart flushed the script cache.
  * On a cluster the nonce and the claim live in different slots, so they go as two commands in
  * parallel (still one round trip of latency), and a claim made for a replay is released.
  *
@@ -93,6 +94,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const claimSha = sha1(CLAIM_WITH_NONCE_SCRIPT)
   const commitSha = sha1(COMMIT_SCRIPT)
   const releaseSha = sha1(RELEASE_SCRIPT)
+  // Loaded now, so the first deliveries after a start skip EVALSHA's NOSCRIPT round trip. If this
+  // fails (no connection yet, or another cluster node) the EVAL fallback loads them on first use.
+  for (const script of [CLAIM_WITH_NONCE_SCRIPT, COMMIT_SCRIPT, RELEASE_SCRIPT]) {
+    raw('', ['SCRIPT', 'LOAD', script]).catch(() => undefined)
+  }
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work()
