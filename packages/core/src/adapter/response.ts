@@ -6,18 +6,22 @@ import type { WebhookResult } from '../types.js'
 export interface NodeResponseLike {
   statusCode: number
   setHeader(name: string, value: string): unknown
+  writeHead(status: number, headers: Record<string, string>): unknown
   end(body: string): unknown
 }
 
-/** Status, headers and body in one write. */
+/**
+ * Status, headers and body in one write. `writeHead` with the headers object takes Node's path
+ * that serialises them directly, instead of storing each through `setHeader` first; headers a
+ * framework or earlier middleware already set are kept and merged by Node.
+ */
 export function writeNodeResponse(res: NodeResponseLike, result: WebhookResult): void {
-  res.statusCode = result.status
-  for (const name in result.headers) res.setHeader(name, result.headers[name]!)
+  res.writeHead(result.status, result.headers)
   res.end(result.body)
 }
 
 /** Status and headers on a Node response whose body the framework sends (h3 v1 sends a returned string). */
-export function writeNodeHead(res: Omit<NodeResponseLike, 'end'>, result: WebhookResult): string {
+export function writeNodeHead(res: Pick<NodeResponseLike, 'statusCode' | 'setHeader'>, result: WebhookResult): string {
   res.statusCode = result.status
   for (const name in result.headers) res.setHeader(name, result.headers[name]!)
   return result.body
