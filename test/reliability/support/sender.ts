@@ -31,7 +31,7 @@ export interface StormResult {
   latencies: number[]
   /** Copies that never got a 2xx, with the last answer. */
   undelivered: { fileId: string; last: string }[]
-  /** 409 and 503 answers without a `Retry-After` header (DESIGN.md requires one). */
+  /** 409 and 503 answers without a `Retry-After` header (docs/architecture.md, "Answers", requires one). */
   missingRetryAfter: number
   wallMs: number
 }
@@ -124,7 +124,7 @@ export async function storm(options: StormOptions): Promise<StormResult> {
         const response = await fetch(target, { method: 'POST', headers, body: event.body, signal: AbortSignal.timeout(15_000) })
         await response.arrayBuffer()
         status = response.status
-        // DESIGN.md: 409 and 503 tell the sender when to come back.
+        // docs/architecture.md, "Answers": 409 and 503 tell the sender when to come back.
         if ((status === 409 || status === 503) && !response.headers.get('retry-after')) missingRetryAfter++
       } catch {
         status = 'network'
