@@ -69,24 +69,41 @@ export function numberOption(owner: string, name: string, value: number | undefi
   return range.integer ? Math.ceil(value) : value
 }
 
+/** A verifier's secret options and where they default from, for `secretListFrom` and its messages. */
+export interface SecretOptions {
+  /** The single-secret option's name and value (`secret`, `apiSecret`). */
+  one: [name: string, value: string | undefined]
+  /** The rotation list's name and value (`secrets`, `apiSecrets`). */
+  many: [name: string, value: readonly string[] | undefined]
+  /** Env variable read when neither is given. */
+  env: string | undefined
+  /** Where the user finds the secret, for the error. */
+  where: string
+}
+
 /**
- * `secrets` (rotation: any listed one verifies), else `secret`, else the env variable; at
- * least one, each checked like a single secret. The error names the variable and the option.
+ * The rotation list (any listed secret verifies), else the single secret, else the env variable;
+ * at least one, each checked like a single secret. The error names the variable and the option.
  */
-export function secretListFrom(
-  owner: string,
-  options: { secret?: string | undefined; secrets?: readonly string[] | undefined },
-  env: string | undefined,
-  where: string,
-): string[] {
-  if (options.secrets !== undefined) {
-    const list = secretsFrom(owner, options.secrets, 'secrets')
+export function secretListFrom(owner: string, options: SecretOptions): string[] {
+  const [manyName, many] = options.many
+  if (many !== undefined) {
+    const list = secretsFrom(owner, many, manyName)
     if (list.length > 0) return list
   }
-  const secret = secretFrom(owner, options.secret, { option: 'secret', ...(env ? { env } : {}) })
+  const [oneName, one] = options.one
+  const secret = secretFrom(owner, one, { option: oneName, ...(options.env ? { env: options.env } : {}) })
   if (secret !== undefined) return [secret]
-  const fromEnv = env ? `set ${env} or ` : ''
-  throw new WebhookConfigError(
-    `${owner}: no signing secret. ${fromEnv[0]?.toUpperCase() ?? ''}${fromEnv.slice(1)}pass { secret } (${where}).`,
-  )
+  const setEnv = options.env ? `Set ${options.env} or pass` : 'Pass'
+  throw new WebhookConfigError(`${owner}: no signing secret. ${setEnv} { ${oneName} } (${options.where}).`)
+}
+
+/** A configured public URL must be absolute http(s): an empty or bare-path value would skip QStash's `sub` check. */
+export function checkPublicUrl(owner: string, name: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^https?:\/\/[^/\s]+/i.test(value.trim())) {
+    throw new WebhookConfigError(
+      `${owner}: \`${name}\` must be this endpoint's absolute public URL (https://your.app/api/webhooks/upload), got ${JSON.stringify(value)}`,
+    )
+  }
+  return value.trim()
 }

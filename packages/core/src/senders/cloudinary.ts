@@ -8,7 +8,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { numberOption, secretFrom, secretsFrom } from '../options.js'
+import { numberOption, secretListFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -93,22 +93,18 @@ export interface CloudinaryOptions {
 const ENV = 'CLOUDINARY_API_SECRET'
 const OWNER = 'cloudinary()'
 
-/** `apiSecrets`, else `apiSecret`, else the env variable; errors name these options, not a generic `secret`. */
-function apiSecretsFrom(options: CloudinaryOptions): string[] {
-  const list = options.apiSecrets === undefined ? [] : secretsFrom(OWNER, options.apiSecrets, 'apiSecrets')
-  if (list.length > 0) return list
-  const secret = secretFrom(OWNER, options.apiSecret, { option: 'apiSecret', env: ENV })
-  if (secret !== undefined) return [secret]
-  throw new WebhookConfigError(`${OWNER}: no API secret. Set ${ENV} or pass { apiSecret } (Cloudinary console → API Keys).`)
-}
-
 /**
  * Verifies Cloudinary notifications as the `cloudinary` SDK's `utils.verifyNotificationSignature`
  * does, in constant time, and also refuses timestamps from the future. Cloudinary sends no
  * delivery ID: the body's SHA-256 is the dedupe key, and the signature the replay nonce.
  */
 export function cloudinary(options: CloudinaryOptions = {}): Verifier {
-  const secrets = apiSecretsFrom(options)
+  const secrets = secretListFrom(OWNER, {
+    one: ['apiSecret', options.apiSecret],
+    many: ['apiSecrets', options.apiSecrets],
+    env: ENV,
+    where: 'Cloudinary console → API Keys',
+  })
   const algorithm = options.signatureAlgorithm ?? 'sha1'
   if (algorithm !== 'sha1' && algorithm !== 'sha256') {
     throw new WebhookConfigError(`${OWNER}: \`signatureAlgorithm\` must be 'sha1' or 'sha256', got ${JSON.stringify(algorithm)}`)

@@ -1,6 +1,6 @@
 // Upstash QStash: UploadKit's `onUploadComplete` and any QStash publisher's messages, plus
 // QStash's own callbacks and failure callbacks. Signature: the `Upstash-Signature` HS256 JWT.
-import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256 } from '#crypto'
+import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, timingSafeEqual } from '#crypto'
 import { matchingMac, settle } from '../crypto/match.js'
 import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
@@ -8,7 +8,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { numberOption, secretFrom } from '../options.js'
+import { checkPublicUrl, numberOption, secretFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSigningKeys } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -231,7 +231,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     checkClaims(claims, tolerance, options.url ?? publicUrl ?? url)
     const claimedHash = typeof claims.body === 'string' ? fromBase64(claims.body) : undefined
     const bodyHash = await settle(sha256(body.bytes))
-    if (!claimedHash || !sameBytes(bodyHash, claimedHash)) {
+    if (!claimedHash || !timingSafeEqual(bodyHash, claimedHash)) {
       throw reject('body_hash_mismatch', 'the body does not match the hash signed in Upstash-Signature')
     }
     const deliveryId = getHeader(headers, 'upstash-message-id')
@@ -260,23 +260,6 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     nonRetryableStatus: 489,
     nonRetryableHeaders: { 'upstash-nonretryable-error': 'true' },
   }
-}
-
-/** Both are SHA-256 digests of public data: a plain comparison leaks nothing secret. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-/** A configured public URL must be absolute http(s): an empty or bare-path value would skip the `sub` check. */
-export function checkPublicUrl(owner: string, name: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^https?:\/\/[^/\s]+/i.test(value.trim())) {
-    throw new WebhookConfigError(
-      `${owner}: \`${name}\` must be this endpoint's absolute public URL (https://your.app/api/webhooks/upload), got ${JSON.stringify(value)}`,
-    )
-  }
-  return value.trim()
 }
 
 // ── Signer ──────────────────────────────────────────────────────────────────

@@ -54,7 +54,12 @@ function secretBytes(secret: string): Uint8Array | undefined {
  * it is both the dedupe key and the replay guard.
  */
 export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifier {
-  const keys: HmacKey[] = secretListFrom('standardWebhooks()', options, ENV, 'a whsec_... secret').map((s) => {
+  const keys: HmacKey[] = secretListFrom('standardWebhooks()', {
+    one: ['secret', options.secret],
+    many: ['secrets', options.secrets],
+    env: ENV,
+    where: 'a whsec_... secret',
+  }).map((s) => {
     const bytes = secretBytes(s)
     if (!bytes) throw new WebhookConfigError('standardWebhooks(): the secret is not base64 (expected whsec_<base64>)')
     return importHmacKey(bytes)

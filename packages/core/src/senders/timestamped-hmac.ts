@@ -95,9 +95,12 @@ export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
   const owner = `${name === 'hmac' ? 'timestampedHmac' : name}()`
   const signatureHeader = headerName(owner, 'signatureHeader', options.signatureHeader)
   const deliveryHeader = headerName(owner, 'deliveryHeader', options.deliveryHeader).toLowerCase()
-  const keys: HmacKey[] = secretListFrom(owner, options, options.secretEnv, "the sender's webhook signing secret").map((s) =>
-    importHmacKey(utf8(s)),
-  )
+  const keys: HmacKey[] = secretListFrom(owner, {
+    one: ['secret', options.secret],
+    many: ['secrets', options.secrets],
+    env: options.secretEnv,
+    where: "the sender's webhook signing secret",
+  }).map((s) => importHmacKey(utf8(s)))
   const tolerance = numberOption(owner, 'toleranceSeconds', options.toleranceSeconds, 300, { min: 1, max: 3600 })
   const signatureKey = signatureHeader.toLowerCase()
 

@@ -113,9 +113,12 @@ const ENV = 'UPLOADCARE_WEBHOOK_SECRET'
 export type UploadcareEventType = 'file.uploaded' | 'file.infected' | 'file.stored' | 'file.deleted' | 'file.info_updated'
 
 export function uploadcare(options: UploadcareOptions = {}): Verifier<UploadcareEventType> {
-  const keys: HmacKey[] = secretListFrom('uploadcare()', options, ENV, 'the signing secret set on the webhook').map((s) =>
-    importHmacKey(utf8(s)),
-  )
+  const keys: HmacKey[] = secretListFrom('uploadcare()', {
+    one: ['secret', options.secret],
+    many: ['secrets', options.secrets],
+    env: ENV,
+    where: 'the signing secret set on the webhook',
+  }).map((s) => importHmacKey(utf8(s)))
 
   async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
     const header = getHeader(headers, 'x-uc-signature')
