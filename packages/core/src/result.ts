@@ -1,8 +1,7 @@
 import type { RejectionReason } from './errors.js'
-import type { WebhookResult } from './types.js'
+import type { AcceptedStatus, WebhookResult } from './types.js'
 
-/** Outcomes of a delivery that was accepted (all answered 200). */
-export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored'
+export type { AcceptedStatus } from './types.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const
 /** Anything but printable ASCII other than the quote and the backslash. */
@@ -12,6 +11,7 @@ export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookRe
   return {
     status: 200,
     headers: { ...JSON_HEADERS },
+    outcome: status,
     // Delivery IDs are printable (the authenticate step refuses the rest): only quotes and
     // backslashes need JSON's escaping, and most IDs have neither.
     body:
@@ -23,12 +23,16 @@ export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookRe
   }
 }
 
+/** The store did not answer: 503 so the sender retries, with when to come back. */
+export const storeUnavailable = (): WebhookResult => refused(503, 'store_unavailable', undefined, { 'retry-after': '5' })
+
 /** A refusal: `{ status: 'rejected' | 'error', reason, message? }`. Never carries expected signatures or internals. */
 export function refused(httpStatus: number, reason: RejectionReason, message?: string, headers?: Record<string, string>): WebhookResult {
   const kind = httpStatus >= 500 ? 'error' : 'rejected'
   return {
     status: httpStatus,
     headers: { ...JSON_HEADERS, ...headers },
+    outcome: reason,
     body: JSON.stringify(message === undefined ? { status: kind, reason } : { status: kind, reason, message }),
   }
 }

@@ -7,7 +7,7 @@ import { nowSeconds } from './env.js'
 import type { WebhookEvent } from './events/types.js'
 import { type DeliveryClaim, exactlyOnce } from './exactly-once.js'
 import type { HandlerContext } from './handlers.js'
-import { accepted, refused } from './result.js'
+import { accepted, storeUnavailable } from './result.js'
 import { type RouterSettings, resolveSettings, type WebhookRouterOptions } from './router-options.js'
 import { answer } from './steps/answer.js'
 import { authenticate } from './steps/authenticate.js'
@@ -171,5 +171,5 @@ async function probe(
 ): Promise<WebhookResult> {
   const key = `${settings.keyPrefix}~doctor:${verifier.name}:${randomId('')}`
   if (await run({ key, token: claimToken('doctor', randomId('')) })) return accepted('ignored', verified.deliveryId)
-  return refused(503, 'store_unavailable', undefined, { 'retry-after': '5' })
+  return storeUnavailable()
 }

@@ -25,14 +25,12 @@ type OtelApi = typeof import('@opentelemetry/api')
 const load = (name: string): Promise<OtelApi> => import(/* webpackIgnore: true */ /* @vite-ignore */ name)
 let loading: Promise<OtelApi | undefined> | undefined
 
-const ACCEPTED = /^\{"status":"(processed|duplicate|ignored)"/
-const REASON = /"reason":"([a-z_]+)"/
+const ACCEPTED: ReadonlySet<string> = new Set(['processed', 'duplicate', 'ignored'])
 
 /** `processed | duplicate | ignored` for a 200, `failed` for a 5xx, else `rejected`; and the reason code. */
 function outcomeOf(result: WebhookResult): { outcome: string; reason?: string } {
-  if (result.status === 200) return { outcome: ACCEPTED.exec(result.body)?.[1] ?? 'processed' }
-  const reason = REASON.exec(result.body)?.[1]
-  return { outcome: result.status >= 500 ? 'failed' : 'rejected', ...(reason ? { reason } : {}) }
+  if (ACCEPTED.has(result.outcome)) return { outcome: result.outcome }
+  return { outcome: result.status >= 500 ? 'failed' : 'rejected', reason: result.outcome }
 }
 
 function instrumentsOf(api: OtelApi): Instruments {

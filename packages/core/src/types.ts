@@ -1,4 +1,8 @@
+import type { RejectionReason } from './errors.js'
 import type { WebhookEvent } from './events/types.js'
+
+/** Outcomes of a delivery that was accepted (all answered 200). */
+export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored'
 
 /** Request headers as a web `Headers` object or a Node-style lower-cased record. */
 export type HeaderBag = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
@@ -22,6 +26,8 @@ export interface WebhookResult {
   headers: Record<string, string>
   /** JSON text. */
   body: string
+  /** What the body says, for code that reports on the answer (telemetry, an adapter's warning): the accepted status, or the refusal's reason. */
+  outcome: AcceptedStatus | RejectionReason
 }
 
 /** What a verifier proved about a delivery. */

@@ -1,6 +1,6 @@
 // Express 4 and 5 adapter: converts the request with core's adapter toolkit and writes the
 // answer back. No policy here.
-import { createWebhookRouter, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
+import { createWebhookRouter, type VerifyOption, type WebhookResult, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { nodeRequestBody, requestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
@@ -19,7 +19,7 @@ const UNMOUNTED =
   "(405 or 401), so routes after it never run. Pass { path: '/api/webhooks/upload' } or mount it with app.post(path, ...)."
 
 /** A request that reached the middleware without being a webhook: the sign of a root mount without `path`. */
-const notAWebhook = (status: number, body: string) => status === 405 || (status === 401 && body.includes('"missing_signature"'))
+const notAWebhook = (outcome: WebhookResult['outcome']) => outcome === 'method_not_allowed' || outcome === 'missing_signature'
 
 const PARSED_FIX = 'mount uploadWebhooks before express.json(), or use express.raw({ type: "application/json" }) on this route'
 
@@ -64,13 +64,7 @@ export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebh
       })
       .then((result) => {
         // `req.route` is set under app.post(path, mw); an empty baseUrl means app.use(mw) at the root.
-        if (
-          !warned &&
-          mountPath === undefined &&
-          req.route === undefined &&
-          req.baseUrl === '' &&
-          notAWebhook(result.status, result.body)
-        ) {
+        if (!warned && mountPath === undefined && req.route === undefined && req.baseUrl === '' && notAWebhook(result.outcome)) {
           warned = true
           ;(routerOptions.logger ?? console).warn(UNMOUNTED)
         }

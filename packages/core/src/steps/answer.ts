@@ -3,11 +3,9 @@
 import { NonRetryableError } from '../errors.js'
 import type { WebhookEvent } from '../events/types.js'
 import type { DeliveryOutcome } from '../exactly-once.js'
-import { accepted, refused } from '../result.js'
+import { accepted, refused, storeUnavailable } from '../result.js'
 import type { RouterSettings } from '../router-options.js'
 import type { Verifier, WebhookResult } from '../types.js'
-
-const STORE_RETRY_AFTER = '5'
 
 export function answer(
   outcome: DeliveryOutcome,
@@ -38,7 +36,7 @@ export function answer(
       return refused(401, 'replayed_signature', 'this signature was already used by another delivery')
     case 'store-unavailable':
       logger.error('[upload-webhooks] dedupe store unreachable; answering 503 so the sender retries', { error: outcome.error })
-      return refused(503, 'store_unavailable', undefined, { 'retry-after': STORE_RETRY_AFTER })
+      return storeUnavailable()
     case 'failed':
       settings.reportError(outcome.error, { phase: 'handler', deliveryId, event })
       if (outcome.error instanceof NonRetryableError) {
