@@ -52,7 +52,9 @@ async function fromV1(event: H3V1Event, trustProxy: boolean): Promise<RawDeliver
   const web = event.web?.request?.url ? new URL(event.web.request.url) : undefined
   const encrypted = req.socket?.encrypted === true || web?.protocol === 'https:'
   const url = requestUrl({ headers: req.headers, path, encrypted, ...(web ? { fallbackHost: web.host } : {}), trustProxy })
-  const kept = [event.web?.request?.body, event._requestBody, await req[H3_V1_RAW_BODY], req.rawBody, req.body]
+  // Awaited only when readRawBody() ran: an await per request otherwise costs a tick for nothing.
+  const keptByH3 = req[H3_V1_RAW_BODY]
+  const kept = [event.web?.request?.body, event._requestBody, keptByH3 === undefined ? undefined : await keptByH3, req.rawBody, req.body]
   const body = nodeRequestBody(req, { kept, consumed: req.body !== undefined, framework: 'h3', fix: READ_FIX })
   return { method: event.method ?? req.method ?? 'GET', url, headers: req.headers, body }
 }
