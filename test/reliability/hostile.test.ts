@@ -5,7 +5,7 @@
 import { createWebhookRouter, type WebhookRouter } from '@upload-webhooks/core'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
-import { createRedis, createRouterOptions, redisReady, type ServerStats } from './server/options.js'
+import { createRedis, createRouterOptions, emptyStats, redisReady, type ServerStats } from './server/options.js'
 import { buildControls, buildCorpus, type HostileCase } from './support/corpus.js'
 import { SENDER_KINDS } from './support/events.js'
 import { recordLine } from './support/figures.js'
@@ -105,16 +105,7 @@ async function accountKeys(redis: Redis, expected: ExpectedKeys) {
 describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
   let redis: Redis
   let router: WebhookRouter
-  const stats: ServerStats = {
-    handlerCalls: 0,
-    injectedFaults: 0,
-    effectWriteErrors: 0,
-    effectWriteErrorIds: [],
-    commitFailures: 0,
-    commitsRecovered: 0,
-    releaseFailures: 0,
-    storeUnavailable: 0,
-  }
+  const stats: ServerStats = emptyStats()
   beforeAll(async () => {
     redis = createRedis(`${redisUrl}/${CORPUS_DB}`)
     await redisReady(redis)

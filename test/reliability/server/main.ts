@@ -2,7 +2,7 @@
 // Listens on a free loopback port, prints `ready <port>`, and on SIGTERM prints `stats <json>` and exits.
 import { createServer, type Server } from 'node:http'
 import type { WebhookRouterOptions } from '@upload-webhooks/core'
-import { createRedis, createRouterOptions, readServerEnv, redisReady, type ServerStats, WEBHOOK_PATH } from './options.js'
+import { createRedis, createRouterOptions, emptyStats, readServerEnv, redisReady, type ServerStats, WEBHOOK_PATH } from './options.js'
 
 /** `h3` is h3 v1 (Nuxt 4), `h3v2` is h3 2.x, `node` is bare node:http over `router.receive`. */
 export type AdapterName = 'express' | 'h3' | 'h3v2' | 'node'
@@ -56,16 +56,7 @@ async function main() {
   // ioredis reports every failed reconnect; the router's 503s are what the tests look at.
   redis.on('error', () => {})
   await redisReady(redis)
-  const stats: ServerStats = {
-    handlerCalls: 0,
-    injectedFaults: 0,
-    effectWriteErrors: 0,
-    effectWriteErrorIds: [],
-    commitFailures: 0,
-    commitsRecovered: 0,
-    releaseFailures: 0,
-    storeUnavailable: 0,
-  }
+  const stats: ServerStats = emptyStats()
   const server = await listen(adapter, createRouterOptions(env, redis, stats, print))
   server.keepAliveTimeout = 30_000
   server.listen(0, '127.0.0.1', () => print(`ready ${(server.address() as { port: number }).port}`))

@@ -58,6 +58,18 @@ export interface ServerStats {
   storeUnavailable: number
 }
 
+/** Counters at zero, for a server process or an in-process router. */
+export const emptyStats = (): ServerStats => ({
+  handlerCalls: 0,
+  injectedFaults: 0,
+  effectWriteErrors: 0,
+  effectWriteErrorIds: [],
+  commitFailures: 0,
+  commitsRecovered: 0,
+  releaseFailures: 0,
+  storeUnavailable: 0,
+})
+
 /**
  * The Redis client every process uses: no offline queue, so commands fail at once while Redis
  * is down (the router answers 503), quick reconnects, and no automatic re-sending of commands
