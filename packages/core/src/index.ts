@@ -1,5 +1,4 @@
 export {
-  BodyTooLargeError,
   NonRetryableError,
   RawBodyUnavailableError,
   REJECTION_REASONS,
