@@ -2,7 +2,8 @@
 // v1 events (Nuxt 4 / Nitro 2) a Node request (`event.node.req`). Converts the request with core's
 // adapter toolkit and passes core's answer through unchanged. No policy here.
 import { createWebhookRouter, type RawDelivery, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
-import { nodeRequestBody, requestUrl, toWebResponse, webRequestBody, writeNodeHead } from '@upload-webhooks/core/adapter'
+import type { WebResponseHeadLike } from '@upload-webhooks/core/adapter'
+import { nodeRequestBody, requestUrl, webRequestBody, writeNodeHead, writeWebHead } from '@upload-webhooks/core/adapter'
 
 export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
   /**
@@ -34,6 +35,7 @@ interface H3V1Event {
 /** The parts of an h3 v2 event this adapter reads (`runtime.node` is srvx's, on Node). */
 interface H3V2Event {
   req: Request & { runtime?: { node?: { req?: NodeRequest } } }
+  res: WebResponseHeadLike
 }
 /** An h3 v1 or v2 event, loose on purpose so the handler type-checks against either major's types. */
 export interface H3EventLike {
@@ -76,15 +78,15 @@ function fromV2(event: H3V2Event, trustProxy: boolean): RawDelivery {
  */
 export function uploadWebhooks<const V extends VerifyOption>(
   options: UploadWebhooksOptions<V>,
-): ((event: H3EventLike) => Promise<Response | string>) & { __is_handler__: true } {
+): ((event: H3EventLike) => Promise<string>) & { __is_handler__: true } {
   const { trustProxy = false, ...routerOptions } = options
   const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
-  async function uploadWebhooksHandler(event: H3EventLike): Promise<Response | string> {
+  async function uploadWebhooksHandler(event: H3EventLike): Promise<string> {
     if (typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function') {
-      return toWebResponse(await router.receive(fromV2(event as H3V2Event, trustProxy)))
+      // A string answer skips the web stream Node builds for a returned Response's body.
+      return writeWebHead((event as H3V2Event).res, await router.receive(fromV2(event as H3V2Event, trustProxy)))
     }
-    // h3 v1 streams a returned Response chunk by chunk; status and headers on the Node response
-    // and a string body go out in one write.
+    // h3 v1 streams a returned Response chunk by chunk: the Node response's way instead.
     const result = await router.receive(await fromV1(event as H3V1Event, trustProxy))
     return writeNodeHead((event as H3V1Event).node.res, result)
   }

@@ -9,4 +9,11 @@ export {
   webRequestBody,
 } from './node-request.js'
 export { type RequestUrlParts, requestUrl } from './public-url.js'
-export { type NodeResponseLike, toWebResponse, writeNodeHead, writeNodeResponse } from './response.js'
+export {
+  type NodeResponseLike,
+  toWebResponse,
+  type WebResponseHeadLike,
+  writeNodeHead,
+  writeNodeResponse,
+  writeWebHead,
+} from './response.js'

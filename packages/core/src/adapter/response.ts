@@ -27,6 +27,22 @@ export function writeNodeHead(res: Pick<NodeResponseLike, 'statusCode' | 'setHea
   return result.body
 }
 
+/** A web framework's pending response (h3 v2's `event.res`): status and `Headers` set before the body is returned. */
+export interface WebResponseHeadLike {
+  status?: number
+  headers: { set(name: string, value: string): unknown }
+}
+
+/**
+ * Status and headers on a web framework's pending response, the body returned as a string: h3 v2
+ * sends that as it is, where a returned `Response` makes Node build a web stream for its body.
+ */
+export function writeWebHead(res: WebResponseHeadLike, result: WebhookResult): string {
+  res.status = result.status
+  for (const name in result.headers) res.headers.set(name, result.headers[name]!)
+  return result.body
+}
+
 export function toWebResponse(result: WebhookResult): Response {
   return new Response(result.body, { status: result.status, headers: result.headers })
 }
