@@ -1,5 +1,7 @@
-// h3 v2 (web Request based, served on Node through srvx): the bare route reads event.req.text();
-// the middleware is our adapter; a peer recipe reads and answers the bare route's way.
+// h3 v2 (web Request based, served on Node through srvx): the bare route reads event.req.text()
+// and answers as our adapter does, status and headers on `event.res` and the body returned as a
+// string (a returned Response costs a web stream per answer); a peer recipe reads and answers the
+// bare route's way.
 import type { RequestListener } from 'node:http'
 import { uploadWebhooks } from '@upload-webhooks/h3'
 import { H3, toNodeHandler } from 'h3'
@@ -20,12 +22,15 @@ export function h3v2Listener(route: Route): RequestListener {
         messageId: event.req.headers.get('upstash-message-id') ?? undefined,
         url: event.req.url,
       })
-      return new Response(body, { status, headers: { 'content-type': JSON_CONTENT_TYPE } })
+      event.res.status = status
+      event.res.headers.set('content-type', JSON_CONTENT_TYPE)
+      return body
     })
   } else {
     app.post(WEBHOOK_PATH, async (event) => {
       JSON.parse(await event.req.text())
-      return new Response(BARE_ANSWER, { headers: { 'content-type': JSON_CONTENT_TYPE } })
+      event.res.headers.set('content-type', JSON_CONTENT_TYPE)
+      return BARE_ANSWER
     })
   }
   return toNodeHandler(app) as unknown as RequestListener
