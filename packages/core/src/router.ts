@@ -1,6 +1,6 @@
 // The router: one delivery through named steps, top to bottom (docs/architecture.md, "Request
 // path"). Policy lives in the steps; this file only composes them.
-import { base64Url, sha256 } from '#crypto'
+import { sha256Base64Url } from '#crypto'
 import { settle } from './crypto/match.js'
 import { randomId } from './encoding.js'
 import { nowSeconds } from './env.js'
@@ -150,7 +150,7 @@ async function deliveryClaim(
   body: DeliveryBody,
 ): Promise<DeliveryClaim> {
   const base = `${settings.keyPrefix}:${verifier.name}:`
-  const fingerprint = base64Url(verified.bodyHash ?? (await settle(sha256(body.bytes))))
+  const fingerprint = verified.bodyHash ?? (await settle(sha256Base64Url(body.bytes)))
   const claim: DeliveryClaim = { key: base + verified.deliveryId, token: claimToken(fingerprint, nextClaimId()) }
   const nonce = verified.replayNonce
   if (nonce)

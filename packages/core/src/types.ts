@@ -44,8 +44,8 @@ export interface VerifiedDelivery {
    * Omitted when the delivery ID itself is signed or derived from the body.
    */
   replayNonce?: ReplayNonce
-  /** SHA-256 of the body, when verifying computed it anyway (the router binds records to it). */
-  bodyHash?: Uint8Array
+  /** SHA-256 of the body as unpadded base64url, when verifying computed it anyway (the router binds records to it). */
+  bodyHash?: string
 }
 
 /** A signed nonce and how long its signature stays valid. */

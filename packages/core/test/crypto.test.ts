@@ -26,12 +26,15 @@ describe('crypto implementations (node:crypto and Web Crypto)', () => {
     )
   })
 
-  it('compute the same SHA-256 as node:crypto', async () => {
+  it('compute the same SHA-256 as node:crypto, as bytes and as unpadded base64url', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), async (data) => {
         const expected = createHash('sha256').update(data).digest('hex')
         expect(hex(nodeImpl.sha256(data))).toBe(expected)
         expect(hex(await webImpl.sha256(data))).toBe(expected)
+        const base64Url = Buffer.from(expected, 'hex').toString('base64url')
+        expect(nodeImpl.sha256Base64Url(data)).toBe(base64Url)
+        expect(await webImpl.sha256Base64Url(data)).toBe(base64Url)
       }),
       { numRuns: 300 },
     )

@@ -50,6 +50,20 @@ describe('qstash()', () => {
     expect(await outcomeOf(verifier.verify(input({ 'upstash-signature': token, 'upstash-message-id': 'm' })))).toBe('accepted')
   })
 
+  it('reads the body hash as Upstash Receiver does: base64url, padded or not, and nothing else', async () => {
+    const hash = createHash('sha256').update(bytes)
+    const base64 = hash.copy().digest('base64')
+    const padded = `${hash.digest('base64url')}=`
+    const outcome = async (claimed: string) =>
+      outcomeOf(verifier.verify(input({ 'upstash-signature': await joseToken({ body: claimed }), 'upstash-message-id': 'm' })))
+    expect(await outcome(padded)).toBe('accepted')
+    await expect(new Receiver(keys).verify({ signature: await joseToken({ body: padded }), body, url })).resolves.toBe(true)
+    // Standard base64 (`+`, `/`) is another text: refused, as Receiver refuses it.
+    expect(base64).toMatch(/[+/]/)
+    expect(await outcome(base64)).toBe('401 body_hash_mismatch')
+    expect(await outcome(padded.slice(1))).toBe('401 body_hash_mismatch')
+  })
+
   it('accepts the next key (rotation) and refuses any other key', async () => {
     const next = await signQStash({ body, url, signingKey: keys.nextSigningKey })
     expect(await outcomeOf(verifier.verify(input(next)))).toBe('accepted')

@@ -1,7 +1,7 @@
 // node:crypto implementation of the verification primitives: synchronous, and much cheaper
 // per delivery than Web Crypto on Node (docs/architecture.md, "Crypto"). Chosen by the `node`
 // export condition.
-import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto'
+import nodeCrypto, { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto'
 
 export type HmacKey = KeyObject
 
@@ -18,8 +18,16 @@ export function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array): Uin
   return mac.digest()
 }
 
+// crypto.hash() (Node 20.12+) digests in one call, without building a Hash object per body.
+const oneShotHash = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined
+
 export function sha256(data: Uint8Array | string): Uint8Array {
-  return createHash('sha256').update(data).digest()
+  return oneShotHash ? oneShotHash('sha256', data, 'buffer') : createHash('sha256').update(data).digest()
+}
+
+/** SHA-256 as unpadded base64url, encoded natively: the form QStash signs and records are bound to. */
+export function sha256Base64Url(data: Uint8Array): string {
+  return oneShotHash ? oneShotHash('sha256', data, 'base64url') : createHash('sha256').update(data).digest('base64url')
 }
 
 /** A plain digest over several parts without concatenating them (Cloudinary signs body + timestamp + secret). */

@@ -31,6 +31,11 @@ export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', asBytes(data)))
 }
 
+/** SHA-256 as unpadded base64url: the form QStash signs and records are bound to. */
+export async function sha256Base64Url(data: Uint8Array): Promise<string> {
+  return toBase64(await sha256(data), true)
+}
+
 /** A plain digest over the parts, concatenated (Cloudinary signs body + timestamp + secret). */
 export async function digest(algorithm: 'sha1' | 'sha256', ...parts: (Uint8Array | string)[]): Promise<Uint8Array> {
   const chunks = parts.map(asBytes)

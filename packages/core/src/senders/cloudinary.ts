@@ -1,6 +1,6 @@
 // Cloudinary upload notifications: `X-Cld-Signature` is the hex SHA-1 (or SHA-256) of the raw
 // body, then `X-Cld-Timestamp`, then the API secret — a plain digest, not an HMAC.
-import { digest, sha256, timingSafeEqual } from '#crypto'
+import { base64Url, digest, sha256, timingSafeEqual } from '#crypto'
 import { settle } from '../crypto/match.js'
 import { bytesOf, fromHex, toBase64, toHex } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
@@ -134,7 +134,7 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
     return {
       deliveryId: toHex(bodyHash),
       timestamp,
-      bodyHash,
+      bodyHash: base64Url(bodyHash),
       replayNonce: { value: toBase64(signature, true), expiresAt: timestamp + tolerance },
     }
   }

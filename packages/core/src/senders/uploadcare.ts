@@ -1,5 +1,5 @@
 // Uploadcare webhooks (payload versions 0.6 and 0.7): `X-Uc-Signature: v1=<hex>`.
-import { type HmacKey, hmacSha256, importHmacKey, sha256 } from '#crypto'
+import { base64Url, type HmacKey, hmacSha256, importHmacKey, sha256 } from '#crypto'
 import { matchingMac, settle } from '../crypto/match.js'
 import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
 import { readEnv } from '../env.js'
@@ -129,7 +129,7 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
       throw new VerificationError('invalid_signature', 'X-Uc-Signature does not match the signing secret')
     }
     const bodyHash = await settle(sha256(body.bytes))
-    return { deliveryId: toHex(bodyHash), bodyHash }
+    return { deliveryId: toHex(bodyHash), bodyHash: base64Url(bodyHash) }
   }
 
   return {
