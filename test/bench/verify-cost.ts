@@ -55,17 +55,36 @@ interface Case {
   parsesJson?: boolean
   /** Makes each call's input outside the timed work (mitata's computed parameter). */
   input?: () => unknown
+  /** Evict the CPU caches before every call, as a server's other work between requests does. */
+  cold?: boolean
   /** The timed call; `never` takes any case's own input type. */
   run: (input: never) => unknown
 }
 
-/** What mitata times for a case: the call alone, or the call on a fresh input it is not timed making. */
-const timed = (c: Case) =>
-  c.input
+/** More than a core's L2 cache: sweeping it leaves a call's code and data where a server's would be. */
+const SWEEP = new Float64Array((2 * 2 ** 20) / 8)
+/** Summed so that no engine can drop the sweep's reads as unused. */
+let swept = 0
+function evictCaches(): void {
+  for (let i = 0; i < SWEEP.length; i += 8) swept += SWEEP[i]!++
+}
+
+/** What mitata times for a case: the call alone, or the call on an input (and caches) made untimed. */
+const timed = (c: Case) => {
+  const input = c.cold
+    ? () => {
+        const value = c.input?.()
+        evictCaches()
+        return value
+      }
+    : c.input
+  // mitata computes as many parameters as `bench` declares: one, whatever `run` declares.
+  return input
     ? function* () {
-        yield { [0]: c.input, bench: c.run }
+        yield { [0]: input, bench: (value: never) => c.run(value) }
       }
     : () => c.run(undefined as never)
+}
 
 /**
  * The floor: one HMAC-SHA256 and one SHA-256 of the body with node:crypto, each through the
@@ -148,6 +167,8 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
     return { method: 'POST', url, headers, body: new Uint8Array(Buffer.from(body)) }
   }
 
+  const receiveNew = async (delivery: Parameters<typeof router.receive>[0]) => (await router.receive(delivery)).outcome === 'processed'
+
   const verifyWith = (v: Verifier, i: VerifyInput) => () => v.verify(i)
   const verifyAndParse = (v: Verifier, i: VerifyInput) => async () => {
     await v.verify(i)
@@ -174,7 +195,15 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
       name: 'router.receive(): a new QStash delivery through all of core, memory store, no HTTP',
       kind: 'primitives',
       input: newDelivery,
-      run: async (delivery: Parameters<typeof router.receive>[0]) => (await router.receive(delivery)).outcome === 'processed',
+      run: receiveNew,
+    },
+    { name: 'floor, caches cold (2 MiB swept before each call)', kind: 'primitives', cold: true, run: floorWork(bytes) },
+    {
+      name: 'router.receive(), caches cold (2 MiB swept before each call)',
+      kind: 'primitives',
+      cold: true,
+      input: newDelivery,
+      run: receiveNew,
     },
     {
       name: '@upstash/qstash Receiver.verify',
@@ -230,7 +259,8 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
   const best = new Map<Case, Awaited<ReturnType<typeof measure>>>()
   for (let pass = 0; pass < (options.smoke ? 1 : 2); pass++) {
     for (const c of cases) {
-      const stats = await measure(timed(c), samplingOf(options))
+      // A cold case cannot be batched: mitata makes a batch's inputs before timing any of it.
+      const stats = await measure(timed(c), { ...samplingOf(options), ...(c.cold ? { batch_threshold: 0 } : {}) })
       if (!best.has(c) || stats.avg < best.get(c)!.avg) best.set(c, stats)
     }
   }
