@@ -1,6 +1,7 @@
-// Compares two `--cpu-prof` profiles per request: self time (µs) by function, B minus A.
+// Compares two `pnpm bench --profile` profiles per request: self time (µs) by function, B minus A.
 // node test/bench/dist/bench/profile-diff.js <a.cpuprofile> <requests in A> <b.cpuprofile> <requests in B> [rows]
-// Request counts: the `responses` of each sample in the run's JSON (run with --warmup 0 --rounds 1).
+// Request counts: the `responses` of the same round's sample in the run's JSON (a profile covers
+// exactly that measured run).
 import { readFileSync } from 'node:fs'
 
 interface Profile {
@@ -29,7 +30,7 @@ if (!fileA || !fileB || !Number(requestsA) || !Number(requestsB)) {
 const a = selfMicrosPerRequest(fileA, Number(requestsA))
 const b = selfMicrosPerRequest(fileB, Number(requestsB))
 const total = (m: Map<string, number>) => [...m.values()].reduce((sum, v) => sum + v, 0)
-console.log(`CPU µs per request (start-up included): A ${total(a).toFixed(1)}, B ${total(b).toFixed(1)}`)
+console.log(`CPU µs per request (busy, measured run only): A ${total(a).toFixed(1)}, B ${total(b).toFixed(1)}`)
 const keys = [...new Set([...a.keys(), ...b.keys()])]
 keys
   .map((key) => ({ key, a: a.get(key) ?? 0, b: b.get(key) ?? 0 }))

@@ -65,7 +65,7 @@ if (args.help) {
   --duration   measured seconds per throughput run       --rounds  rounds of every variant
   --warmup     unmeasured seconds before each run         --connections  autocannon connections
   --verify-ms  CPU time sampled per verifier and pass (2 passes, the faster one kept)
-  --profile    --cpu-prof every server process (profiles land in test/bench/results/profiles/)
+  --profile    CPU-profile each measured run of every server (profiles land in test/bench/results/profiles/)
   --soak-deliveries  deliveries through the soak's server, per store   --soak-stores  which stores the soak runs`)
   process.exit(0)
 }

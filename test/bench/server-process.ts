@@ -23,13 +23,15 @@ export interface RunningServer {
   memory(): Promise<MemorySample>
   /** Spans the server's no-op exporter received (OpenTelemetry provider mode). */
   spans(): Promise<number>
+  /** Starts the server's CPU profiler (`--profile`): profiles cover measured load only, not start-up. */
+  startProfile(): Promise<void>
+  /** Stops it and writes the profile to `path`. */
+  stopProfile(path: string): Promise<void>
   stop(): Promise<void>
 }
 
 export interface ServerProcessOptions {
   redisUrl: string | undefined
-  /** Directory for a `--cpu-prof` profile of the process; undefined: no profiling. */
-  profileDir?: string
   /** Extra node flags (the soak runs with `--expose-gc`). */
   nodeFlags?: string[]
   /** Extra environment (the soak's `BENCH_MEMORY_MAX_ENTRIES`, the OpenTelemetry part's `BENCH_OTEL`). */
@@ -43,18 +45,7 @@ export function startServers(
   options: ServerProcessOptions,
 ): Promise<Map<Variant, RunningServer>> {
   const name = `${framework}/${variants.join('+')}`
-  const execArgv = [
-    ...(options.nodeFlags ?? []),
-    ...(options.profileDir
-      ? [
-          '--cpu-prof',
-          '--cpu-prof-dir',
-          options.profileDir,
-          '--cpu-prof-name',
-          `${framework}-${variants.join('+')}-${Date.now()}.cpuprofile`,
-        ]
-      : []),
-  ]
+  const execArgv = options.nodeFlags ?? []
   const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [framework, variants.join(',')], {
     env: { ...process.env, ...options.env, ...(options.redisUrl ? { BENCH_REDIS_URL: options.redisUrl } : {}), NODE_ENV: 'development' },
     execArgv,
@@ -80,6 +71,8 @@ export function startServers(
   const cpuMicros = async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros
   const memory = async () => (await ask<{ memory: MemorySample }>('memory')).memory
   const spans = async () => (await ask<{ spans: number }>('spans')).spans
+  const startProfile = async () => void (await ask('profile-start'))
+  const stopProfile = async (path: string) => void (await ask(JSON.stringify({ profileTo: path })))
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench: the ${name} server exited (${code}) before listening`)))
     child.once('message', (message) => {
@@ -89,7 +82,7 @@ export function startServers(
         return reject(new Error(`bench: unexpected message from the ${name} server`))
       }
       child.removeAllListeners('exit')
-      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, memory, spans, stop }])))
+      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, memory, spans, startProfile, stopProfile, stop }])))
     })
   })
 }

@@ -4,8 +4,11 @@
 // argv: <framework> <variant>[,<variant>...]; env BENCH_REDIS_URL for the Redis variants,
 // BENCH_OTEL for the OpenTelemetry setting (servers/telemetry-mode.ts).
 // Tells the parent its ports over IPC, its CPU time on "cpu", its memory on "memory" (after a
-// full GC when run with --expose-gc), and exits cleanly on "stop" (so --cpu-prof can write its profile).
+// full GC when run with --expose-gc), profiles itself between "profile-start" and a
+// `{"profileTo": path}` question (`--profile`), and exits cleanly on "stop".
+import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { Session } from 'node:inspector/promises'
 import { FRAMEWORKS, isFramework } from './frameworks.js'
 import { exportedSpans, setupTelemetry } from './servers/telemetry-mode.js'
 import { setupVariant, VARIANTS, type Variant } from './servers/variant.js'
@@ -26,7 +29,27 @@ const running = await Promise.all(
   }),
 )
 process.send!({ ports: Object.fromEntries(running.map((r) => [r.variant, r.port])) })
+// The profiler runs only while the parent measures: start-up and warm-up stay out of it.
+let profiler: Session | undefined
+async function startProfile() {
+  profiler = new Session()
+  profiler.connect()
+  await profiler.post('Profiler.enable')
+  await profiler.post('Profiler.start')
+}
+async function stopProfile(path: string) {
+  const { profile } = await profiler!.post('Profiler.stop')
+  writeFileSync(path, JSON.stringify(profile))
+  profiler!.disconnect()
+  profiler = undefined
+}
+
 process.on('message', (message) => {
+  if (message === 'profile-start') return void startProfile().then(() => process.send!({ profiling: true }))
+  if (typeof message === 'string' && message.startsWith('{"profileTo"')) {
+    const { profileTo } = JSON.parse(message) as { profileTo: string }
+    return void stopProfile(profileTo).then(() => process.send!({ profiled: profileTo }))
+  }
   // CPU time this process used so far, µs: the parent turns deltas into CPU per request.
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage()

@@ -21,7 +21,7 @@ export interface ThroughputOptions {
   redisUrl: string
   /** One server process per variant (full runs), or one per framework (smoke: starts faster). */
   processPerVariant: boolean
-  /** Directory for `--cpu-prof` profiles of the server processes; undefined: no profiling. */
+  /** Directory for CPU profiles of each measured run (`--profile`); undefined: no profiling. */
   profileDir?: string
 }
 
@@ -169,7 +169,7 @@ async function startAll(options: ThroughputOptions, runId: string) {
   const groups = options.frameworks.flatMap((framework) =>
     options.processPerVariant ? VARIANTS.map((variant) => [framework, [variant]] as const) : [[framework, VARIANTS] as const],
   )
-  const serverOptions = { redisUrl: options.redisUrl, ...(options.profileDir ? { profileDir: options.profileDir } : {}) }
+  const serverOptions = { redisUrl: options.redisUrl }
   const started = await Promise.allSettled(groups.map(([framework, variants]) => startServers(framework, variants, serverOptions)))
   const stopAll = () => Promise.all(started.flatMap((o) => (o.status === 'fulfilled' ? [[...o.value.values()][0]!.stop()] : [])))
   const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
@@ -212,7 +212,9 @@ export async function measureThroughput(
         for (const variant of order) {
           const { server, next } = servers.get(`${framework}/${variant}`)!
           if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
+          if (options.profileDir) await server.startProfile()
           const sample = await load(server, next, options, options.durationSec)
+          if (options.profileDir) await server.stopProfile(`${options.profileDir}/${framework}-${variant}-round${round + 1}.cpuprofile`)
           if (sample.non2xx > 0 || sample.errors > 0 || sample.unexpected > 0 || sample.responses === 0) {
             problems.push(
               `${label} ${variant}: ${sample.responses} answers, ${sample.non2xx} non-2xx, ${sample.errors} errors/timeouts, ` +
