@@ -120,6 +120,16 @@ describe.each(adapters)('$name', (row) => {
     expect(seen[0]).toMatchObject({ type: 'onUploadComplete', sender: 'qstash', file: { id: 'file_abc123' } })
   })
 
+  it.skipIf(skip)('answers in one piece: a Content-Length, never a chunked body', async () => {
+    const ep = await mount({ onUploadComplete: () => {} })
+    const response = await ep.fetch(await delivery(ep, { messageId: 'msg_length' }))
+    const body = await response.text()
+    expect(JSON.parse(body)).toEqual({ status: 'processed', deliveryId: 'msg_length' })
+    expect(response.headers.get('transfer-encoding')).toBeNull()
+    // A returned Response (Next's App Router) gets its length from the server that sends it.
+    if (ep.http) expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(body)))
+  })
+
   it.skipIf(skip)('duplicate delivery → 200 duplicate, handler not run again', async () => {
     let calls = 0
     const ep = await mount({ onUploadComplete: () => void calls++ })

@@ -10,6 +10,8 @@ export interface Endpoint {
   url: string
   /** Sends one request to the endpoint: over the network for servers, a direct call for web handlers. */
   fetch(request: Request): Promise<Response>
+  /** Answers come over HTTP from a Node server (not a `Response` returned by a direct call). */
+  http?: boolean
   close(): Promise<void>
 }
 
@@ -24,6 +26,7 @@ export async function nodeEndpoint(listener: (req: IncomingMessage, res: ServerR
   return {
     url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
     fetch: (request) => fetch(request),
+    http: true,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()

@@ -6,18 +6,16 @@ import type { WebhookResult } from '../types.js'
 export interface NodeResponseLike {
   statusCode: number
   setHeader(name: string, value: string): unknown
-  writeHead(status: number, headers: Record<string, string>): unknown
   end(body: string): unknown
 }
 
 /**
- * Status, headers and body in one write. `writeHead` with the headers object takes Node's path
- * that serialises them directly, instead of storing each through `setHeader` first; headers a
- * framework or earlier middleware already set are kept and merged by Node.
+ * Status, headers and body: status and headers are set on the response, then `end(body)` sends
+ * them with a Content-Length, in one write. Calling `writeHead` first would send the headers
+ * before the body is known, as a chunked response. Headers a framework already set are kept.
  */
 export function writeNodeResponse(res: NodeResponseLike, result: WebhookResult): void {
-  res.writeHead(result.status, result.headers)
-  res.end(result.body)
+  res.end(writeNodeHead(res, result))
 }
 
 /** Status and headers on a Node response whose body the framework sends (h3 v1 sends a returned string). */
