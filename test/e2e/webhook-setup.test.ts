@@ -1,16 +1,16 @@
-// The examples' env → options wiring (one file, copied into each example): what each variable selects.
-import { memoryStore, WebhookConfigError } from '@upload-webhooks/core'
+// The examples' env → verifier wiring (one file, copied into each example): what each variable
+// selects. The dedupe store is core's from the environment (packages/core/test/store-from-env.test.ts).
+import { WebhookConfigError } from '@upload-webhooks/core'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { webhookPlanFromEnv, webhookSetupFromEnv, webhookStartupSummary } from '../../examples/express/src/webhook-setup.js'
 
 describe('webhookPlanFromEnv', () => {
-  it('with nothing set: the dev keys and the in-memory store, and says so', () => {
+  it('with nothing set: the dev keys, and says so', () => {
     const plan = webhookPlanFromEnv({})
     expect(plan.keys).toEqual(devSigningKeys)
-    expect(plan.store).toEqual({ kind: 'memory' })
     expect(plan.url).toBeUndefined()
-    expect(plan.summary.join('\n')).toMatch(/public DEV keys[\s\S]*dedupe store: in memory/)
+    expect(plan.summary.join('\n')).toMatch(/public DEV keys/)
     expect(plan.summary.join('\n')).not.toContain('WARNING')
   })
 
@@ -59,41 +59,21 @@ describe('webhookPlanFromEnv', () => {
 
   it('refuses half a pair, naming the missing variable', () => {
     expect(() => webhookPlanFromEnv({ QSTASH_CURRENT_SIGNING_KEY: 'sig_current' })).toThrow(/^QSTASH_NEXT_SIGNING_KEY is not set/)
-    expect(() => webhookPlanFromEnv({ UPSTASH_REDIS_REST_TOKEN: 't' })).toThrow(/^UPSTASH_REDIS_REST_URL is not set/)
   })
 
   it('treats empty values (as copied from .env.example) as unset', () => {
-    expect(webhookPlanFromEnv({ QSTASH_CURRENT_SIGNING_KEY: '', QSTASH_NEXT_SIGNING_KEY: ' ', REDIS_URL: '' }).store).toEqual({
-      kind: 'memory',
+    expect(webhookPlanFromEnv({ QSTASH_CURRENT_SIGNING_KEY: '', QSTASH_NEXT_SIGNING_KEY: ' ', WEBHOOK_PUBLIC_URL: '' })).toMatchObject({
+      keys: devSigningKeys,
+      url: undefined,
     })
-  })
-
-  it('prefers Upstash over REDIS_URL, and logs hosts but never credentials', () => {
-    const upstash = webhookPlanFromEnv({
-      UPSTASH_REDIS_REST_URL: 'https://eu1-fine-cat-1234.upstash.io',
-      UPSTASH_REDIS_REST_TOKEN: 'secret-token',
-      REDIS_URL: 'redis://:hunter2@redis.internal:6379',
-    })
-    expect(upstash.store).toEqual({ kind: 'upstash', url: 'https://eu1-fine-cat-1234.upstash.io', token: 'secret-token' })
-    const redis = webhookPlanFromEnv({ REDIS_URL: 'redis://:hunter2@redis.internal:6379' })
-    expect(redis.store).toEqual({ kind: 'redis', url: 'redis://:hunter2@redis.internal:6379' })
-    expect([...upstash.summary, ...redis.summary].join('\n')).not.toMatch(/secret-token|hunter2/)
   })
 })
 
 describe('webhookSetupFromEnv', () => {
-  it('builds a QStash verifier and a store that behaves like memoryStore()', async () => {
+  it('builds a QStash verifier, and leaves the store to core', () => {
     const setup = webhookSetupFromEnv({})
     expect(setup.verify.name).toBe('qstash')
-    expect(Object.keys(setup.store).sort()).toEqual(Object.keys(memoryStore()).sort())
-    expect(await setup.store.claim('k', 't', 30)).toEqual({ state: 'claimed' })
-    expect(await setup.store.claim('k', 't2', 30)).toMatchObject({ state: 'in-flight' })
-  })
-
-  it('wraps an Upstash client in a store when the Upstash pair is set (no request until a delivery)', () => {
-    const setup = webhookSetupFromEnv({ UPSTASH_REDIS_REST_URL: 'https://eu1-fine-cat-1234.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't' })
-    expect(setup.summary[1]).toBe('dedupe store: Upstash Redis at eu1-fine-cat-1234.upstash.io')
-    expect(typeof setup.store.claim).toBe('function')
+    expect(Object.keys(setup).sort()).toEqual(['summary', 'verify'])
   })
 })
 

@@ -1,23 +1,13 @@
-// Environment → verifier and dedupe store. The same file sits in every example (test/e2e checks
-// the copies stay identical), so each example stays copyable on its own.
-import { type DedupeStore, memoryStore, qstash, upstashStore, type Verifier, WebhookConfigError } from '@upload-webhooks/core'
-import { redisStore } from '@upload-webhooks/core/redis'
+// Environment → verifier. The same file sits in every example (test/e2e checks the copies stay
+// identical), so each example stays copyable on its own. The dedupe store is not chosen here: a
+// route given no `store` gets core's, from UPSTASH_REDIS_REST_URL/_TOKEN, else REDIS_URL, else
+// memory, and core logs which.
+import { qstash, type Verifier, WebhookConfigError } from '@upload-webhooks/core'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
-import { Redis as UpstashRedis } from '@upstash/redis'
-import { Redis as IORedis } from 'ioredis'
 
 /** The variables this file reads; `.env.example` names each one. */
 export type WebhookEnv = Partial<
-  Record<
-    | 'QSTASH_CURRENT_SIGNING_KEY'
-    | 'QSTASH_NEXT_SIGNING_KEY'
-    | 'WEBHOOK_PUBLIC_URL'
-    | 'UPSTASH_REDIS_REST_URL'
-    | 'UPSTASH_REDIS_REST_TOKEN'
-    | 'REDIS_URL'
-    | 'NODE_ENV',
-    string
-  >
+  Record<'QSTASH_CURRENT_SIGNING_KEY' | 'QSTASH_NEXT_SIGNING_KEY' | 'WEBHOOK_PUBLIC_URL' | 'NODE_ENV', string>
 >
 
 /** What the environment asks for, before any client exists: safe to compute just for a log line. */
@@ -25,14 +15,12 @@ export interface WebhookPlan {
   keys: { currentSigningKey: string; nextSigningKey: string }
   /** URL the signature must name; undefined: the request's own URL. */
   url: string | undefined
-  store: { kind: 'upstash'; url: string; token: string } | { kind: 'redis'; url: string } | { kind: 'memory' }
   /** One line per choice, for the startup log. */
   summary: string[]
 }
 
 export interface WebhookSetup {
   verify: Verifier
-  store: DedupeStore
   summary: string[]
 }
 
@@ -62,7 +50,7 @@ function requireProductionEnv(env: WebhookEnv): void {
 }
 
 /**
- * Reads the environment. Nothing set: the public dev signing keys and an in-memory store; under
+ * Reads the environment. Nothing set: the public dev signing keys; under
  * NODE_ENV=production real keys and WEBHOOK_PUBLIC_URL are required (a WebhookConfigError naming each missing one).
  */
 export function webhookPlanFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookPlan {
@@ -79,21 +67,8 @@ export function webhookPlanFromEnv(env: WebhookEnv = process.env as WebhookEnv):
   }
   const url = isSet(env.WEBHOOK_PUBLIC_URL) ? env.WEBHOOK_PUBLIC_URL : undefined
   if (url) summary.push(`signatures must name this URL: ${url}`)
-
-  let store: WebhookPlan['store']
-  const upstash = pair(env, 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN')
-  if (upstash) {
-    store = { kind: 'upstash', url: upstash[0], token: upstash[1] }
-    summary.push(`dedupe store: Upstash Redis at ${new URL(upstash[0]).host}`)
-  } else if (isSet(env.REDIS_URL)) {
-    store = { kind: 'redis', url: env.REDIS_URL }
-    summary.push(`dedupe store: Redis at ${new URL(env.REDIS_URL).host}`)
-  } else {
-    store = { kind: 'memory' }
-    summary.push('dedupe store: in memory (this process only). Set UPSTASH_REDIS_REST_URL/_TOKEN or REDIS_URL to share it.')
-  }
   const keys = signingKeys ? { currentSigningKey: signingKeys[0], nextSigningKey: signingKeys[1] } : devSigningKeys
-  return { keys, url, store, summary }
+  return { keys, url, summary }
 }
 
 const verifierFor = (plan: WebhookPlan): Verifier => qstash({ ...plan.keys, ...(plan.url ? { url: plan.url } : {}) })
@@ -109,34 +84,8 @@ export function webhookStartupSummary(env: WebhookEnv = process.env as WebhookEn
   return plan.summary
 }
 
-/** Builds the verifier and store the plan names; call once per process (Redis clients connect here). */
+/** Builds the verifier the plan names. */
 export function webhookSetupFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookSetup {
   const plan = webhookPlanFromEnv(env)
-  const verify = verifierFor(plan)
-  let store: DedupeStore
-  switch (plan.store.kind) {
-    case 'upstash':
-      store = upstashStore(new UpstashRedis({ url: plan.store.url, token: plan.store.token }))
-      break
-    case 'redis': {
-      // No offline queue: while Redis is down a delivery gets 503 at once and QStash retries it.
-      const client = new IORedis(plan.store.url, { enableOfflineQueue: false })
-      const host = new URL(plan.store.url).host
-      let reported = false
-      client.on('error', (error: Error) => {
-        if (!reported) console.warn(`Redis is unreachable (${error.message}): deliveries are answered 503 until it is back.`)
-        reported = true
-      })
-      // Said on each (re)connect: until the first, deliveries are answered 503 too.
-      client.on('ready', () => {
-        console.log(`dedupe store: connected to Redis at ${host}`)
-        reported = false
-      })
-      store = redisStore(client)
-      break
-    }
-    case 'memory':
-      store = memoryStore()
-  }
-  return { verify, store, summary: plan.summary }
+  return { verify: verifierFor(plan), summary: plan.summary }
 }

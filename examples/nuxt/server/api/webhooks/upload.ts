@@ -5,6 +5,5 @@ import { handlers } from '../../utils/handlers.js'
 import { webhookSetupFromEnv } from '../../utils/webhook-setup.js'
 
 // Nitro loads this module on the first request, so the store (and any Redis client) is made then.
-const { verify, store } = webhookSetupFromEnv()
-
-export default uploadWebhooks({ verify, store, handlers })
+// No `store`: core's comes from UPSTASH_REDIS_REST_URL/_TOKEN, else REDIS_URL, else memory.
+export default uploadWebhooks({ verify: webhookSetupFromEnv().verify, handlers })

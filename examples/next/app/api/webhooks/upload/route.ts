@@ -3,17 +3,17 @@ import { uploadWebhooks } from '@upload-webhooks/next'
 import { handlers } from '../../../../lib/handlers.js'
 import { webhookSetupFromEnv } from '../../../../lib/webhook-setup.js'
 
-// node:crypto verification and the ioredis store need the Node.js runtime.
+// node:crypto verification and the ioredis store (core's, from REDIS_URL) need the Node.js runtime.
 export const runtime = 'nodejs'
 export const dynamic = 'force-dynamic'
 
 // Built on the first delivery, not when `next build` imports this module (no Redis connection then).
+// No `store`: core's comes from UPSTASH_REDIS_REST_URL/_TOKEN, else REDIS_URL, else memory.
 let handle: ((request: Request) => Promise<Response>) | undefined
 
 export function POST(request: Request): Promise<Response> {
   if (!handle) {
-    const { verify, store } = webhookSetupFromEnv()
-    handle = uploadWebhooks({ verify, store, handlers })
+    handle = uploadWebhooks({ verify: webhookSetupFromEnv().verify, handlers })
   }
   return handle(request)
 }
