@@ -1,6 +1,7 @@
 // The router: one delivery through named steps, top to bottom (docs/architecture.md, "Request
 // path"). Policy lives in the steps; this file only composes them.
 import { sha256Base64Url } from '#crypto'
+import { toWebResponse } from './adapter/response.js'
 import { settle } from './crypto/match.js'
 import { randomId } from './encoding.js'
 import { nowSeconds } from './env.js'
@@ -94,7 +95,7 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
     async handle(request) {
       const body = request.bodyUsed ? missingRawBody(BODY_ALREADY_READ) : request.body
       const result = await receive({ method: request.method, url: request.url, headers: request.headers, body })
-      return new Response(result.body, { status: result.status, headers: result.headers })
+      return toWebResponse(result)
     },
   }
 }
