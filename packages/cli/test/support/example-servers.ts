@@ -1,7 +1,16 @@
 // The Express example, started on port 0 in the states `send` and `doctor` must diagnose.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cloudinary, type Logger, qstash, sonuslab, standardWebhooks, uploadcare, type WebhookEvent } from '@upload-webhooks/core'
+import {
+  cloudinary,
+  type Logger,
+  memoryStore,
+  qstash,
+  sonuslab,
+  standardWebhooks,
+  uploadcare,
+  type WebhookEvent,
+} from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { devSecret, devSigningKeys, devStandardWebhooksSecret } from '@upload-webhooks/core/testing'
 import { uploadWebhooks } from '@upload-webhooks/express'
@@ -44,12 +53,13 @@ function listen(app: Express, cleanup: () => void = () => {}): Promise<RunningSe
 
 /** The example as `pnpm dev` runs it with no environment: dev keys, in-memory store. */
 export function healthyExample(): Promise<RunningServer> {
-  return listen(createApp({ setup: webhookSetupFromEnv({}), handlers, logger: quiet }))
+  return listen(createApp({ setup: webhookSetupFromEnv({}), store: memoryStore(), handlers, logger: quiet }))
 }
 
 /** The example configured for another public URL than the one deliveries reach (WEBHOOK_PUBLIC_URL). */
 export function wrongUrlExample(publicUrl: string): Promise<RunningServer> {
-  return listen(createApp({ setup: webhookSetupFromEnv({ WEBHOOK_PUBLIC_URL: publicUrl }), handlers, logger: quiet }))
+  const setup = webhookSetupFromEnv({ WEBHOOK_PUBLIC_URL: publicUrl })
+  return listen(createApp({ setup, store: memoryStore(), handlers, logger: quiet }))
 }
 
 /** The classic mistake: express.json() mounted before the webhook middleware. */
@@ -64,8 +74,8 @@ export function jsonParserFirst(): Promise<RunningServer> {
 export async function storeDownExample(): Promise<RunningServer> {
   const client = new Redis(`redis://127.0.0.1:${await freePort()}`, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
   client.on('error', () => {}) // connection refused, over and over: the state under test
-  const setup = { verify: qstash({ ...devSigningKeys }), store: redisStore(client), summary: [] }
-  return listen(createApp({ setup, handlers, logger: quiet }), () => client.disconnect())
+  const setup = { verify: qstash({ ...devSigningKeys }), summary: [] }
+  return listen(createApp({ setup, store: redisStore(client), handlers, logger: quiet }), () => client.disconnect())
 }
 
 /** What a handler of the every-sender server saw. */
