@@ -48,6 +48,17 @@ export interface VerifiedDelivery {
   bodyHash?: string
 }
 
+/**
+ * What `Verifier.verify` returns: a verified delivery whose ID a sender without one leaves out.
+ * The authenticate step then keys it by the body's SHA-256 (hex), which the sender's retries
+ * repeat and a secret rotation does not change, and which the router needs anyway to bind
+ * records to the body: computed once, outside the verifier.
+ */
+export type VerifierResult = Omit<VerifiedDelivery, 'deliveryId'> & {
+  /** Stable across the sender's retries. Default: the body's SHA-256, hex (Uploadcare, Cloudinary). */
+  deliveryId?: string
+}
+
 /** A signed nonce and how long its signature stays valid. */
 export interface ReplayNonce {
   /** Short, store-safe text derived only from signed content. */
@@ -92,7 +103,7 @@ export interface Verifier<Events extends string = string> {
   readonly name: string
   /** True when this sender's signature header is present (used to pick one of several verifiers). */
   matches(headers: HeaderBag): boolean
-  verify(input: VerifyInput): VerifiedDelivery | Promise<VerifiedDelivery>
+  verify(input: VerifyInput): VerifierResult | Promise<VerifierResult>
   /**
    * Turns the parsed JSON body into a typed event; undefined when it names no event type.
    * Default (custom verifiers): the body's string `type` field.

@@ -26,7 +26,7 @@ describe('crypto implementations (node:crypto and Web Crypto)', () => {
     )
   })
 
-  it('compute the same SHA-256 as node:crypto, as bytes and as unpadded base64url', async () => {
+  it('compute the same SHA-256 as node:crypto, as bytes and as unpadded base64url, and the same hex', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), async (data) => {
         const expected = createHash('sha256').update(data).digest('hex')
@@ -35,6 +35,10 @@ describe('crypto implementations (node:crypto and Web Crypto)', () => {
         const base64Url = Buffer.from(expected, 'hex').toString('base64url')
         expect(nodeImpl.sha256Base64Url(data)).toBe(base64Url)
         expect(await webImpl.sha256Base64Url(data)).toBe(base64Url)
+        // hex of a view into a larger buffer: the node path must read only the view's bytes.
+        const view = new Uint8Array([7, ...data, 9]).subarray(1, data.length + 1)
+        expect(nodeImpl.hex(view)).toBe(hex(data))
+        expect(webImpl.hex(view)).toBe(hex(data))
       }),
       { numRuns: 300 },
     )

@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { fixtureText, SONUSLAB, UPLOADCARE_06, UPLOADCARE_07 } from './fixtures.js'
-import { outcomeOf } from './verify-outcome.js'
+import { outcomeOf, routedDeliveryId } from './verify-outcome.js'
 
 const stripe = new Stripe('sk_test_unused')
 const encode = (text: string) => new TextEncoder().encode(text)
@@ -90,11 +90,14 @@ describe('uploadcare()', () => {
     async (name) => {
       const body = fixtureText(name)
       expect(await signUploadcare({ body, secret })).toBe(independent(body))
-      const result = await verifier.verify(input({ 'x-uc-signature': independent(body) }, body))
-      // Uploadcare sends no delivery ID and resends the same body: the body's hash is the stable ID.
-      expect(result.deliveryId).toBe(createHash('sha256').update(body).digest('hex'))
-      const again = await verifier.verify(input({ 'x-uc-signature': independent(body) }, body))
-      expect(again.deliveryId).toBe(result.deliveryId)
+      const headers = { 'x-uc-signature': independent(body) }
+      // Uploadcare sends no delivery ID: the verifier leaves it to the router, which keys the
+      // delivery by the body's SHA-256, the same for every retry and under any secret.
+      expect((await verifier.verify(input(headers, body))).deliveryId).toBeUndefined()
+      expect(await routedDeliveryId(verifier, headers, body)).toBe(createHash('sha256').update(body).digest('hex'))
+      const rotated = uploadcare({ secrets: ['uc_secret_next', secret] })
+      const resigned = { 'x-uc-signature': independent(body, 'uc_secret_next') }
+      expect(await routedDeliveryId(rotated, resigned, body)).toBe(createHash('sha256').update(body).digest('hex'))
     },
   )
 

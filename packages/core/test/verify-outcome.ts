@@ -1,4 +1,4 @@
-import { VerificationError } from '@upload-webhooks/core'
+import { createWebhookRouter, type HeaderBag, memoryStore, VerificationError, type Verifier } from '@upload-webhooks/core'
 
 /** `'accepted'`, or `'<status> <reason>'` of the VerificationError a verifier threw; rethrows anything else. */
 export async function outcomeOf(verification: unknown): Promise<string> {
@@ -10,3 +10,12 @@ export async function outcomeOf(verification: unknown): Promise<string> {
   }
   return 'accepted'
 }
+
+/** The delivery ID a router keys this delivery by: the ID its answer echoes (the handlers accept every type). */
+export async function routedDeliveryId(verifier: Verifier, headers: HeaderBag, body: string): Promise<string | undefined> {
+  const router = createWebhookRouter({ verify: verifier, store: memoryStore(), handlers: {}, onUnknownEvent: () => {}, logger: quiet })
+  const result = await router.receive({ method: 'POST', url: 'http://localhost/hook', headers, body })
+  return (JSON.parse(result.body) as { deliveryId?: string }).deliveryId
+}
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {} }

@@ -51,3 +51,8 @@ export function base64UrlText(segment: string): string {
 export function base64Url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 }
+
+/** Lower-case hex, natively: the delivery ID of a sender that sends none. */
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}

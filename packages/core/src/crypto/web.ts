@@ -8,7 +8,7 @@ export function importHmacKey(secret: Uint8Array): HmacKey {
   return crypto.subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
 }
 
-import { fromBase64, toBase64 } from '../encoding.js'
+import { fromBase64, toBase64, toHex } from '../encoding.js'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -65,4 +65,9 @@ export function base64UrlText(segment: string): string | undefined {
 /** base64url without padding. */
 export function base64Url(bytes: Uint8Array): string {
   return toBase64(bytes, true)
+}
+
+/** Lower-case hex. */
+export function hex(bytes: Uint8Array): string {
+  return toHex(bytes)
 }

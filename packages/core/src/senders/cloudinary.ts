@@ -1,6 +1,6 @@
 // Cloudinary upload notifications: `X-Cld-Signature` is the hex SHA-1 (or SHA-256) of the raw
 // body, then `X-Cld-Timestamp`, then the API secret — a plain digest, not an HMAC.
-import { base64Url, digest, sha256, timingSafeEqual } from '#crypto'
+import { digest, timingSafeEqual } from '#crypto'
 import { settle } from '../crypto/match.js'
 import { bytesOf, fromHex, toBase64, toHex } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
@@ -9,7 +9,7 @@ import { isObject, type Json, num, str, uploadedFile, withType } from '../events
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { numberOption, secretListFrom } from '../options.js'
-import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
+import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
 
@@ -112,7 +112,7 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
   const tolerance = numberOption(OWNER, 'toleranceSeconds', options.toleranceSeconds, 7200, { min: 1, max: 86_400 })
   const size = algorithm === 'sha1' ? 20 : 32
 
-  async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
+  async function verify({ headers, body }: VerifyInput): Promise<VerifierResult> {
     const header = getHeader(headers, 'x-cld-signature')
     if (!header) throw new VerificationError('missing_signature', 'X-Cld-Signature header is missing')
     const stamp = getHeader(headers, 'x-cld-timestamp')
@@ -130,11 +130,9 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
     if (Math.abs(Math.round(Date.now() / 1000) - timestamp) > tolerance) {
       throw new VerificationError('signature_expired', `X-Cld-Timestamp is outside the ${tolerance}s tolerance`)
     }
-    const bodyHash = await settle(sha256(body.bytes))
+    // No delivery ID: the router keys the delivery by the body's SHA-256 (VerifierResult).
     return {
-      deliveryId: toHex(bodyHash),
       timestamp,
-      bodyHash: base64Url(bodyHash),
       replayNonce: { value: toBase64(signature, true), expiresAt: timestamp + tolerance },
     }
   }

@@ -1,5 +1,5 @@
 // Uploadcare webhooks (payload versions 0.6 and 0.7): `X-Uc-Signature: v1=<hex>`.
-import { base64Url, type HmacKey, hmacSha256, importHmacKey, sha256 } from '#crypto'
+import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
 import { matchingMac, settle } from '../crypto/match.js'
 import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
 import { readEnv } from '../env.js'
@@ -8,7 +8,7 @@ import { isObject, type Json, num, str, uploadedFile, withType } from '../events
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { secretListFrom } from '../options.js'
-import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
+import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
 
@@ -105,8 +105,8 @@ const ENV = 'UPLOADCARE_WEBHOOK_SECRET'
 
 /**
  * Verifies Uploadcare webhooks: `X-Uc-Signature: v1=<hex HMAC-SHA256 of the raw body>`.
- * Uploadcare sends no delivery ID and resends the same body on retry, so the delivery ID
- * is the body's SHA-256. Its scheme has no timestamp: the dedupe TTL (72 h+) is what
+ * Uploadcare sends no delivery ID and resends the same body on retry, so the router keys the
+ * delivery by the body's SHA-256. Its scheme has no timestamp: the dedupe TTL (72 h+) is what
  * stops a replay of a captured delivery.
  */
 /** Every event type Uploadcare documents: the set is closed, so a mistyped handler key is a type error. */
@@ -120,7 +120,7 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
     where: 'the signing secret set on the webhook',
   }).map((s) => importHmacKey(utf8(s)))
 
-  async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
+  async function verify({ headers, body }: VerifyInput): Promise<VerifierResult> {
     const header = getHeader(headers, 'x-uc-signature')
     if (!header) throw new VerificationError('missing_signature', 'X-Uc-Signature header is missing')
     const signature = header.startsWith('v1=') ? fromHex(header.slice(3)) : undefined
@@ -128,8 +128,8 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
     if (!(await matchingMac(keys, '', body.bytes, [signature]))) {
       throw new VerificationError('invalid_signature', 'X-Uc-Signature does not match the signing secret')
     }
-    const bodyHash = await settle(sha256(body.bytes))
-    return { deliveryId: toHex(bodyHash), bodyHash: base64Url(bodyHash) }
+    // No delivery ID: the router keys the delivery by the body's SHA-256 (VerifierResult).
+    return {}
   }
 
   return {

@@ -1,7 +1,10 @@
-// Step 3, authenticate: choose the verifier whose signature header is present, verify, and
-// bound the delivery ID before it can become a store key or be echoed back.
+// Step 3, authenticate: choose the verifier whose signature header is present, verify, key a
+// delivery its sender sent no ID for by its body, and bound the delivery ID before it can become
+// a store key or be echoed back.
+import { base64Url, hex, sha256 } from '#crypto'
+import { settle } from '../crypto/match.js'
 import { VerificationError } from '../errors.js'
-import type { DeliveryBody, Logger, RawDelivery, VerifiedDelivery, Verifier } from '../types.js'
+import type { DeliveryBody, Logger, RawDelivery, VerifiedDelivery, Verifier, VerifierResult } from '../types.js'
 import { refuse } from './refusal.js'
 
 export interface Authenticated {
@@ -31,7 +34,7 @@ export async function authenticate(
   const { headers } = delivery
   const verifier = verifiers.length === 1 ? verifiers[0]! : verifiers.find((v) => v.matches(headers))
   if (!verifier) refuse(401, 'missing_signature', `no signature header for: ${verifiers.map((v) => v.name).join(', ')}`)
-  let verified: VerifiedDelivery
+  let verified: VerifierResult
   try {
     verified = await verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrl ?? delivery.url, headers, body })
   } catch (error) {
@@ -42,8 +45,16 @@ export async function authenticate(
     logger.error('[upload-webhooks] verifier threw; rejecting the delivery', { verifier: verifier.name, error })
     refuse(401, 'invalid_signature')
   }
-  if (!validDeliveryId(verified.deliveryId)) {
+  if (verified.deliveryId === undefined) await keyByBody(verified, body)
+  else if (!validDeliveryId(verified.deliveryId)) {
     refuse(400, 'invalid_delivery_id', `the delivery ID must be 1 to ${MAX_DELIVERY_ID_BYTES} bytes without control characters`)
   }
-  return { verifier, verified }
+  return { verifier, verified: verified as VerifiedDelivery }
+}
+
+/** No delivery ID from the sender: its body's SHA-256, one digest for the ID (hex) and the record's binding. */
+async function keyByBody(verified: VerifierResult, body: DeliveryBody): Promise<void> {
+  const digest = await settle(sha256(body.bytes))
+  verified.deliveryId = hex(digest)
+  verified.bodyHash = base64Url(digest)
 }
