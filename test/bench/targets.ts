@@ -28,12 +28,17 @@ export function ratioVerdict(ratio: number, target: number): Verdict {
   return Number.isFinite(ratio) ? (ratio >= target ? 'met' : 'missed') : 'n/a'
 }
 
-/** Ours: ≤ 1.5× the floor and no slower than the vendor row it is paired with. */
+/**
+ * Ours: ≤ 1.5× the floor and no slower than the vendor row it is paired with, judged on the
+ * paired ratios (both timed back to back) when the run has them, else on the means.
+ */
 export function verifyVerdict(row: VerifyRow, floorNs: number, vendorNs: number | undefined): { floor: Verdict; vendor: Verdict } {
   if (row.kind !== 'ours') return { floor: 'n/a', vendor: 'n/a' }
   // JSON.parse is not crypto: the floor is compared with the verify-only rows.
-  const floor: Verdict = row.parsesJson ? 'n/a' : row.avgNs <= FLOOR_MULTIPLE_TARGET * floorNs ? 'met' : 'missed'
-  const vendor: Verdict = vendorNs === undefined ? 'n/a' : row.avgNs <= vendorNs ? 'met' : 'missed'
+  const floorRatio = row.floorRatio ?? row.avgNs / floorNs
+  const floor: Verdict = row.parsesJson ? 'n/a' : floorRatio <= FLOOR_MULTIPLE_TARGET ? 'met' : 'missed'
+  const vendorRatio = row.vendorRatio ?? (vendorNs === undefined ? undefined : row.avgNs / vendorNs)
+  const vendor: Verdict = vendorRatio === undefined ? 'n/a' : vendorRatio <= 1 ? 'met' : 'missed'
   return { floor, vendor }
 }
 
