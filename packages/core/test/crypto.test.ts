@@ -44,6 +44,21 @@ describe('crypto implementations (node:crypto and Web Crypto)', () => {
     )
   })
 
+  it('decode base64url segments to the same UTF-8 text, short ones and ones past the node scratch space', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ minLength: 1500, maxLength: 2500 })), (text) => {
+        const segment = Buffer.from(text).toString('base64url')
+        expect(nodeImpl.base64UrlText(segment)).toBe(text)
+        expect(webImpl.base64UrlText(segment)).toBe(text)
+      }),
+      { numRuns: 300 },
+    )
+    // Each call returns its own text: the node path's reused buffer never shows through.
+    const first = nodeImpl.base64UrlText(Buffer.from('{"a":1}').toString('base64url'))
+    nodeImpl.base64UrlText(Buffer.from('{"b":2}').toString('base64url'))
+    expect(first).toBe('{"a":1}')
+  })
+
   it('compare in constant time and never equate different lengths or contents', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
