@@ -11,20 +11,42 @@ export const settle = async <T>(value: MaybeAsync<T>): Promise<T> => (value inst
 /**
  * The first key whose HMAC-SHA256 over `prefix` + `data` equals one of `candidates`, compared
  * in constant time; undefined when none does. Returns the matching MAC (a signed-content nonce).
+ * Synchronous while the MACs are (node:crypto): callers await only a promise, so verifying on
+ * Node costs no microtask for it.
  */
-export async function matchingMac(
+export function matchingMac(
   keys: readonly HmacKey[],
   prefix: string,
   data: Uint8Array | undefined,
   candidates: readonly Uint8Array[],
-): Promise<Uint8Array | undefined> {
-  for (const key of keys) {
-    const computed = hmacSha256(key, prefix, data)
-    const mac = computed instanceof Uint8Array ? computed : await computed
-    let matched = false
-    // Every candidate is compared, so timing does not tell which one matched.
-    for (const candidate of candidates) if (timingSafeEqual(mac, candidate)) matched = true
-    if (matched) return mac
+): MaybeAsync<Uint8Array | undefined> {
+  for (let i = 0; i < keys.length; i++) {
+    const computed = hmacSha256(keys[i]!, prefix, data)
+    if (computed instanceof Promise) return matchingMacAsync(keys, i, computed, prefix, data, candidates)
+    if (anyEqual(computed, candidates)) return computed
   }
   return undefined
+}
+
+/** Web Crypto: the same search from key `index` on, whose MAC is already being computed. */
+async function matchingMacAsync(
+  keys: readonly HmacKey[],
+  index: number,
+  pending: Promise<Uint8Array>,
+  prefix: string,
+  data: Uint8Array | undefined,
+  candidates: readonly Uint8Array[],
+): Promise<Uint8Array | undefined> {
+  for (let i = index; i < keys.length; i++) {
+    const mac = i === index ? await pending : await hmacSha256(keys[i]!, prefix, data)
+    if (anyEqual(mac, candidates)) return mac
+  }
+  return undefined
+}
+
+/** Every candidate is compared, so timing does not tell which one matched. */
+function anyEqual(mac: Uint8Array, candidates: readonly Uint8Array[]): boolean {
+  let matched = false
+  for (const candidate of candidates) if (timingSafeEqual(mac, candidate)) matched = true
+  return matched
 }

@@ -226,7 +226,8 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     const token = getHeader(headers, 'upstash-signature')
     if (!token) throw reject('missing_signature', 'Upstash-Signature header is missing')
     const parts = jwtParts(token)
-    if (!(await matchingMac(keys, parts.signingInput, undefined, [parts.signature]))) {
+    const matched = matchingMac(keys, parts.signingInput, undefined, [parts.signature])
+    if (!(matched instanceof Promise ? await matched : matched)) {
       throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
     }
     const claims = decodeJson<JwtClaims>(parts.claims)

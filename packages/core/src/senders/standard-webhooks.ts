@@ -81,7 +81,8 @@ export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifie
       if (bytes?.length === 32) signatures.push(bytes)
     }
     if (signatures.length === 0) throw new VerificationError('malformed_signature', 'webhook-signature has no v1 signature')
-    if (!(await matchingMac(keys, `${id}.${stamp}.`, body.bytes, signatures))) {
+    const matched = matchingMac(keys, `${id}.${stamp}.`, body.bytes, signatures)
+    if (!(matched instanceof Promise ? await matched : matched)) {
       throw new VerificationError('invalid_signature', 'webhook-signature does not match the signing secret')
     }
     const timestamp = Number(stamp)
