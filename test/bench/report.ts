@@ -1,4 +1,6 @@
 // Markdown tables for stdout and the README, with each target next to its figure.
+
+import type { InsideRow } from './inside.js'
 import type { OtelRow } from './otel.js'
 import type { RoundTripRow } from './redis-round-trips.js'
 import type { SoakRun } from './soak.js'
@@ -125,6 +127,39 @@ export function verifyTable(result: VerifyResult): string {
     '\n\n¹ includes `JSON.parse` of the body: Stripe and standardwebhooks return the parsed event, so ours is paired with them verify + parse.' +
     '\n² the median of rounds that time ours and the other row back to back, in alternating order: the verdicts use these, since rows' +
     ' measured minutes apart drift with this VM by more than the margins judged.'
+  )
+}
+
+/** Part 2's hot-loop row for each piece of work part 1b times inside a server. */
+const HOT_ROW: Record<InsideRow['work'], string> = {
+  floor: 'floor: node:crypto HMAC-SHA256 + SHA-256',
+  verify: 'qstash()',
+  receive: 'router.receive(): a new QStash delivery through all of core, memory store, no HTTP',
+}
+const INSIDE_LABEL: Record<InsideRow['work'], string> = {
+  floor: "the floor's crypto: HMAC-SHA256 of the JWT signing input + SHA-256 of the body ¹",
+  verify: '`qstash().verify()`',
+  receive: '`router.receive()`: all of core, memory store',
+}
+
+export function insideTable(rows: InsideRow[], verify: VerifyResult | undefined): string {
+  const hot = new Map(verify?.rows.map((r) => [r.name, r.avgNs / 1000]))
+  return (
+    table(
+      ['work, timed per request inside a loaded server', 'µs', 'beyond the floor, µs', 'hot loop (part 2), µs', 'inside ÷ hot'],
+      rows.map((r) => {
+        const hotMicros = hot.get(HOT_ROW[r.work])
+        return [
+          INSIDE_LABEL[r.work],
+          r.micros.toFixed(1),
+          r.beyondFloorMicros === undefined ? '' : r.beyondFloorMicros.toFixed(1),
+          hotMicros === undefined ? '' : hotMicros.toFixed(1),
+          hotMicros === undefined ? '' : `${(r.micros / hotMicros).toFixed(2)}×`,
+        ]
+      }),
+    ) +
+    "\n\n¹ the crypto a QStash delivery cannot skip; part 2's floor HMACs the 1 KiB body instead of the ~350-byte signing input." +
+    " One piece of work per request in turn, on that request's delivery, the answer written as the bare route writes it; medians over rounds of each round's mean."
   )
 }
 

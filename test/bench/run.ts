@@ -8,10 +8,11 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { findRedisServer, startRedis } from '../support/redis-server.js'
 import { FRAMEWORKS, type Framework, isFramework } from './frameworks.js'
+import { type InsideRow, measureInside } from './inside.js'
 import { measureOtel, type OtelRow } from './otel.js'
 import { resultsDir } from './paths.js'
 import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
-import { otelTable, roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
+import { insideTable, otelTable, roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
 import { measureSoak, SOAK_STORES, type SoakRun, type SoakStore } from './soak.js'
 import {
   bareRatioTarget,
@@ -32,10 +33,10 @@ import {
 import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
 import { measureFloor, measureVerifyCost, type VerifyResult } from './verify-cost.js'
 
-const PARTS = ['verify', 'redis', 'throughput', 'soak', 'otel'] as const
+const PARTS = ['verify', 'redis', 'throughput', 'inside', 'soak', 'otel'] as const
 type Part = (typeof PARTS)[number]
 /** What `pnpm bench` runs without --only: the soak takes minutes of its own, OpenTelemetry is informative. */
-const DEFAULT_PARTS: readonly Part[] = ['verify', 'redis', 'throughput']
+const DEFAULT_PARTS: readonly Part[] = ['verify', 'redis', 'throughput', 'inside']
 /** The smoke run's soak: enough deliveries to cross its lowered memory-store bound. */
 const SMOKE_SOAK = { deliveries: 1000, maxEntries: 200 }
 
@@ -128,6 +129,7 @@ let throughput: ThroughputRow[] | undefined
 let floorMicros: number | undefined
 let soak: SoakRun[] | undefined
 let otel: OtelRow[] | undefined
+let inside: InsideRow[] | undefined
 
 log(
   `bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`,
@@ -188,6 +190,23 @@ if (parts.includes('throughput')) {
   floorMicros ??= (await measureFloor({ minCpuMs: number('verify-ms', args['verify-ms']) / 2, smoke })) / 1000
 }
 
+if (parts.includes('inside')) {
+  log('inside a server…')
+  const measured = await measureInside(
+    smoke
+      ? { rounds: 1, durationSec: 0.3, warmupSec: 0, connections: 4 }
+      : {
+          rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
+          durationSec: number('duration', args.duration),
+          warmupSec: number('warmup', args.warmup),
+          connections: Math.max(1, Math.round(number('connections', args.connections))),
+        },
+    log,
+  )
+  inside = measured.rows
+  problems.push(...measured.problems)
+}
+
 if (parts.includes('soak')) {
   log('soak…')
   const redis = await startRedis(redisBinary!)
@@ -241,6 +260,7 @@ if (throughput) {
       : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), servers in child processes; medians over rounds.`,
   )
 }
+if (inside) sections.push('### 1b. Inside a server: the floor, `qstash()` and all of core, timed per request', insideTable(inside, verify))
 if (verify) sections.push('### 2. Verification cost per delivery (1 KiB body)', verifyTable(verify))
 if (roundTrips) sections.push('### 3. Redis round trips per delivery (`INFO commandstats` deltas)', roundTripTable(roundTrips))
 if (soak) sections.push('### 4. Soak: one Express server process, memory at the start, every tenth and the end', soakTables(soak))
@@ -291,7 +311,7 @@ const targets = {
 }
 writeFileSync(
   file,
-  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, verify, roundTrips, soak, otel, problems }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, inside, verify, roundTrips, soak, otel, problems }, null, 2)}\n`,
 )
 log(`\nfigures written to ${file}`)
 if (problems.length) {

@@ -90,7 +90,12 @@ export async function preflight(server: RunningServer, variant: Variant, next: N
 }
 
 /** One autocannon run of `seconds` against `server`, every request a new delivery. */
-export async function load(server: RunningServer, next: NextDelivery, options: { connections: number }, seconds: number): Promise<Sample> {
+export async function load(
+  server: Pick<RunningServer, 'port' | 'cpuMicros'>,
+  next: NextDelivery,
+  options: { connections: number },
+  seconds: number,
+): Promise<Sample> {
   const latencies: number[] = []
   let first = 0
   let last = 0
