@@ -20,8 +20,10 @@ import {
 import type { ThroughputRow } from './throughput.js'
 import type { VerifyResult } from './verify-cost.js'
 
+/** A cell's own `|` (Redis 7 names subcommands `script|load`) would end the cell: escaped. */
+const cell = (text: string) => text.replaceAll('|', '\\|')
 const table = (head: string[], rows: string[][]) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n')
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits))
 const micros = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
