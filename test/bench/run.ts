@@ -190,19 +190,20 @@ if (parts.includes('throughput')) {
   floorMicros ??= (await measureFloor({ minCpuMs: number('verify-ms', args['verify-ms']) / 2, smoke })) / 1000
 }
 
+/** Rounds and load for a part that runs one set of servers under autocannon; in --smoke, a moment of each. */
+function loadOptions(smokeSeconds: number) {
+  if (smoke) return { rounds: 1, durationSec: smokeSeconds, warmupSec: 0, connections: 4 }
+  return {
+    rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
+    durationSec: number('duration', args.duration),
+    warmupSec: number('warmup', args.warmup),
+    connections: Math.max(1, Math.round(number('connections', args.connections))),
+  }
+}
+
 if (parts.includes('inside')) {
   log('inside a server…')
-  const measured = await measureInside(
-    smoke
-      ? { rounds: 1, durationSec: 0.3, warmupSec: 0, connections: 4 }
-      : {
-          rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
-          durationSec: number('duration', args.duration),
-          warmupSec: number('warmup', args.warmup),
-          connections: Math.max(1, Math.round(number('connections', args.connections))),
-        },
-    log,
-  )
+  const measured = await measureInside(loadOptions(0.3), log)
   inside = measured.rows
   problems.push(...measured.problems)
 }
@@ -230,17 +231,7 @@ if (parts.includes('soak')) {
 
 if (parts.includes('otel')) {
   log('OpenTelemetry…')
-  const measured = await measureOtel(
-    smoke
-      ? { rounds: 1, durationSec: 0.15, warmupSec: 0, connections: 4 }
-      : {
-          rounds: Math.max(1, Math.round(number('rounds', args.rounds))),
-          durationSec: number('duration', args.duration),
-          warmupSec: number('warmup', args.warmup),
-          connections: Math.max(1, Math.round(number('connections', args.connections))),
-        },
-    log,
-  )
+  const measured = await measureOtel(loadOptions(0.15), log)
   otel = measured.rows
   problems.push(...measured.problems)
 }
