@@ -8,7 +8,7 @@ import { Redis as UpstashRedis } from '@upstash/redis'
 import { Redis as IORedis } from 'ioredis'
 import { setupServer } from 'msw/node'
 import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { fixture, UPLOADKIT } from './fixtures.js'
 import { UPSTASH_URL, upstashRestHandlers } from './upstash-rest.js'
 
@@ -210,5 +210,23 @@ describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {
     await s.claim(key, 'claim:a', 30)
     expect(await s.commit(key, 'claim:a', 60)).toBe(true)
     expect(await admin.get(key)).toMatch(/^done(:|$)/)
+  })
+
+  it('gives up on a command Redis never answers after commandTimeoutMs, and clears the timer of one it answers', async () => {
+    // A client stuck reconnecting with an offline queue: its commands never settle.
+    const stuck = redisStore({ call: () => new Promise(() => {}) }, { commandTimeoutMs: 50 })
+    const started = Date.now()
+    await expect(stuck.claim(freshKey(), 'claim:a', 30)).rejects.toThrow(/did not answer within 50 ms/)
+    expect(Date.now() - started).toBeLessThan(2000)
+    // An answered command leaves no timer behind: nothing keeps the process alive for 60 s.
+    vi.useFakeTimers()
+    try {
+      const prompt = redisStore({ call: async () => null }, { commandTimeoutMs: 60_000 })
+      const timersBefore = vi.getTimerCount()
+      await expect(prompt.claim(freshKey(), 'claim:b', 30)).resolves.toEqual({ state: 'claimed' })
+      expect(vi.getTimerCount()).toBe(timersBefore)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

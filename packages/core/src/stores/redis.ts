@@ -74,12 +74,22 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const timeoutMs = numberOption('redisStore()', 'commandTimeoutMs', options.commandTimeoutMs, 2000, { min: 1, max: 60_000 })
   const { send: raw, cluster } = sender(client)
 
+  // One promise and one timer per command: Promise.race and finally() would add three more
+  // promises and their ticks to every claim and commit.
   function send(key: string, args: string[]): Promise<unknown> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
+      raw(key, args).then(
+        (reply) => {
+          clearTimeout(timer)
+          resolve(reply)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
     })
-    return Promise.race([raw(key, args), timeout]).finally(() => clearTimeout(timer))
   }
 
   async function runScript(script: string, digest: string, keys: string[], args: string[]): Promise<unknown> {
