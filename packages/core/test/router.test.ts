@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   createWebhookRouter,
   memoryStore,
@@ -261,5 +262,27 @@ describe('createWebhookRouter: outcomes and status codes', () => {
     expect(() => createWebhookRouter({ handlers: {} } as any)).toThrow(WebhookConfigError)
     expect(() => createWebhookRouter({ verify: qstash({ ...devSigningKeys }) } as any)).toThrow(/handlers/)
     expect(() => createWebhookRouter({ verify: qstash({ ...devSigningKeys }), handlers: {}, maxBodyBytes: -1 })).toThrow(/maxBodyBytes/)
+  })
+})
+
+describe('createWebhookRouter: a verifier that returns no delivery ID', () => {
+  it('keys each delivery by its own body, even when the verifier returns one frozen object every time', async () => {
+    const verdict = Object.freeze({})
+    const seen: string[] = []
+    const router = createWebhookRouter({
+      verify: { name: 'custom', matches: () => true, verify: () => verdict },
+      store: memoryStore(),
+      logger: quiet,
+      handlers: { 'custom.uploaded': (_event, ctx) => void seen.push(ctx.deliveryId) },
+    })
+    const deliver = (body: string) => router.receive({ method: 'POST', url, headers: json, body })
+    const first = JSON.stringify({ type: 'custom.uploaded', id: 'a' })
+    const second = JSON.stringify({ type: 'custom.uploaded', id: 'b' })
+    expect((await deliver(first)).outcome).toBe('processed')
+    expect((await deliver(second)).outcome).toBe('processed')
+    expect((await deliver(first)).outcome).toBe('duplicate')
+    const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
+    expect(seen).toEqual([sha256Hex(first), sha256Hex(second)])
+    expect(verdict).toEqual({})
   })
 })

@@ -45,16 +45,18 @@ export async function authenticate(
     logger.error('[upload-webhooks] verifier threw; rejecting the delivery', { verifier: verifier.name, error })
     refuse(401, 'invalid_signature')
   }
-  if (verified.deliveryId === undefined) await keyByBody(verified, body)
+  if (verified.deliveryId === undefined) verified = await keyedByBody(verified, body)
   else if (!validDeliveryId(verified.deliveryId)) {
     refuse(400, 'invalid_delivery_id', `the delivery ID must be 1 to ${MAX_DELIVERY_ID_BYTES} bytes without control characters`)
   }
   return { verifier, verified: verified as VerifiedDelivery }
 }
 
-/** No delivery ID from the sender: its body's SHA-256, one digest for the ID (hex) and the record's binding. */
-async function keyByBody(verified: VerifierResult, body: DeliveryBody): Promise<void> {
+/**
+ * No delivery ID from the sender: its body's SHA-256, one digest for the ID (hex) and the
+ * record's binding. A copy, never the verifier's own object, which it may reuse or freeze.
+ */
+async function keyedByBody(verified: VerifierResult, body: DeliveryBody): Promise<VerifiedDelivery> {
   const digest = await settle(sha256(body.bytes))
-  verified.deliveryId = hex(digest)
-  verified.bodyHash = base64Url(digest)
+  return Object.assign({}, verified, { deliveryId: hex(digest), bodyHash: base64Url(digest) })
 }
