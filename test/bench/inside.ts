@@ -2,10 +2,8 @@
 // core (`router.receive()`) cost inside a loaded server, timed in-process per request
 // (servers/inside.ts), next to what part 2 times in a hot loop. The overhead target compares a
 // server's CPU per request with a floor timed hot; this part times both where a server runs them.
-import { fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { WEBHOOK_PATH } from './payload.js'
-import type { RunningServer } from './server-process.js'
+import { forkServer, type RunningServer } from './server-process.js'
 import { INSIDE_WORK, type InsideStats, type InsideWork } from './servers/inside-work.js'
 import { signedDeliveries } from './signed-deliveries.js'
 import { load, median } from './throughput.js'
@@ -27,32 +25,15 @@ export interface InsideRow {
   rounds: number[]
 }
 
-type InsideServer = Pick<RunningServer, 'port' | 'cpuMicros'> & { stats(): Promise<InsideStats>; stop(): Promise<void> }
+type InsideServer = Pick<RunningServer, 'port' | 'cpuMicros' | 'stop'> & { stats(): Promise<InsideStats> }
 
 async function startInsideServer(): Promise<InsideServer> {
-  const child = fork(fileURLToPath(new URL('./servers/inside.js', import.meta.url)), [], {
-    env: { ...process.env, NODE_ENV: 'development' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const ask = <T>(question: string) =>
-    new Promise<T>((answer) => {
-      child.once('message', (reply) => answer(reply as T))
-      child.send(question)
-    })
-  const { ports } = await new Promise<{ ports: { inside: number } }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench: the inside server exited (${code}) before listening`)))
-    child.once('message', (message) => resolve(message as { ports: { inside: number } }))
-  })
+  const { ports, ask, stop } = await forkServer('./servers/inside.js', [], ['inside'], { name: 'inside' })
   return {
-    port: ports.inside,
+    port: ports.inside!,
     cpuMicros: async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros,
     stats: async () => (await ask<{ stats: InsideStats }>('stats')).stats,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done()
-        child.once('exit', () => done())
-        child.send('stop')
-      }),
+    stop,
   }
 }
 

@@ -1,4 +1,4 @@
-// A benchmark server in a child process (server.ts): on 2 cores the load generator and the
+// A benchmark server in a child process (server.ts, servers/inside.ts): on 2 cores the load generator and the
 // server then each get one, and a server's GC never pauses the load generator. It answers the
 // parent's questions (its CPU time, its memory) over IPC.
 import { type ChildProcess, fork } from 'node:child_process'
@@ -38,17 +38,31 @@ export interface ServerProcessOptions {
   env?: Record<string, string>
 }
 
-/** One child process serving `variants` of `framework`, one port each. */
-export function startServers(
-  framework: Framework,
-  variants: readonly Variant[],
-  options: ServerProcessOptions,
-): Promise<Map<Variant, RunningServer>> {
-  const name = `${framework}/${variants.join('+')}`
-  const execArgv = options.nodeFlags ?? []
-  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [framework, variants.join(',')], {
-    env: { ...process.env, ...options.env, ...(options.redisUrl ? { BENCH_REDIS_URL: options.redisUrl } : {}), NODE_ENV: 'development' },
-    execArgv,
+/** A benchmark server in a child process, as far as the parent talks to it. */
+export interface ForkedServer {
+  child: ChildProcess
+  /** The ports it announced when it started listening, by name. */
+  ports: Record<string, number>
+  /** One question at a time: the answer is the next message. */
+  ask<T>(question: string): Promise<T>
+  /** Asks it to exit ("stop"); killed if it has not within 5 s. */
+  stop(): Promise<void>
+}
+
+/**
+ * Forks `script` (a compiled server next to this file) and waits for its `{ ports }` message,
+ * which must name every one of `expected`. `name` is for the error when it exits or says
+ * anything else first.
+ */
+export function forkServer(
+  script: string,
+  args: string[],
+  expected: readonly string[],
+  options: { name: string; env?: Record<string, string>; nodeFlags?: string[] },
+): Promise<ForkedServer> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
+    env: { ...process.env, ...options.env, NODE_ENV: 'development' },
+    execArgv: options.nodeFlags ?? [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   let stopping: Promise<void> | undefined
@@ -62,27 +76,40 @@ export function startServers(
       })
       child.send('stop')
     }))
-  // One question at a time: the answer is the next message.
   const ask = <T>(question: string) =>
     new Promise<T>((answer) => {
       child.once('message', (reply) => answer(reply as T))
       child.send(question)
     })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench: the ${options.name} server exited (${code}) before listening`)))
+    child.once('message', (message) => {
+      const ports = (message as { ports?: Record<string, number> }).ports
+      if (!ports || !expected.every((port) => typeof ports[port] === 'number')) {
+        void stop()
+        return reject(new Error(`bench: unexpected message from the ${options.name} server`))
+      }
+      child.removeAllListeners('exit')
+      resolve({ child, ports, ask, stop })
+    })
+  })
+}
+
+/** One child process serving `variants` of `framework`, one port each. */
+export async function startServers(
+  framework: Framework,
+  variants: readonly Variant[],
+  options: ServerProcessOptions,
+): Promise<Map<Variant, RunningServer>> {
+  const { child, ports, ask, stop } = await forkServer('./server.js', [framework, variants.join(',')], variants, {
+    name: `${framework}/${variants.join('+')}`,
+    env: { ...options.env, ...(options.redisUrl ? { BENCH_REDIS_URL: options.redisUrl } : {}) },
+    ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
+  })
   const cpuMicros = async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros
   const memory = async () => (await ask<{ memory: MemorySample }>('memory')).memory
   const spans = async () => (await ask<{ spans: number }>('spans')).spans
   const startProfile = async () => void (await ask('profile-start'))
   const stopProfile = async (path: string) => void (await ask(JSON.stringify({ profileTo: path })))
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench: the ${name} server exited (${code}) before listening`)))
-    child.once('message', (message) => {
-      const ports = (message as { ports?: Partial<Record<Variant, number>> }).ports
-      if (!ports || !variants.every((v) => typeof ports[v] === 'number')) {
-        void stop()
-        return reject(new Error(`bench: unexpected message from the ${name} server`))
-      }
-      child.removeAllListeners('exit')
-      resolve(new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, memory, spans, startProfile, stopProfile, stop }])))
-    })
-  })
+  return new Map(variants.map((v) => [v, { port: ports[v]!, child, cpuMicros, memory, spans, startProfile, stopProfile, stop }]))
 }
