@@ -18,7 +18,7 @@ import {
   verifyVerdict,
 } from './targets.js'
 import type { ThroughputRow } from './throughput.js'
-import type { VerifyResult } from './verify-cost.js'
+import { ROW, type VerifyResult } from './verify-cost.js'
 
 /** A cell's own `|` (Redis 7 names subcommands `script|load`) would end the cell: escaped. */
 const cell = (text: string) => text.replaceAll('|', '\\|')
@@ -133,11 +133,7 @@ export function verifyTable(result: VerifyResult): string {
 }
 
 /** Part 2's hot-loop row for each piece of work part 1b times inside a server. */
-const HOT_ROW: Record<InsideRow['work'], string> = {
-  floor: 'floor: node:crypto HMAC-SHA256 + SHA-256',
-  verify: 'qstash()',
-  receive: 'router.receive(): a new QStash delivery through all of core, memory store, no HTTP',
-}
+const HOT_ROW: Record<InsideRow['work'], string> = { floor: ROW.floor, verify: ROW.qstash, receive: ROW.receive }
 const INSIDE_LABEL: Record<InsideRow['work'], string> = {
   floor: "the floor's crypto: HMAC-SHA256 of the JWT signing input + SHA-256 of the body ¹",
   verify: '`qstash().verify()`',
