@@ -1,13 +1,13 @@
 // Says at startup what the environment chose, and refuses to start on a bad one (in production:
-// no real keys or no WEBHOOK_PUBLIC_URL). Creates no client: the route builds its own on first
-// use (Next bundles this hook and each route separately).
+// no real keys or no WEBHOOK_PUBLIC_URL). The verifier made here is only checked: the route
+// builds its own on first use (Next bundles this hook and each route separately).
 import { WebhookConfigError } from '@upload-webhooks/core'
-import { webhookStartupSummary } from './lib/webhook-setup.js'
+import { webhookSetupFromEnv } from './lib/webhook-setup.js'
 
 export function logWebhookSetupOrExit(): void {
   let summary: string[]
   try {
-    summary = webhookStartupSummary()
+    summary = webhookSetupFromEnv().summary
   } catch (error) {
     if (!(error instanceof WebhookConfigError)) throw error
     // Exit ourselves: `next start` logs a failing register() and keeps serving.

@@ -3,7 +3,7 @@
 import { WebhookConfigError } from '@upload-webhooks/core'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { webhookPlanFromEnv, webhookSetupFromEnv, webhookStartupSummary } from '../../examples/express/src/webhook-setup.js'
+import { webhookPlanFromEnv, webhookSetupFromEnv } from '../../examples/express/src/webhook-setup.js'
 
 describe('webhookPlanFromEnv', () => {
   it('with nothing set: the dev keys, and says so', () => {
@@ -77,7 +77,7 @@ describe('webhookSetupFromEnv', () => {
   })
 })
 
-describe('webhookStartupSummary (the startup check of Nuxt and Next, which build their verifier on the first delivery)', () => {
+describe('webhookSetupFromEnv as the startup check of Nuxt and Next, which build their route on the first delivery', () => {
   const production = { NODE_ENV: 'production', WEBHOOK_PUBLIC_URL: 'https://abc.example.com/api/webhooks/upload' }
   afterEach(() => {
     vi.unstubAllEnvs()
@@ -89,13 +89,13 @@ describe('webhookStartupSummary (the startup check of Nuxt and Next, which build
       QSTASH_CURRENT_SIGNING_KEY: devSigningKeys.currentSigningKey,
       QSTASH_NEXT_SIGNING_KEY: devSigningKeys.nextSigningKey,
     }
-    expect(() => webhookStartupSummary({ ...production, ...devKeysAsReal })).toThrow(/published development key/)
+    expect(() => webhookSetupFromEnv({ ...production, ...devKeysAsReal })).toThrow(/published development key/)
   })
 
   it('returns the summary when the environment is fine', () => {
     vi.stubEnv('NODE_ENV', 'production')
     const realKeys = { QSTASH_CURRENT_SIGNING_KEY: 'sig_current', QSTASH_NEXT_SIGNING_KEY: 'sig_next' }
-    expect(webhookStartupSummary({ ...production, ...realKeys })).toContain(
+    expect(webhookSetupFromEnv({ ...production, ...realKeys }).summary).toContain(
       `signatures must name this URL: ${production.WEBHOOK_PUBLIC_URL}`,
     )
   })

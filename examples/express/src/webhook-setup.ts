@@ -10,7 +10,7 @@ export type WebhookEnv = Partial<
   Record<'QSTASH_CURRENT_SIGNING_KEY' | 'QSTASH_NEXT_SIGNING_KEY' | 'WEBHOOK_PUBLIC_URL' | 'NODE_ENV', string>
 >
 
-/** What the environment asks for, before any client exists: safe to compute just for a log line. */
+/** What the environment asks for, checked, before a verifier is made from it. */
 export interface WebhookPlan {
   keys: { currentSigningKey: string; nextSigningKey: string }
   /** URL the signature must name; undefined: the request's own URL. */
@@ -71,21 +71,13 @@ export function webhookPlanFromEnv(env: WebhookEnv = process.env as WebhookEnv):
   return { keys, url, summary }
 }
 
-const verifierFor = (plan: WebhookPlan): Verifier => qstash({ ...plan.keys, ...(plan.url ? { url: plan.url } : {}) })
-
 /**
- * For the startup log: the plan's summary, after every check the verifier makes (core refuses a
- * published dev key under NODE_ENV=production), so a bad environment stops the app at startup
- * rather than failing its first delivery. Creates no client.
+ * Builds the verifier the plan names. It runs every check the verifier makes (core refuses a
+ * published dev key under NODE_ENV=production) and makes no client, so the startup hooks of Next
+ * and Nuxt call it for the summary, and a bad environment stops the app at startup rather than
+ * failing its first delivery.
  */
-export function webhookStartupSummary(env: WebhookEnv = process.env as WebhookEnv): string[] {
-  const plan = webhookPlanFromEnv(env)
-  verifierFor(plan)
-  return plan.summary
-}
-
-/** Builds the verifier the plan names. */
 export function webhookSetupFromEnv(env: WebhookEnv = process.env as WebhookEnv): WebhookSetup {
   const plan = webhookPlanFromEnv(env)
-  return { verify: verifierFor(plan), summary: plan.summary }
+  return { verify: qstash({ ...plan.keys, ...(plan.url ? { url: plan.url } : {}) }), summary: plan.summary }
 }

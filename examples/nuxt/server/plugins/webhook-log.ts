@@ -1,12 +1,12 @@
-// Runs once when the server starts: says what the environment chose (creates no client), and
+// Runs once when the server starts: says what the environment chose, and
 // refuses to start on a bad one (in production: no real keys or no WEBHOOK_PUBLIC_URL).
 import { WebhookConfigError } from '@upload-webhooks/core'
-import { webhookStartupSummary } from '../utils/webhook-setup.js'
+import { webhookSetupFromEnv } from '../utils/webhook-setup.js'
 
 export default () => {
   let summary: string[]
   try {
-    summary = webhookStartupSummary()
+    summary = webhookSetupFromEnv().summary
   } catch (error) {
     if (!(error instanceof WebhookConfigError)) throw error
     // A throw would stop the server too (Nitro runs plugins on import), but as a stack trace.
