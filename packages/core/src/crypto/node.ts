@@ -55,12 +55,15 @@ export function base64UrlText(segment: string): string {
   return scratch.toString('utf8', 0, scratch.write(segment, 'base64url'))
 }
 
+/** The same bytes as a Buffer, without copying them, for Buffer's native encoders. */
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
 /** base64url without padding, natively: fingerprints and nonces are encoded per delivery. */
 export function base64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+  return asBuffer(bytes).toString('base64url')
 }
 
 /** Lower-case hex, natively: the delivery ID of a sender that sends none. */
 export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  return asBuffer(bytes).toString('hex')
 }
