@@ -26,6 +26,21 @@ describe('crypto implementations (node:crypto and Web Crypto)', () => {
     )
   })
 
+  it('encode the same HMAC-SHA256 as node:crypto as unpadded base64url, for any key and text', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.string({ unit: 'grapheme', maxLength: 400 }),
+        async (key, input) => {
+          const expected = createHmac('sha256', key).update(input).digest('base64url')
+          expect(nodeImpl.hmacSha256Base64Url(nodeImpl.importHmacKey(key), input)).toBe(expected)
+          expect(await webImpl.hmacSha256Base64Url(webImpl.importHmacKey(key), input)).toBe(expected)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
   it('compute the same SHA-256 as node:crypto, as bytes and as unpadded base64url, and the same hex', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), async (data) => {

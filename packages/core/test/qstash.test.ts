@@ -91,6 +91,23 @@ describe('qstash()', () => {
     )
   })
 
+  it('compares the signature part as its canonical text: padding is ignored, another spelling of the same bytes is refused', async () => {
+    const { 'upstash-signature': token, ...rest } = await signQStash({ body, url, signingKey: keys.currentSigningKey })
+    const signature = token!.slice(token!.lastIndexOf('.') + 1)
+    const withSignature = (part: string) =>
+      input({ ...rest, 'upstash-signature': `${token!.slice(0, token!.lastIndexOf('.') + 1)}${part}` })
+    expect(await outcomeOf(verifier.verify(withSignature(`${signature}=`)))).toBe('accepted')
+    // The last of 43 characters carries 2 bits of the MAC and 4 zero bits: setting one of those
+    // spells the same 32 bytes differently. A lenient decoder accepts it; a replay under a new
+    // spelling must not pass as a new token.
+    const last = signature.charCodeAt(42)
+    const respelled = `${signature.slice(0, 42)}${String.fromCharCode(last + 1)}`
+    expect(Buffer.from(respelled, 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(true)
+    expect(await outcomeOf(verifier.verify(withSignature(respelled)))).toBe('401 invalid_signature')
+    expect(await outcomeOf(verifier.verify(withSignature(`${signature.slice(0, 42)}+`)))).toBe('401 malformed_signature')
+    expect(await outcomeOf(verifier.verify(withSignature(`${signature}A`)))).toBe('401 malformed_signature')
+  })
+
   it('refuses alg:none and other algorithms before trying a key', async () => {
     const claims = Buffer.from(JSON.stringify({ iss: 'Upstash', sub: url, exp: 9e9, body: 'x' })).toString('base64url')
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${claims}.`

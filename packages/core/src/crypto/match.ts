@@ -1,6 +1,6 @@
 // The one crypto contract every verifier uses: node:crypto answers synchronously, Web Crypto
 // with promises; these helpers await only what is a promise, so the Node path costs no tick.
-import { type HmacKey, hmacSha256, timingSafeEqual } from '#crypto'
+import { type HmacKey, hmacSha256, hmacSha256Base64Url, timingSafeEqual } from '#crypto'
 
 /** A value node:crypto returns at once and Web Crypto as a promise. */
 export type MaybeAsync<T> = T | Promise<T>
@@ -49,4 +49,41 @@ function anyEqual(mac: Uint8Array, candidates: readonly Uint8Array[]): boolean {
   let matched = false
   for (const candidate of candidates) if (timingSafeEqual(mac, candidate)) matched = true
   return matched
+}
+
+/**
+ * Whether the HMAC-SHA256 of `input` under one of `keys` is `signature`, unpadded base64url (a
+ * JWT's third part). The MAC is encoded natively and compared as text in constant time: no bytes
+ * are decoded or allocated for it. Only the canonical encoding matches, so a signature cannot be
+ * re-spelled into another token that verifies.
+ */
+export function macMatchesText(keys: readonly HmacKey[], input: string, signature: string): MaybeAsync<boolean> {
+  for (let i = 0; i < keys.length; i++) {
+    const mac: MaybeAsync<string> = hmacSha256Base64Url(keys[i]!, input)
+    if (typeof mac !== 'string') return macMatchesTextAsync(keys, i, mac, input, signature)
+    if (equalText(mac, signature)) return true
+  }
+  return false
+}
+
+/** Web Crypto: the same search from key `index` on, whose MAC is already being computed. */
+async function macMatchesTextAsync(
+  keys: readonly HmacKey[],
+  index: number,
+  pending: Promise<string>,
+  input: string,
+  signature: string,
+): Promise<boolean> {
+  for (let i = index; i < keys.length; i++) {
+    if (equalText(i === index ? await pending : await hmacSha256Base64Url(keys[i]!, input), signature)) return true
+  }
+  return false
+}
+
+/** Constant-time for equal lengths, which are public: every character is compared. */
+function equalText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
 }

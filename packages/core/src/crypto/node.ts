@@ -18,6 +18,14 @@ export function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array): Uin
   return mac.digest()
 }
 
+/**
+ * HMAC-SHA256 of `input` as unpadded base64url, encoded natively: a JWT's signature part is
+ * compared as this text, with no Buffer made for the MAC and no signature decoded.
+ */
+export function hmacSha256Base64Url(key: HmacKey, input: string): string {
+  return createHmac('sha256', key).update(input).digest('base64url')
+}
+
 // crypto.hash() (Node 20.12+) digests in one call, without building a Hash object per body.
 const oneShotHash = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined
 

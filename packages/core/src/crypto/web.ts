@@ -27,6 +27,11 @@ export async function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array
   return new Uint8Array(await crypto.subtle.sign('HMAC', await key, message))
 }
 
+/** HMAC-SHA256 of `input` as unpadded base64url: the text a JWT's signature part is compared as. */
+export async function hmacSha256Base64Url(key: HmacKey, input: string): Promise<string> {
+  return toBase64(await hmacSha256(key, input), true)
+}
+
 export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', asBytes(data)))
 }

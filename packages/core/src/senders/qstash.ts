@@ -1,7 +1,7 @@
 // Upstash QStash: UploadKit's `onUploadComplete` and any QStash publisher's messages, plus
 // QStash's own callbacks and failure callbacks. Signature: the `Upstash-Signature` HS256 JWT.
 import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, sha256Base64Url } from '#crypto'
-import { matchingMac, settle } from '../crypto/match.js'
+import { macMatchesText, settle } from '../crypto/match.js'
 import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
@@ -168,8 +168,11 @@ function sameUrl(a: string, b: string): boolean {
   }
 }
 
+/** An HS256 signature part: 32 bytes as unpadded base64url. */
+const HS256_SIGNATURE = /^[\w-]{43}$/
+
 /** Splits a compact JWT and checks its header is HS256 (refusing `alg: none` and algorithm confusion). */
-function jwtParts(token: string): { signingInput: string; claims: string; signature: Uint8Array } {
+function jwtParts(token: string): { signingInput: string; claims: string; signature: string } {
   const firstDot = token.indexOf('.')
   const lastDot = token.lastIndexOf('.')
   if (firstDot <= 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) {
@@ -182,8 +185,8 @@ function jwtParts(token: string): { signingInput: string; claims: string; signat
       throw reject('malformed_signature', 'Upstash-Signature must be an HS256 JWT')
     }
   }
-  const signature = fromBase64(token.slice(lastDot + 1))
-  if (signature?.length !== 32) throw reject('malformed_signature', 'Upstash-Signature has a malformed signature part')
+  const signature = unpadded(token.slice(lastDot + 1))
+  if (!HS256_SIGNATURE.test(signature)) throw reject('malformed_signature', 'Upstash-Signature has a malformed signature part')
   return { signingInput: token.slice(0, lastDot), claims: token.slice(firstDot + 1, lastDot), signature }
 }
 
@@ -226,7 +229,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     const token = getHeader(headers, 'upstash-signature')
     if (!token) throw reject('missing_signature', 'Upstash-Signature header is missing')
     const parts = jwtParts(token)
-    const matched = matchingMac(keys, parts.signingInput, undefined, [parts.signature])
+    const matched = macMatchesText(keys, parts.signingInput, parts.signature)
     if (!(matched instanceof Promise ? await matched : matched)) {
       throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
     }
@@ -247,7 +250,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
       attempt: Number.isInteger(retried) && retried >= 0 ? retried : 0,
       // `jti` is signed and fresh per signature; a token without one is bound by its own MAC.
       replayNonce: {
-        value: typeof claims.jti === 'string' && claims.jti.length <= 128 ? claims.jti : toBase64(parts.signature, true),
+        value: typeof claims.jti === 'string' && claims.jti.length <= 128 ? claims.jti : parts.signature,
         expiresAt: (claims.exp as number) + tolerance,
       },
       bodyHash,
