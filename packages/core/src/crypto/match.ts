@@ -20,26 +20,52 @@ export function matchingMac(
   data: Uint8Array | undefined,
   candidates: readonly Uint8Array[],
 ): MaybeAsync<Uint8Array | undefined> {
+  return firstMatch(
+    keys,
+    (key) => hmacSha256(key, prefix, data),
+    (mac) => anyEqual(mac, candidates),
+  )
+}
+
+/**
+ * The first key whose HMAC-SHA256 of `input` is `signature`, unpadded base64url (a JWT's third
+ * part); undefined when none is. The MAC is encoded natively and compared as text in constant
+ * time: no bytes are decoded or allocated for it. Only the canonical encoding matches, so a
+ * signature cannot be re-spelled into another token that verifies.
+ */
+export function matchingMacText(keys: readonly HmacKey[], input: string, signature: string): MaybeAsync<string | undefined> {
+  return firstMatch(
+    keys,
+    (key) => hmacSha256Base64Url(key, input),
+    (mac) => equalText(mac, signature),
+  )
+}
+
+/** Tries the keys in order; synchronous until a MAC is a promise (Web Crypto). */
+function firstMatch<M>(
+  keys: readonly HmacKey[],
+  macOf: (key: HmacKey) => MaybeAsync<M>,
+  matches: (mac: M) => boolean,
+): MaybeAsync<M | undefined> {
   for (let i = 0; i < keys.length; i++) {
-    const computed = hmacSha256(keys[i]!, prefix, data)
-    if (computed instanceof Promise) return matchingMacAsync(keys, i, computed, prefix, data, candidates)
-    if (anyEqual(computed, candidates)) return computed
+    const mac = macOf(keys[i]!)
+    if (mac instanceof Promise) return firstMatchAsync(keys, i, mac, macOf, matches)
+    if (matches(mac)) return mac
   }
   return undefined
 }
 
-/** Web Crypto: the same search from key `index` on, whose MAC is already being computed. */
-async function matchingMacAsync(
+/** The same search from key `index` on, whose MAC is already being computed. */
+async function firstMatchAsync<M>(
   keys: readonly HmacKey[],
   index: number,
-  pending: Promise<Uint8Array>,
-  prefix: string,
-  data: Uint8Array | undefined,
-  candidates: readonly Uint8Array[],
-): Promise<Uint8Array | undefined> {
+  pending: Promise<M>,
+  macOf: (key: HmacKey) => MaybeAsync<M>,
+  matches: (mac: M) => boolean,
+): Promise<M | undefined> {
   for (let i = index; i < keys.length; i++) {
-    const mac = i === index ? await pending : await hmacSha256(keys[i]!, prefix, data)
-    if (anyEqual(mac, candidates)) return mac
+    const mac = i === index ? await pending : await macOf(keys[i]!)
+    if (matches(mac)) return mac
   }
   return undefined
 }
@@ -49,35 +75,6 @@ function anyEqual(mac: Uint8Array, candidates: readonly Uint8Array[]): boolean {
   let matched = false
   for (const candidate of candidates) if (timingSafeEqual(mac, candidate)) matched = true
   return matched
-}
-
-/**
- * Whether the HMAC-SHA256 of `input` under one of `keys` is `signature`, unpadded base64url (a
- * JWT's third part). The MAC is encoded natively and compared as text in constant time: no bytes
- * are decoded or allocated for it. Only the canonical encoding matches, so a signature cannot be
- * re-spelled into another token that verifies.
- */
-export function macMatchesText(keys: readonly HmacKey[], input: string, signature: string): MaybeAsync<boolean> {
-  for (let i = 0; i < keys.length; i++) {
-    const mac: MaybeAsync<string> = hmacSha256Base64Url(keys[i]!, input)
-    if (typeof mac !== 'string') return macMatchesTextAsync(keys, i, mac, input, signature)
-    if (equalText(mac, signature)) return true
-  }
-  return false
-}
-
-/** Web Crypto: the same search from key `index` on, whose MAC is already being computed. */
-async function macMatchesTextAsync(
-  keys: readonly HmacKey[],
-  index: number,
-  pending: Promise<string>,
-  input: string,
-  signature: string,
-): Promise<boolean> {
-  for (let i = index; i < keys.length; i++) {
-    if (equalText(i === index ? await pending : await hmacSha256Base64Url(keys[i]!, input), signature)) return true
-  }
-  return false
 }
 
 /** Constant-time for equal lengths, which are public: every character is compared. */

@@ -1,7 +1,7 @@
 // Upstash QStash: UploadKit's `onUploadComplete` and any QStash publisher's messages, plus
 // QStash's own callbacks and failure callbacks. Signature: the `Upstash-Signature` HS256 JWT.
 import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, sha256Base64Url } from '#crypto'
-import { macMatchesText, settle } from '../crypto/match.js'
+import { matchingMacText, settle } from '../crypto/match.js'
 import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
@@ -229,7 +229,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     const token = getHeader(headers, 'upstash-signature')
     if (!token) throw reject('missing_signature', 'Upstash-Signature header is missing')
     const parts = jwtParts(token)
-    const matched = macMatchesText(keys, parts.signingInput, parts.signature)
+    const matched = matchingMacText(keys, parts.signingInput, parts.signature)
     if (!(matched instanceof Promise ? await matched : matched)) {
       throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
     }
