@@ -9,7 +9,7 @@ import {
   type WebhookRouterOptions,
 } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
-import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { devSigningKeys, signQStash, silentLogger } from '@upload-webhooks/core/testing'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../support/redis-server.js'
@@ -17,7 +17,6 @@ import { type AdapterRow, adapters } from './adapters.js'
 import type { Endpoint } from './harness.js'
 
 const redisUrl = inject('redisUrl')
-const quiet = { warn() {}, error() {} }
 const upload = { event: 'onUploadComplete', file: { id: 'file_abc123', key: 'uploads/abc123/photo.jpg' } }
 
 const clients: Redis[] = []
@@ -98,7 +97,7 @@ describe.each(adapters)('$name', (row) => {
       handlers,
       store: storeFor(row),
       dedupe: { keyPrefix: `conformance:${crypto.randomUUID()}` },
-      logger: quiet,
+      logger: silentLogger,
       ...extra,
     })
     return endpoint

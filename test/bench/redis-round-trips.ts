@@ -4,11 +4,10 @@
 // A claim with a replay nonce is one EVALSHA whose script sets two keys, so the split matters.
 import { createWebhookRouter, qstash, type WebhookResult, type WebhookRouter } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
-import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { devSigningKeys, signQStash, silentLogger } from '@upload-webhooks/core/testing'
 import { Redis } from 'ioredis'
 import { startRedis } from '../support/redis-server.js'
 import { uploadBody, WEBHOOK_PATH } from './payload.js'
-import { quietLogger } from './quiet-logger.js'
 
 export interface RoundTripRow {
   scenario: string
@@ -130,7 +129,7 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
       router = createWebhookRouter({
         verify: qstash({ ...devSigningKeys }),
         store: redisStore(counted),
-        logger: quietLogger,
+        logger: silentLogger,
         handlers: {
           onUploadComplete: async () => {
             if (failNext) throw new Error('bench: handler failure scenario')

@@ -20,6 +20,7 @@ import {
   signStandardWebhooks,
   signTimestampedHmac,
   signUploadcare,
+  silentLogger,
 } from '@upload-webhooks/core/testing'
 import { Receiver } from '@upstash/qstash'
 import { measure } from 'mitata'
@@ -27,7 +28,6 @@ import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { coreCryptoDist } from './paths.js'
 import { uploadBody, WEBHOOK_PATH } from './payload.js'
-import { quietLogger } from './quiet-logger.js'
 import { signedDeliveries } from './signed-deliveries.js'
 
 export interface VerifyRow {
@@ -198,7 +198,7 @@ export async function measureVerifyCost(options: { minCpuMs: number; smoke?: boo
     verify: qstash({ ...devSigningKeys }),
     store: memoryStore(),
     handlers: { onUploadComplete: () => {} },
-    logger: quietLogger,
+    logger: silentLogger,
   })
   const nextDelivery = signedDeliveries(url, 'msg_router_')
   const newDelivery = () => {

@@ -12,7 +12,7 @@ import {
   WebhookConfigError,
   type WebhookEvent,
 } from '@upload-webhooks/core'
-import { createTestDelivery, signCloudinary } from '@upload-webhooks/core/testing'
+import { createTestDelivery, signCloudinary, silentLogger } from '@upload-webhooks/core/testing'
 import { v2 as sdk } from 'cloudinary'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CLOUDINARY_UPLOAD, fixture, fixtureText } from './fixtures.js'
@@ -213,7 +213,6 @@ describe('decodeCloudinaryEvent: an upload notification from the documentation',
 })
 
 describe('cloudinary() end to end through createWebhookRouter', () => {
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} }
   const url = 'http://localhost/api/webhooks/upload'
   const send = (router: { handle(r: Request): Promise<Response> }, request: Request) =>
     router.handle(request).then(async (res) => ({ status: res.status, body: await res.json() }))
@@ -223,7 +222,7 @@ describe('cloudinary() end to end through createWebhookRouter', () => {
     const router = createWebhookRouter({
       verify: cloudinary({ apiSecret }),
       store: memoryStore(),
-      logger: quiet,
+      logger: silentLogger,
       handlers: { upload: (event) => void seen.push(event) },
     })
     const now = Math.floor(Date.now() / 1000)
@@ -239,7 +238,7 @@ describe('cloudinary() end to end through createWebhookRouter', () => {
   })
 
   it('createTestDelivery signs with the given secret; the router refuses another secret with 401', async () => {
-    const router = createWebhookRouter({ verify: cloudinary({ apiSecret }), store: memoryStore(), logger: quiet, handlers: {} })
+    const router = createWebhookRouter({ verify: cloudinary({ apiSecret }), store: memoryStore(), logger: silentLogger, handlers: {} })
     const ok = await createTestDelivery({ verifier: 'cloudinary', event: fixture(CLOUDINARY_UPLOAD), secret: apiSecret, url })
     expect((await send(router, ok)).status).toBe(200)
     const forged = await createTestDelivery({ verifier: 'cloudinary', event: fixture(CLOUDINARY_UPLOAD), secret: 'not_it', url })

@@ -3,14 +3,13 @@
 // store sends them as two commands; these tests pick keys on different nodes to prove it holds.
 import { createWebhookRouter, type DedupeStore, qstash, StoreUnavailableError } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
-import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { Cluster } from 'ioredis'
 import { createCluster } from 'redis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { fixture, UPLOADKIT } from './fixtures.js'
 
 const clusterNodes = inject('redisClusterNodes')
-const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 const url = 'http://localhost/api/webhooks/upload'
 const seeds = (clusterNodes ?? []).map((address) => {
   const [host, port] = address.split(':')
@@ -183,7 +182,7 @@ describe.skipIf(!clusterNodes).each(clients)('router over a cluster-backed store
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       store: makeStore(),
-      logger: quiet,
+      logger: silentLogger,
       dedupe: { keyPrefix: prefix },
       handlers: { onUploadComplete: () => void calls++ },
     })

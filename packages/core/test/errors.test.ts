@@ -1,5 +1,5 @@
 import { createWebhookRouter, NonRetryableError, qstash, VerificationError, WebhookConfigError } from '@upload-webhooks/core'
-import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { describe, expect, it } from 'vitest'
 
 /** What an error class from a second copy of core (a bundler duplicate) looks like to this copy. */
@@ -19,8 +19,6 @@ class OtherCopyVerificationError extends Error {
   }
 }
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} }
-
 describe('error classes across copies of core', () => {
   it('instanceof recognises an instance from another copy, and still refuses plain errors', () => {
     expect(new OtherCopyNonRetryableError() instanceof NonRetryableError).toBe(true)
@@ -38,7 +36,7 @@ describe('error classes across copies of core', () => {
   it("a handler throwing another copy's NonRetryableError still gets 489, and a verifier's VerificationError its reason", async () => {
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
-      logger: quiet,
+      logger: silentLogger,
       handlers: {
         onUploadComplete: () => {
           throw new OtherCopyNonRetryableError('bad upload')
@@ -50,7 +48,7 @@ describe('error classes across copies of core', () => {
 
     const custom = createWebhookRouter({
       verify: { name: 'custom', matches: () => true, verify: () => Promise.reject(new OtherCopyVerificationError('wrong_url')) },
-      logger: quiet,
+      logger: silentLogger,
       handlers: {},
     })
     const rejected = await custom.handle(

@@ -9,14 +9,13 @@ import {
   WebhookConfigError,
   type WebhookRouterOptions,
 } from '@upload-webhooks/core'
-import { createTestDelivery, devSecret, devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { createTestDelivery, devSecret, devSigningKeys, signQStash, silentLogger } from '@upload-webhooks/core/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { fixture, fixtureText, QSTASH_FAILURE, UPLOADCARE_07, UPLOADKIT } from './fixtures.js'
 import { downStore, recordingStore } from './recording-store.js'
 
 const url = 'http://localhost/api/webhooks/upload'
 const json = { 'content-type': 'application/json' }
-const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
 function setup(overrides: Partial<WebhookRouterOptions> = {}) {
   const { store, calls } = recordingStore(memoryStore())
@@ -24,7 +23,7 @@ function setup(overrides: Partial<WebhookRouterOptions> = {}) {
   const router = createWebhookRouter({
     verify: [qstash({ ...devSigningKeys }), uploadcare({ secret: devSecret }), sonuslab({ secret: devSecret })],
     store,
-    logger: quiet,
+    logger: silentLogger,
     handlers: {
       onUploadComplete: (event, ctx) => void seen.push({ type: event.type, deliveryId: ctx.deliveryId }),
       'file.uploaded': (event, ctx) => void seen.push({ type: event.type, deliveryId: ctx.deliveryId }),
@@ -220,7 +219,7 @@ describe('createWebhookRouter: outcomes and status codes', () => {
     const closed = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       store: downStore,
-      logger: quiet,
+      logger: silentLogger,
       handlers: { onUploadComplete: handler },
     })
     const res = await send(closed, await qstashDelivery())
@@ -232,7 +231,7 @@ describe('createWebhookRouter: outcomes and status codes', () => {
       verify: qstash({ ...devSigningKeys }),
       store: downStore,
       onStoreError: 'process',
-      logger: quiet,
+      logger: silentLogger,
       handlers: { onUploadComplete: handler },
     })
     expect((await send(open, await qstashDelivery())).body.status).toBe('processed')
@@ -272,7 +271,7 @@ describe('createWebhookRouter: a verifier that returns no delivery ID', () => {
     const router = createWebhookRouter({
       verify: { name: 'custom', matches: () => true, verify: () => verdict },
       store: memoryStore(),
-      logger: quiet,
+      logger: silentLogger,
       handlers: { 'custom.uploaded': (_event, ctx) => void seen.push(ctx.deliveryId) },
     })
     const deliver = (body: string) => router.receive({ method: 'POST', url, headers: json, body })

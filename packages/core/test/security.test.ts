@@ -14,14 +14,20 @@ import {
   type WebhookRouterOptions,
 } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
-import { createTestDelivery, devSecret, devSigningKeys, devStandardWebhooksSecret, senders } from '@upload-webhooks/core/testing'
+import {
+  createTestDelivery,
+  devSecret,
+  devSigningKeys,
+  devStandardWebhooksSecret,
+  senders,
+  silentLogger,
+} from '@upload-webhooks/core/testing'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { fixture, UPLOADKIT } from './fixtures.js'
 import { downStore } from './recording-store.js'
 
 const url = 'http://localhost/api/webhooks/upload'
-const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 const redisUrl = inject('redisUrl')
 const admin = redisUrl ? new Redis(redisUrl) : undefined
 afterAll(() => admin?.disconnect())
@@ -107,7 +113,7 @@ describe('3. numeric options are validated: NaN never turns a check off', () => 
 
 describe('4. one URL policy for QStash sub, in core', () => {
   const make = (extra: Partial<WebhookRouterOptions> = {}) =>
-    createWebhookRouter({ verify: qstash({ currentSigningKey: 'k1', nextSigningKey: 'k2' }), handlers: {}, logger: quiet, ...extra })
+    createWebhookRouter({ verify: qstash({ currentSigningKey: 'k1', nextSigningKey: 'k2' }), handlers: {}, logger: silentLogger, ...extra })
 
   it('production without `url` or WEBHOOK_PUBLIC_URL fails at construction, naming both; url: false opts out', () => {
     vi.stubEnv('NODE_ENV', 'production')
@@ -131,7 +137,7 @@ describe('4. one URL policy for QStash sub, in core', () => {
       verify: qstash({ ...devSigningKeys }),
       handlers: { onUploadComplete: () => {} },
       url: publicUrl,
-      logger: quiet,
+      logger: silentLogger,
     })
     const staging = await createTestDelivery({
       verifier: 'qstash',
@@ -166,7 +172,7 @@ describe('5. a captured delivery cannot run twice under a fresh ID', () => {
           store: makeStore(),
           dedupe: { keyPrefix: prefix },
           handlers: { onUploadComplete: () => void calls++, 'upload.completed': () => void calls++ },
-          logger: quiet,
+          logger: silentLogger,
         })
         const event = sender === 'qstash' ? fixture(UPLOADKIT) : { event: 'upload.completed', data: { file: { id: 'f1' } } }
         const captured = await createTestDelivery({ verifier: sender, event, url, deliveryId: 'dlv_original' })
@@ -191,7 +197,7 @@ describe('5. a captured delivery cannot run twice under a fresh ID', () => {
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       handlers: { onUploadComplete: () => void calls++ },
-      logger: quiet,
+      logger: silentLogger,
     })
     const first = await createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), url, deliveryId: 'msg_retried' })
     const retry = await createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), url, deliveryId: 'msg_retried' })
@@ -208,7 +214,7 @@ describe('6. a processed ID with a different body is a conflict, not a silent du
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       handlers: { onUploadComplete: () => void calls++ },
-      logger: { ...quiet, error },
+      logger: { ...silentLogger, error },
     })
     await router.handle(await createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), url, deliveryId: 'msg_same' }))
     const other = { ...fixture(UPLOADKIT), metadata: { userId: 'someone_else' } }
@@ -236,7 +242,7 @@ describe('7. bounded untrusted input: the delivery ID', () => {
           },
         },
         handlers: { 'upload.completed': () => {} },
-        logger: quiet,
+        logger: silentLogger,
       })
       const signed = await createTestDelivery({ verifier: 'sonuslab', event: { event: 'upload.completed', data: {} }, url })
       const headers: Record<string, string> = { ...Object.fromEntries(signed.headers), 'x-sonuslab-delivery': id }
@@ -255,7 +261,7 @@ describe('8. the memory store cannot be flushed by an attacker', () => {
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       handlers: { onUploadComplete: () => void calls++ },
-      logger: quiet,
+      logger: silentLogger,
     })
     const captured = await createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), url, deliveryId: 'msg_victim' })
     const headers = Object.fromEntries(captured.headers)
@@ -275,7 +281,7 @@ describe('8. the memory store cannot be flushed by an attacker', () => {
       verify: standardWebhooks({ secret: devStandardWebhooksSecret }),
       store: memoryStore({ maxEntries: 3 }),
       handlers: { 'upload.created': () => {} },
-      logger: { ...quiet, warn },
+      logger: { ...silentLogger, warn },
     })
     for (let i = 0; i < 6; i++) {
       await router.handle(await createTestDelivery({ verifier: 'standard-webhooks', event: { type: 'upload.created', data: { i } }, url }))
@@ -288,7 +294,7 @@ describe('8. the memory store cannot be flushed by an attacker', () => {
 
 describe('9. an already-read body', () => {
   it('router.handle() answers 500 raw_body_unavailable instead of throwing', async () => {
-    const router = createWebhookRouter({ verify: qstash({ ...devSigningKeys }), handlers: {}, logger: quiet })
+    const router = createWebhookRouter({ verify: qstash({ ...devSigningKeys }), handlers: {}, logger: silentLogger })
     const request = await createTestDelivery({ verifier: 'qstash', event: fixture(UPLOADKIT), url })
     await request.text()
     expect(await json(await router.handle(request))).toMatchObject({ status: 500, body: { reason: 'raw_body_unavailable' } })
@@ -301,7 +307,7 @@ describe('who may reach a handler: a sender cannot name another sender’s typed
     const router = createWebhookRouter({
       verify: [qstash({ ...devSigningKeys }), standardWebhooks({ secret: devStandardWebhooksSecret })],
       handlers: { onUploadComplete: () => void calls++ },
-      logger: quiet,
+      logger: silentLogger,
     })
     const res = await json(
       await router.handle(await createTestDelivery({ verifier: 'standard-webhooks', event: { type: 'onUploadComplete', data: {} }, url })),
@@ -322,7 +328,7 @@ describe('the doctor probe (upload-webhooks doctor)', () => {
         store: s,
         dedupe: { keyPrefix: prefix },
         handlers: { 'upload-webhooks.doctor': handler },
-        logger: quiet,
+        logger: silentLogger,
       })
     const probe = () => createTestDelivery({ verifier: 'qstash', event: { event: 'upload-webhooks.doctor' }, url })
     expect(await json(await make(store).handle(await probe()))).toMatchObject({ status: 200, body: { status: 'ignored' } })

@@ -3,7 +3,7 @@
 
 import { createWebhookRouter, type DedupeStore, memoryStore, qstash, upstashStore } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
-import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { Redis as UpstashRedis } from '@upstash/redis'
 import { Redis as IORedis } from 'ioredis'
 import { setupServer } from 'msw/node'
@@ -14,7 +14,6 @@ import { UPSTASH_URL, upstashRestHandlers } from './upstash-rest.js'
 
 const redisUrl = inject('redisUrl')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 let admin: IORedis
 let nodeRedis: ReturnType<typeof createClient>
 const upstashState = { down: false }
@@ -122,7 +121,7 @@ describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {
     createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       store,
-      logger: quiet,
+      logger: silentLogger,
       dedupe: { keyPrefix: `t${process.pid}` },
       handlers: { onUploadComplete: handler },
     })

@@ -4,7 +4,7 @@ import { metrics, trace } from '@opentelemetry/api'
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { createWebhookRouter, memoryStore, NonRetryableError, qstash } from '@upload-webhooks/core'
-import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const spans = new InMemorySpanExporter()
@@ -19,7 +19,6 @@ afterAll(() => {
   metrics.disable()
 })
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 const upload = { event: 'onUploadComplete', file: { id: 'f1' } }
 /** The API loads with a dynamic import at construction; deliveries before that are not traced. */
 const loaded = () => new Promise((resolve) => setTimeout(resolve, 50))
@@ -30,7 +29,7 @@ describe('OpenTelemetry', () => {
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       store: memoryStore(),
-      logger: quiet,
+      logger: silentLogger,
       handlers: {
         onUploadComplete: () => {
           if (++calls === 2) throw new NonRetryableError('no')
@@ -68,7 +67,7 @@ describe('OpenTelemetry', () => {
     const router = createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       store: memoryStore(),
-      logger: quiet,
+      logger: silentLogger,
       handlers: { onUploadComplete: () => {} },
     })
     await loaded()

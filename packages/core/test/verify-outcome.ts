@@ -1,4 +1,5 @@
 import { createWebhookRouter, type HeaderBag, memoryStore, VerificationError, type Verifier } from '@upload-webhooks/core'
+import { silentLogger } from '@upload-webhooks/core/testing'
 
 /** `'accepted'`, or `'<status> <reason>'` of the VerificationError a verifier threw; rethrows anything else. */
 export async function outcomeOf(verification: unknown): Promise<string> {
@@ -13,9 +14,13 @@ export async function outcomeOf(verification: unknown): Promise<string> {
 
 /** The delivery ID a router keys this delivery by: the ID its answer echoes (the handlers accept every type). */
 export async function routedDeliveryId(verifier: Verifier, headers: HeaderBag, body: string): Promise<string | undefined> {
-  const router = createWebhookRouter({ verify: verifier, store: memoryStore(), handlers: {}, onUnknownEvent: () => {}, logger: quiet })
+  const router = createWebhookRouter({
+    verify: verifier,
+    store: memoryStore(),
+    handlers: {},
+    onUnknownEvent: () => {},
+    logger: silentLogger,
+  })
   const result = await router.receive({ method: 'POST', url: 'http://localhost/hook', headers, body })
   return (JSON.parse(result.body) as { deliveryId?: string }).deliveryId
 }
-
-const quiet = { info() {}, warn() {}, error() {}, debug() {} }

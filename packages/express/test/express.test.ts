@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { qstash, type WebhookEvent } from '@upload-webhooks/core'
-import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { devSigningKeys, signQStash, silentLogger } from '@upload-webhooks/core/testing'
 import express5 from 'express'
 import express4 from 'express4'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -28,9 +28,8 @@ async function listen(app: (req: any, res: any) => void): Promise<string> {
 }
 
 function options(seen: WebhookEvent[] = [], extra: Partial<UploadWebhooksOptions> = {}): UploadWebhooksOptions {
-  return { verify: verify(), handlers: { onUploadComplete: (event) => void seen.push(event) }, logger: quiet, ...extra }
+  return { verify: verify(), handlers: { onUploadComplete: (event) => void seen.push(event) }, logger: silentLogger, ...extra }
 }
-const quiet = { warn() {}, error() {} }
 
 async function post(
   base: string,

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { qstash, type WebhookEvent } from '@upload-webhooks/core'
-import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { devSigningKeys, signQStash, silentLogger } from '@upload-webhooks/core/testing'
 import { H3, readBody as readBodyV2 } from 'h3'
 import { toNodeHandler } from 'h3/node'
 import * as v1 from 'h3-v1'
@@ -13,7 +13,6 @@ import { type UploadWebhooksOptions, uploadWebhooks } from '../src/index.js'
 
 const PATH = '/api/webhooks/upload'
 const body = JSON.stringify({ event: 'onUploadComplete', file: { id: 'file_1', key: 'uploads/a.jpg' } })
-const quiet = { warn() {}, error() {} }
 
 let server: Server | undefined
 afterEach(async () => {
@@ -32,7 +31,7 @@ function options(seen: WebhookEvent[] = [], extra: Partial<UploadWebhooksOptions
   return {
     verify: qstash({ ...devSigningKeys }),
     handlers: { onUploadComplete: (event) => void seen.push(event) },
-    logger: quiet,
+    logger: silentLogger,
     ...extra,
   }
 }

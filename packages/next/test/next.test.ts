@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { qstash, type WebhookEvent } from '@upload-webhooks/core'
-import { createTestDelivery, devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
+import { createTestDelivery, devSigningKeys, signQStash, silentLogger } from '@upload-webhooks/core/testing'
 import type { NextApiRequest, NextApiResponse } from 'next'
 import { afterEach, describe, expect, it } from 'vitest'
 import { pagesUploadWebhooks, type UploadWebhooksOptions, uploadWebhooks } from '../src/index.js'
@@ -15,10 +15,9 @@ import { pagesUploadWebhooks, type UploadWebhooksOptions, uploadWebhooks } from 
 const PATH = '/api/webhooks/upload'
 const event = { event: 'onUploadComplete', file: { id: 'file_1', key: 'uploads/a.jpg' } }
 const body = JSON.stringify(event)
-const quiet = { warn() {}, error() {} }
 
 function options(seen: WebhookEvent[] = [], extra: Partial<UploadWebhooksOptions> = {}): UploadWebhooksOptions {
-  return { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: (e) => void seen.push(e) }, logger: quiet, ...extra }
+  return { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: (e) => void seen.push(e) }, logger: silentLogger, ...extra }
 }
 
 describe('App Router: uploadWebhooks()', () => {

@@ -7,8 +7,7 @@
 import { createHmac, createSecretKey, hash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import { createWebhookRouter, type DeliveryBody, memoryStore, qstash } from '@upload-webhooks/core'
-import { devSigningKeys } from '@upload-webhooks/core/testing'
-import { quietLogger } from '../quiet-logger.js'
+import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { INSIDE_WORK, type InsideStats, type InsideWork } from './inside-work.js'
 import { readAll } from './read-all.js'
 
@@ -18,7 +17,7 @@ const router = createWebhookRouter({
   verify: qstash({ ...devSigningKeys }),
   store: memoryStore(),
   handlers: { onUploadComplete: () => {} },
-  logger: quietLogger,
+  logger: silentLogger,
 })
 
 /** The crypto a QStash delivery cannot skip: the HMAC of the JWT's signing input and the SHA-256 of the body. */

@@ -2,8 +2,7 @@
 // (c) our middleware + real Redis through ioredis, and the recipes users write from the vendor
 // docs instead: (d) `@upstash/qstash` Receiver.verify + JSON.parse, (e) the same + one SET NX.
 import { memoryStore, qstash, type WebhookRouterOptions } from '@upload-webhooks/core'
-import { devSigningKeys } from '@upload-webhooks/core/testing'
-import { quietLogger } from '../quiet-logger.js'
+import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { type PeerRecipe, receiverRecipe } from './peer-recipe.js'
 
 export type Variant = 'bare' | 'memory' | 'redis' | 'receiver' | 'receiver-setnx'
@@ -44,7 +43,7 @@ export async function setupVariant(variant: Variant, redisUrl: string | undefine
     const client = await redisClient(redisUrl)
     return { route: { kind: 'peer', recipe: receiverRecipe(client) }, close: async () => void client.disconnect() }
   }
-  const base = { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: () => {} }, logger: quietLogger }
+  const base = { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: () => {} }, logger: silentLogger }
   if (variant === 'memory') {
     // The soak's smoke run lowers the bound so that a tiny run still reaches it.
     const maxEntries = Number(process.env.BENCH_MEMORY_MAX_ENTRIES) || undefined

@@ -12,7 +12,7 @@ import {
   type WebhookEvent,
 } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
-import { devSecret, devSigningKeys, devStandardWebhooksSecret } from '@upload-webhooks/core/testing'
+import { devSecret, devSigningKeys, devStandardWebhooksSecret, silentLogger } from '@upload-webhooks/core/testing'
 import { uploadWebhooks } from '@upload-webhooks/express'
 import express, { type Express } from 'express'
 import { Redis } from 'ioredis'
@@ -28,9 +28,6 @@ export interface RunningServer {
   at(path: string): string
   close(): Promise<void>
 }
-
-/** The expected refusals are the point of these servers; keep their log lines out of the test output. */
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
 function listen(app: Express, cleanup: () => void = () => {}): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
@@ -53,20 +50,20 @@ function listen(app: Express, cleanup: () => void = () => {}): Promise<RunningSe
 
 /** The example as `pnpm dev` runs it with no environment: dev keys, in-memory store. */
 export function healthyExample(): Promise<RunningServer> {
-  return listen(createApp({ setup: webhookSetupFromEnv({}), store: memoryStore(), handlers, logger: quiet }))
+  return listen(createApp({ setup: webhookSetupFromEnv({}), store: memoryStore(), handlers, logger: silentLogger }))
 }
 
 /** The example configured for another public URL than the one deliveries reach (WEBHOOK_PUBLIC_URL). */
 export function wrongUrlExample(publicUrl: string): Promise<RunningServer> {
   const setup = webhookSetupFromEnv({ WEBHOOK_PUBLIC_URL: publicUrl })
-  return listen(createApp({ setup, store: memoryStore(), handlers, logger: quiet }))
+  return listen(createApp({ setup, store: memoryStore(), handlers, logger: silentLogger }))
 }
 
 /** The classic mistake: express.json() mounted before the webhook middleware. */
 export function jsonParserFirst(): Promise<RunningServer> {
   const app = express()
   app.use(express.json())
-  app.use(uploadWebhooks({ path: WEBHOOK_PATH, verify: qstash({ ...devSigningKeys }), handlers, logger: quiet }))
+  app.use(uploadWebhooks({ path: WEBHOOK_PATH, verify: qstash({ ...devSigningKeys }), handlers, logger: silentLogger }))
   return listen(app)
 }
 
@@ -75,7 +72,7 @@ export async function storeDownExample(): Promise<RunningServer> {
   const client = new Redis(`redis://127.0.0.1:${await freePort()}`, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
   client.on('error', () => {}) // connection refused, over and over: the state under test
   const setup = { verify: qstash({ ...devSigningKeys }), summary: [] }
-  return listen(createApp({ setup, store: redisStore(client), handlers, logger: quiet }), () => client.disconnect())
+  return listen(createApp({ setup, store: redisStore(client), handlers, logger: silentLogger }), () => client.disconnect())
 }
 
 /** What a handler of the every-sender server saw. */
@@ -111,7 +108,7 @@ export function everySenderServer(seen: Seen[]): Promise<RunningServer> {
     upload: record,
   }
   const app = express()
-  app.use(uploadWebhooks({ path: WEBHOOK_PATH, verify, handlers, logger: quiet }))
+  app.use(uploadWebhooks({ path: WEBHOOK_PATH, verify, handlers, logger: silentLogger }))
   return listen(app)
 }
 
@@ -124,6 +121,6 @@ export function nextStyleRoute(lenient = true): Promise<RunningServer> {
   app.get(WEBHOOK_PATH, (_req, res) => void res.status(405).end())
   // Express would answer OPTIONS itself (with Allow); both variants answer it explicitly.
   app.options(WEBHOOK_PATH, (_req, res) => void (lenient ? res.set('allow', 'OPTIONS, POST').status(204) : res.status(405)).end())
-  app.post(WEBHOOK_PATH, uploadWebhooks({ verify: qstash({ ...devSigningKeys }), handlers, logger: quiet }))
+  app.post(WEBHOOK_PATH, uploadWebhooks({ verify: qstash({ ...devSigningKeys }), handlers, logger: silentLogger }))
   return listen(app)
 }

@@ -2,6 +2,7 @@
 // Every signer lives in its sender's module; this entry re-exports them and builds requests.
 import { randomId } from '../encoding.js'
 import { type SenderId, senderById } from '../senders/registry.js'
+import type { Logger } from '../types.js'
 
 export { type SignCloudinaryOptions, signCloudinary } from '../senders/cloudinary.js'
 export { devSecret, devSigningKeys, devStandardWebhooksSecret } from '../senders/dev-keys.js'
@@ -11,6 +12,9 @@ export { type SignStandardWebhooksOptions, signStandardWebhooks } from '../sende
 export { type SignTimestampedHmacOptions, signTimestampedHmac } from '../senders/timestamped-hmac.js'
 export type { SenderModule, SignInput } from '../senders/types.js'
 export { signUploadcare } from '../senders/uploadcare.js'
+
+/** A logger that drops everything: for tests whose refusals and warnings are expected. */
+export const silentLogger: Logger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} })
 
 /** A sender `createTestDelivery` can imitate: every registry key. */
 export type TestSender = SenderId
