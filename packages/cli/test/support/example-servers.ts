@@ -1,16 +1,7 @@
 // The Express example, started on port 0 in the states `send` and `doctor` must diagnose.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  cloudinary,
-  type Logger,
-  memoryStore,
-  qstash,
-  sonuslab,
-  standardWebhooks,
-  uploadcare,
-  type WebhookEvent,
-} from '@upload-webhooks/core'
+import { cloudinary, memoryStore, qstash, sonuslab, standardWebhooks, uploadcare, type WebhookEvent } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { devSecret, devSigningKeys, devStandardWebhooksSecret, silentLogger } from '@upload-webhooks/core/testing'
 import { uploadWebhooks } from '@upload-webhooks/express'
