@@ -11,6 +11,14 @@ export interface Answer {
 }
 
 const CHUNK = 64 * 1024
+/**
+ * A request over 1 MiB is refused before it is read (431 for a header over Node's limit, 413 for
+ * a Content-Length over core's), and the server closes at once. A client writing all of it races
+ * that close: its write can fail (EPIPE, a reset) before it has read the answer. Such a request
+ * goes out on a socket: its first chunk, then, unless an answer came within this wait, the rest.
+ */
+const EARLY_ANSWER_BYTES = 1024 * 1024
+const EARLY_ANSWER_MS = 250
 
 function bytesOf(body: HostileCase['body']): Uint8Array | undefined {
   if (body === null) return undefined
@@ -46,7 +54,9 @@ const CLIENT_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/
 export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' | 'body' | 'streamed'>): Promise<Answer> {
   const target = new URL(url)
   const bytes = bytesOf(c.body)
-  if (!c.headers.every(([, value]) => CLIENT_SAFE.test(value))) return sendOverSocket(target, c.method, c.headers, bytes)
+  const large =
+    !c.streamed && c.headers.reduce((n, [name, value]) => n + name.length + value.length, bytes?.length ?? 0) > EARLY_ANSWER_BYTES
+  if (large || !c.headers.every(([, value]) => CLIENT_SAFE.test(value))) return sendOverSocket(target, c.method, c.headers, bytes)
   const flat: string[] = ['host', target.host, 'connection', 'close']
   for (const [name, value] of c.headers) flat.push(name, value)
   if (bytes && !c.streamed) flat.push('content-length', String(bytes.length))
@@ -89,7 +99,8 @@ export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' |
 
 /**
  * Writes the request byte for byte on a socket (header values as Latin-1), for header bytes Node's
- * client refuses to send, and reads the answer's status line and everything after the headers.
+ * client refuses to send and for requests over 1 MiB, and reads the answer's status line and
+ * everything after the headers. A reset after the answer arrived still resolves with it.
  */
 function sendOverSocket(target: URL, method: string, headers: [string, string][], body: Uint8Array | undefined): Promise<Answer> {
   const lines = [`${method} ${target.pathname} HTTP/1.1`, `host: ${target.host}`, 'connection: close']
@@ -101,13 +112,16 @@ function sendOverSocket(target: URL, method: string, headers: [string, string][]
     const chunks: Buffer[] = []
     socket.setTimeout(15_000, () => socket.destroy(new Error(`no answer within 15 s (${method} ${target.href})`)))
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
+    socket.on('error', (error) => chunks.length === 0 && reject(error))
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('latin1')
       const end = text.indexOf('\r\n\r\n')
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0)
       resolve({ status, headers: {}, body: end < 0 ? '' : text.slice(end + 4) })
     })
-    socket.end(body ? Buffer.concat([head, body]) : head)
+    const request = body ? Buffer.concat([head, body]) : head
+    if (request.length <= EARLY_ANSWER_BYTES) return void socket.end(request)
+    socket.write(request.subarray(0, CHUNK))
+    setTimeout(() => (chunks.length > 0 ? socket.end() : socket.end(request.subarray(CHUNK))), EARLY_ANSWER_MS)
   })
 }
