@@ -26,15 +26,20 @@ describe('crypto implementations (node:crypto and Web Crypto)', () => {
     )
   })
 
-  it('encode the same HMAC-SHA256 as node:crypto as unpadded base64url, for any key and text', async () => {
+  it('encode the same HMAC-SHA256 as node:crypto as hex and as unpadded base64url, for any key and input', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.constantFrom('hex' as const, 'base64url' as const),
         fc.string({ unit: 'grapheme', maxLength: 400 }),
-        async (key, input) => {
-          const expected = createHmac('sha256', key).update(input).digest('base64url')
-          expect(nodeImpl.hmacSha256Base64Url(nodeImpl.importHmacKey(key), input)).toBe(expected)
-          expect(await webImpl.hmacSha256Base64Url(webImpl.importHmacKey(key), input)).toBe(expected)
+        fc.option(fc.uint8Array({ maxLength: 300 }), { nil: undefined }),
+        async (key, encoding, prefix, data) => {
+          const expected = createHmac('sha256', key)
+            .update(prefix)
+            .update(data ?? new Uint8Array(0))
+            .digest(encoding)
+          expect(nodeImpl.hmacSha256Text(nodeImpl.importHmacKey(key), encoding, prefix, data)).toBe(expected)
+          expect(await webImpl.hmacSha256Text(webImpl.importHmacKey(key), encoding, prefix, data)).toBe(expected)
         },
       ),
       { numRuns: 300 },

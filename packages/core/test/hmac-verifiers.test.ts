@@ -112,6 +112,14 @@ describe('uploadcare()', () => {
     expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': `${independent(body)}00` }, body)))).toBe('401 malformed_signature')
   })
 
+  it('reads the hex in either case, and refuses anything else in it as malformed', async () => {
+    const body = fixtureText(UPLOADCARE_07)
+    const upper = `v1=${independent(body).slice(3).toUpperCase()}`
+    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': upper }, body)))).toBe('accepted')
+    const notHex = `${independent(body).slice(0, -1)}g`
+    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': notHex }, body)))).toBe('401 malformed_signature')
+  })
+
   it('accepts any of several secrets during a rotation', async () => {
     const body = fixtureText(UPLOADCARE_06)
     expect(await outcomeOf(uploadcare({ secrets: ['new', secret] }).verify(input({ 'x-uc-signature': independent(body) }, body)))).toBe(

@@ -1,6 +1,6 @@
 // The one crypto contract every verifier uses: node:crypto answers synchronously, Web Crypto
 // with promises; these helpers await only what is a promise, so the Node path costs no tick.
-import { type HmacKey, hmacSha256, hmacSha256Base64Url, timingSafeEqual } from '#crypto'
+import { type HmacKey, hmacSha256, hmacSha256Text, type MacEncoding, timingSafeEqual } from '#crypto'
 
 /** A value node:crypto returns at once and Web Crypto as a promise. */
 export type MaybeAsync<T> = T | Promise<T>
@@ -28,15 +28,22 @@ export function matchingMac(
 }
 
 /**
- * The first key whose HMAC-SHA256 of `input` is `signature`, unpadded base64url (a JWT's third
- * part); undefined when none is. The MAC is encoded natively and compared as text in constant
- * time: no bytes are decoded or allocated for it. Only the canonical encoding matches, so a
- * signature cannot be re-spelled into another token that verifies.
+ * The first key whose HMAC-SHA256 over `prefix` + `data` is `signature`, written in `encoding`
+ * (lower-case hex, or unpadded base64url as in a JWT); undefined when none is. The MAC is
+ * encoded natively and compared as text in constant time: no bytes are decoded or allocated for
+ * it. Only the canonical spelling matches, so a signature cannot be re-spelled into another
+ * token that verifies.
  */
-export function matchingMacText(keys: readonly HmacKey[], input: string, signature: string): MaybeAsync<string | undefined> {
+export function matchingMacText(
+  keys: readonly HmacKey[],
+  encoding: MacEncoding,
+  prefix: string,
+  data: Uint8Array | undefined,
+  signature: string,
+): MaybeAsync<string | undefined> {
   return firstMatch(
     keys,
-    (key) => hmacSha256Base64Url(key, input),
+    (key) => hmacSha256Text(key, encoding, prefix, data),
     (mac) => equalText(mac, signature),
   )
 }

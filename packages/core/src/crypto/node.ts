@@ -18,12 +18,18 @@ export function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array): Uin
   return mac.digest()
 }
 
+/** How a sender writes a MAC as text: hex (Uploadcare) or unpadded base64url (a JWT). */
+export type MacEncoding = 'hex' | 'base64url'
+
 /**
- * HMAC-SHA256 of `input` as unpadded base64url, encoded natively: a JWT's signature part is
- * compared as this text, with no Buffer made for the MAC and no signature decoded.
+ * HMAC-SHA256 over `prefix` + `data` as text, encoded natively: a signature is compared as this
+ * text, with no Buffer made for the MAC and no signature decoded.
  */
-export function hmacSha256Base64Url(key: HmacKey, input: string): string {
-  return createHmac('sha256', key).update(input).digest('base64url')
+export function hmacSha256Text(key: HmacKey, encoding: MacEncoding, prefix: string, data?: Uint8Array): string {
+  const mac = createHmac('sha256', key)
+  if (prefix) mac.update(prefix)
+  if (data) mac.update(data)
+  return mac.digest(encoding)
 }
 
 // crypto.hash() (Node 20.12+) digests in one call, without building a Hash object per body.

@@ -27,9 +27,13 @@ export async function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array
   return new Uint8Array(await crypto.subtle.sign('HMAC', await key, message))
 }
 
-/** HMAC-SHA256 of `input` as unpadded base64url: the text a JWT's signature part is compared as. */
-export async function hmacSha256Base64Url(key: HmacKey, input: string): Promise<string> {
-  return toBase64(await hmacSha256(key, input), true)
+/** How a sender writes a MAC as text: hex (Uploadcare) or unpadded base64url (a JWT). */
+export type MacEncoding = 'hex' | 'base64url'
+
+/** HMAC-SHA256 over `prefix` + `data` as text: what a signature is compared as. */
+export async function hmacSha256Text(key: HmacKey, encoding: MacEncoding, prefix: string, data?: Uint8Array): Promise<string> {
+  const mac = await hmacSha256(key, prefix, data)
+  return encoding === 'hex' ? toHex(mac) : toBase64(mac, true)
 }
 
 export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {

@@ -229,7 +229,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     const token = getHeader(headers, 'upstash-signature')
     if (!token) throw reject('missing_signature', 'Upstash-Signature header is missing')
     const parts = jwtParts(token)
-    const matched = matchingMacText(keys, parts.signingInput, parts.signature)
+    const matched = matchingMacText(keys, 'base64url', parts.signingInput, undefined, parts.signature)
     if (!(matched instanceof Promise ? await matched : matched)) {
       throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
     }

@@ -1,7 +1,7 @@
 // Uploadcare webhooks (payload versions 0.6 and 0.7): `X-Uc-Signature: v1=<hex>`.
 import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
-import { matchingMac, settle } from '../crypto/match.js'
-import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
+import { matchingMacText, settle } from '../crypto/match.js'
+import { bytesOf, toHex, utf8 } from '../encoding.js'
 import { readEnv } from '../env.js'
 import { VerificationError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
@@ -102,6 +102,8 @@ export interface UploadcareOptions {
 }
 
 const ENV = 'UPLOADCARE_WEBHOOK_SECRET'
+/** An HMAC-SHA256 in lower-case hex. */
+const HEX_MAC = /^[0-9a-f]{64}$/
 
 /**
  * Verifies Uploadcare webhooks: `X-Uc-Signature: v1=<hex HMAC-SHA256 of the raw body>`.
@@ -123,9 +125,10 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
   async function verify({ headers, body }: VerifyInput): Promise<VerifierResult> {
     const header = getHeader(headers, 'x-uc-signature')
     if (!header) throw new VerificationError('missing_signature', 'X-Uc-Signature header is missing')
-    const signature = header.startsWith('v1=') ? fromHex(header.slice(3)) : undefined
-    if (signature?.length !== 32) throw new VerificationError('malformed_signature', 'X-Uc-Signature is not of the form v1=<hex>')
-    const matched = matchingMac(keys, '', body.bytes, [signature])
+    // Hex has one spelling per byte once lower-cased: the MAC is compared as that text.
+    const signature = header.startsWith('v1=') ? header.slice(3).toLowerCase() : ''
+    if (!HEX_MAC.test(signature)) throw new VerificationError('malformed_signature', 'X-Uc-Signature is not of the form v1=<hex>')
+    const matched = matchingMacText(keys, 'hex', '', body.bytes, signature)
     if (!(matched instanceof Promise ? await matched : matched)) {
       throw new VerificationError('invalid_signature', 'X-Uc-Signature does not match the signing secret')
     }
