@@ -56,7 +56,7 @@ export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' |
   const bytes = bytesOf(c.body)
   const large =
     !c.streamed && c.headers.reduce((n, [name, value]) => n + name.length + value.length, bytes?.length ?? 0) > EARLY_ANSWER_BYTES
-  if (large || !c.headers.every(([, value]) => CLIENT_SAFE.test(value))) return sendOverSocket(target, c.method, c.headers, bytes)
+  if (large || !c.headers.every(([, value]) => CLIENT_SAFE.test(value))) return sendOverSocket(target, c.method, c.headers, bytes, large)
   const flat: string[] = ['host', target.host, 'connection', 'close']
   for (const [name, value] of c.headers) flat.push(name, value)
   if (bytes && !c.streamed) flat.push('content-length', String(bytes.length))
@@ -102,7 +102,13 @@ export function sendRaw(url: string, c: Pick<HostileCase, 'method' | 'headers' |
  * client refuses to send and for requests over 1 MiB, and reads the answer's status line and
  * everything after the headers. A reset after the answer arrived still resolves with it.
  */
-function sendOverSocket(target: URL, method: string, headers: [string, string][], body: Uint8Array | undefined): Promise<Answer> {
+function sendOverSocket(
+  target: URL,
+  method: string,
+  headers: [string, string][],
+  body: Uint8Array | undefined,
+  staged: boolean,
+): Promise<Answer> {
   const lines = [`${method} ${target.pathname} HTTP/1.1`, `host: ${target.host}`, 'connection: close']
   for (const [name, value] of headers) lines.push(`${name}: ${value}`)
   if (body) lines.push(`content-length: ${body.length}`)
@@ -120,7 +126,7 @@ function sendOverSocket(target: URL, method: string, headers: [string, string][]
       resolve({ status, headers: {}, body: end < 0 ? '' : text.slice(end + 4) })
     })
     const request = body ? Buffer.concat([head, body]) : head
-    if (request.length <= EARLY_ANSWER_BYTES) return void socket.end(request)
+    if (!staged) return void socket.end(request)
     socket.write(request.subarray(0, CHUNK))
     setTimeout(() => (chunks.length > 0 ? socket.end() : socket.end(request.subarray(CHUNK))), EARLY_ANSWER_MS)
   })
