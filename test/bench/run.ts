@@ -15,6 +15,7 @@ import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
 import { insideTable, otelTable, roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
 import { measureSoak, SOAK_STORES, type SoakRun, type SoakStore } from './soak.js'
 import {
+  BOUND_OF,
   bareRatioTarget,
   FLOOR_MULTIPLE_TARGET,
   MEMORY_RATIO_TARGET,
@@ -268,6 +269,8 @@ const verdicts = {
     return {
       framework: r.framework,
       variant: r.variant,
+      // A lower bound's verdicts say whether the targets of the variant it bounds are reachable.
+      ...(r.variant in BOUND_OF ? { boundOf: BOUND_OF[r.variant] } : {}),
       ...(bareTarget === undefined ? {} : { target: bareTarget }),
       verdict: bareTarget === undefined ? 'n/a' : ratioVerdict(r.ratio ?? NaN, bareTarget),
       overheadVerdict: overheadVerdict(r.variant, r.overheadCpuMicros, floorMicros),

@@ -24,6 +24,18 @@ export type Verdict = 'met' | 'missed' | 'n/a'
 
 export const mark = (verdict: Verdict): string => (verdict === 'met' ? '✅ met' : verdict === 'missed' ? '❌ missed' : '—')
 
+/**
+ * The lower bounds (f) and (g), and the variant of ours whose targets each one is held to: a
+ * target the bound misses in a round is out of reach there for any implementation.
+ */
+export const BOUND_OF: Readonly<Record<string, 'memory' | 'redis'>> = { bound: 'memory', 'bound-redis': 'redis' }
+
+/** How a verdict reads on a lower bound's row: whether the target can be met at all. */
+export const reach = (verdict: Verdict): string => (verdict === 'met' ? '✅ reachable' : verdict === 'missed' ? '❌ out of reach' : '—')
+
+/** The variant whose targets apply: ours for ours, and for a lower bound the variant it bounds. */
+const heldTo = (variant: string) => BOUND_OF[variant] ?? variant
+
 export function ratioVerdict(ratio: number, target: number): Verdict {
   return Number.isFinite(ratio) ? (ratio >= target ? 'met' : 'missed') : 'n/a'
 }
@@ -42,17 +54,17 @@ export function verifyVerdict(row: VerifyRow, floorNs: number, vendorNs: number 
   return { floor, vendor }
 }
 
-/** The bare-route ratio target of a variant; undefined for the bare route and the recipes. */
+/** The bare-route ratio target of ours or of a lower bound; undefined for the bare route and the recipes. */
 export const bareRatioTarget = (variant: string): number | undefined =>
-  variant === 'memory' ? MEMORY_RATIO_TARGET : variant === 'redis' ? REDIS_RATIO_TARGET : undefined
+  heldTo(variant) === 'memory' ? MEMORY_RATIO_TARGET : heldTo(variant) === 'redis' ? REDIS_RATIO_TARGET : undefined
 
-/** The peer-ratio target of one of our variants; undefined for the others. */
+/** The peer-ratio target of ours or of a lower bound; undefined for the others. */
 export const peerRatioTarget = (variant: string): number | undefined =>
-  variant === 'memory' ? PEER_MEMORY_RATIO_TARGET : variant === 'redis' ? PEER_REDIS_RATIO_TARGET : undefined
+  heldTo(variant) === 'memory' ? PEER_MEMORY_RATIO_TARGET : heldTo(variant) === 'redis' ? PEER_REDIS_RATIO_TARGET : undefined
 
 /** Memory store only (issue 15 item 2): overhead over the bare route ≤ floor + 10 µs of server CPU. */
 export function overheadVerdict(variant: string, overheadMicros: number | undefined, floorMicros: number | undefined): Verdict {
-  if (variant !== 'memory' || overheadMicros === undefined || floorMicros === undefined) return 'n/a'
+  if (heldTo(variant) !== 'memory' || overheadMicros === undefined || floorMicros === undefined) return 'n/a'
   return overheadMicros <= floorMicros + OVERHEAD_ABOVE_FLOOR_MICROS ? 'met' : 'missed'
 }
 

@@ -1,19 +1,26 @@
 // What each benchmark server variant runs: (a) bare route, (b) our middleware + memory store,
 // (c) our middleware + real Redis through ioredis, and the recipes users write from the vendor
-// docs instead: (d) `@upstash/qstash` Receiver.verify + JSON.parse, (e) the same + one SET NX.
+// docs instead: (d) `@upstash/qstash` Receiver.verify + JSON.parse, (e) the same + one SET NX;
+// and the lower bound any implementation must pay: (f) with a Map, (g) with claim and commit in Redis.
 import { memoryStore, qstash, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
+import { lowerBound } from './lower-bound.js'
 import { type PeerRecipe, receiverRecipe } from './peer-recipe.js'
 
-export type Variant = 'bare' | 'memory' | 'redis' | 'receiver' | 'receiver-setnx'
-export const VARIANTS: readonly Variant[] = ['bare', 'memory', 'redis', 'receiver', 'receiver-setnx']
+export type Variant = 'bare' | 'memory' | 'redis' | 'receiver' | 'receiver-setnx' | 'bound' | 'bound-redis'
+export const VARIANTS: readonly Variant[] = ['bare', 'memory', 'redis', 'receiver', 'receiver-setnx', 'bound', 'bound-redis']
 
 /** Variants running our middleware (they dedupe, and answer a duplicate as such). */
 export const OURS: ReadonlySet<Variant> = new Set(['memory', 'redis'])
-/** Variants that recognise a duplicate delivery: ours and the SET NX recipe. */
-export const DEDUPES: ReadonlySet<Variant> = new Set(['memory', 'redis', 'receiver-setnx'])
-/** The peer recipe each of our variants is compared with. */
-export const PEER_OF: Partial<Record<Variant, Variant>> = { memory: 'receiver', redis: 'receiver-setnx' }
+/** Variants that recognise a duplicate delivery: ours, the SET NX recipe and the lower bounds. */
+export const DEDUPES: ReadonlySet<Variant> = new Set(['memory', 'redis', 'receiver-setnx', 'bound', 'bound-redis'])
+/** The peer recipe each of our variants, and each lower bound, is compared with. */
+export const PEER_OF: Partial<Record<Variant, Variant>> = {
+  memory: 'receiver',
+  redis: 'receiver-setnx',
+  bound: 'receiver',
+  'bound-redis': 'receiver-setnx',
+}
 
 /** What a framework's listener serves on the webhook path. */
 export type Route = { kind: 'bare' } | { kind: 'ours'; options: WebhookRouterOptions } | { kind: 'peer'; recipe: PeerRecipe }
@@ -39,9 +46,11 @@ export async function setupVariant(variant: Variant, redisUrl: string | undefine
   const nothingToClose = async () => {}
   if (variant === 'bare') return { route: { kind: 'bare' }, close: nothingToClose }
   if (variant === 'receiver') return { route: { kind: 'peer', recipe: receiverRecipe() }, close: nothingToClose }
-  if (variant === 'receiver-setnx') {
+  if (variant === 'bound') return { route: { kind: 'peer', recipe: lowerBound() }, close: nothingToClose }
+  if (variant === 'receiver-setnx' || variant === 'bound-redis') {
     const client = await redisClient(redisUrl)
-    return { route: { kind: 'peer', recipe: receiverRecipe(client) }, close: async () => void client.disconnect() }
+    const recipe = variant === 'bound-redis' ? lowerBound(client) : receiverRecipe(client)
+    return { route: { kind: 'peer', recipe }, close: async () => void client.disconnect() }
   }
   const base = { verify: qstash({ ...devSigningKeys }), handlers: { onUploadComplete: () => {} }, logger: silentLogger }
   if (variant === 'memory') {
