@@ -67,9 +67,18 @@ type Records = (id: string, nonce: string, nonceSeconds: number) => Promise<type
 /** The replay nonce, the claim and, after the (empty) handler, the commit, in a bounded Map. */
 function mapRecords(): Records {
   const records = new Map<string, string>()
+  // One live iterator yields the oldest key: a fresh `keys()` per eviction would rescan the slots
+  // deleted keys leave at the front of a Map (memoryStore() learnt this the same way).
+  let oldest = records.keys()
   const keep = (key: string, value: string) => {
     records.set(key, value)
-    if (records.size > MAX_RECORDS) records.delete(records.keys().next().value!)
+    if (records.size <= MAX_RECORDS) return
+    let next = oldest.next()
+    if (next.done) {
+      oldest = records.keys()
+      next = oldest.next()
+    }
+    records.delete(next.value!)
   }
   return async (id, nonce) => {
     const owner = records.get(nonce)
