@@ -1,7 +1,7 @@
 // What each benchmark server variant runs: (a) bare route, (b) our middleware + memory store,
 // (c) our middleware + real Redis through ioredis, and the recipes users write from the vendor
 // docs instead: (d) `@upstash/qstash` Receiver.verify + JSON.parse, (e) the same + one SET NX;
-// and the lower bound any implementation must pay: (f) with a Map, (g) with claim and commit in Redis.
+// and the lower bound, ours' contract written inline (`lower-bound.ts`): (f) in a Map, (g) in Redis.
 import { memoryStore, qstash, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { lowerBound } from './lower-bound.js'
