@@ -14,13 +14,19 @@ const typedEvents: ReadonlySet<string> = new Set(senders.flatMap((sender) => sen
 
 export type Route = { kind: 'handler'; handler: Handler } | { kind: 'doctor' } | { kind: 'ignored' }
 
+const DOCTOR: Route = Object.freeze({ kind: 'doctor' })
+const IGNORED: Route = Object.freeze({ kind: 'ignored' })
+
 export function router(handlers: WebhookHandlers, logger: Logger): (type: string, verifier: Verifier) => Route {
   const warned = new Set<string>()
+  // Routes made once, not per delivery. A Map, so an event typed "constructor" or "__proto__"
+  // never reaches Object.prototype; only functions, as `handlers` held them when the router was made.
+  const routes = new Map<string, Route>()
+  for (const [type, handler] of Object.entries(handlers)) if (typeof handler === 'function') routes.set(type, { kind: 'handler', handler })
   return (type, verifier) => {
-    if (type === DOCTOR_EVENT) return { kind: 'doctor' }
-    // Own properties only: an event typed "constructor" or "__proto__" must not reach Object.prototype.
-    const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined
-    if (typeof handler !== 'function') return { kind: 'ignored' }
+    if (type === DOCTOR_EVENT) return DOCTOR
+    const route = routes.get(type)
+    if (!route) return IGNORED
     if (typedEvents.has(type) && !verifier.events?.includes(type)) {
       if (!warned.has(`${verifier.name} ${type}`)) {
         warned.add(`${verifier.name} ${type}`)
@@ -28,8 +34,8 @@ export function router(handlers: WebhookHandlers, logger: Logger): (type: string
           `[upload-webhooks] ${verifier.name} sent a "${type}" event, which only other senders emit; ignored without running its handler`,
         )
       }
-      return { kind: 'ignored' }
+      return IGNORED
     }
-    return { kind: 'handler', handler }
+    return route
   }
 }
