@@ -2,6 +2,7 @@
 // round trip, run the effect, then commit in one more; release the claim when the effect fails so
 // the sender's retry runs it, and keep retrying a failed commit while the claim lasts.
 // docs/architecture.md, "Dedupe protocol", has the states and why each step is there.
+import { isPromiseLike } from './maybe-async.js'
 import type { ClaimOutcome, DedupeStore, Logger, NonceClaim } from './types.js'
 
 /** One delivery's place in the store. */
@@ -30,6 +31,9 @@ export interface ExactlyOnceOptions {
   logger: Logger
 }
 
+const PROCESSED: DeliveryOutcome = Object.freeze({ kind: 'processed' })
+const DUPLICATE: DeliveryOutcome = Object.freeze({ kind: 'duplicate' })
+
 /** Told about store failures, including those the outcome does not show (a failed commit). */
 export type StoreErrorReport = (error: unknown) => void
 
@@ -44,30 +48,37 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
   // `options.store` is read per call: the router swaps in a timed store once telemetry loads.
   const { lockSeconds, ttlSeconds, logger } = options
 
+  // `await` only where something may wait: a sync handler (and node:crypto before it) costs no
+  // extra microtask turn, and a store error is caught in place instead of through `.catch()`.
   async function runEffect(claim: DeliveryClaim | undefined, effect: () => unknown, report: StoreErrorReport): Promise<DeliveryOutcome> {
     try {
-      await effect()
+      const running = effect()
+      if (isPromiseLike(running)) await running
     } catch (error) {
       // Give the claim back so the sender's retry runs the effect again.
       if (claim) {
-        await options.store.release(claim.key, claim.token).catch((storeError: unknown) => {
+        try {
+          await options.store.release(claim.key, claim.token)
+        } catch (storeError) {
           logger.error('[upload-webhooks] could not release a claim; it expires after lockSeconds', { key: claim.key, error: storeError })
-        })
+        }
       }
       return { kind: 'failed', error }
     }
     // The effect happened: it counts as processed even if the commit fails (the sender then stops retrying).
     if (claim) {
-      await options.store.commit(claim.key, claim.token, ttlSeconds).catch((storeError: unknown) => {
+      try {
+        await options.store.commit(claim.key, claim.token, ttlSeconds)
+      } catch (storeError) {
         logger.error('[upload-webhooks] could not mark a delivery done; retrying while its claim lasts', {
           key: claim.key,
           error: storeError,
         })
         report(storeError)
         retryCommit(claim)
-      })
+      }
     }
-    return { kind: 'processed' }
+    return PROCESSED
   }
 
   /**
@@ -97,37 +108,27 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
     schedule()
   }
 
-  async function claimOrOutcome(
-    claim: DeliveryClaim,
-    report: StoreErrorReport,
-  ): Promise<ClaimOutcome | { state: 'unavailable'; error: unknown }> {
-    try {
-      return await options.store.claim(claim.key, claim.token, lockSeconds, claim.nonce)
-    } catch (error) {
-      report(error)
-      return { state: 'unavailable', error }
-    }
-  }
-
   return {
     async run(claim, effect, report) {
-      const claimed = await claimOrOutcome(claim, report)
+      let claimed: ClaimOutcome
+      try {
+        claimed = await options.store.claim(claim.key, claim.token, lockSeconds, claim.nonce)
+      } catch (error) {
+        report(error)
+        if (!options.failOpen) return { kind: 'store-unavailable', error }
+        logger.warn('[upload-webhooks] dedupe store unreachable; processing without dedupe (onStoreError: process)', { error })
+        return await runEffect(undefined, effect, report)
+      }
       switch (claimed.state) {
         case 'claimed':
-          return runEffect(claim, effect, report)
+          return await runEffect(claim, effect, report)
         case 'done':
-          return { kind: 'duplicate' }
+          return DUPLICATE
         case 'in-flight':
           return { kind: 'in-flight', retryAfterSeconds: claimed.retryAfterSeconds }
         case 'conflict':
         case 'replayed':
           return { kind: claimed.state }
-        case 'unavailable':
-          if (!options.failOpen) return { kind: 'store-unavailable', error: claimed.error }
-          logger.warn('[upload-webhooks] dedupe store unreachable; processing without dedupe (onStoreError: process)', {
-            error: claimed.error,
-          })
-          return runEffect(undefined, effect, report)
       }
     },
     async probe(claim, report) {

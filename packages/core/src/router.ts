@@ -2,12 +2,12 @@
 // path"). Policy lives in the steps; this file only composes them.
 import { sha256Base64Url } from '#crypto'
 import { toWebResponse } from './adapter/response.js'
-import { settle } from './crypto/match.js'
 import { randomId } from './encoding.js'
 import { nowSeconds } from './env.js'
 import type { WebhookEvent } from './events/types.js'
 import { type DeliveryClaim, exactlyOnce } from './exactly-once.js'
 import type { HandlerContext } from './handlers.js'
+import { andThen, type MaybeAsync } from './maybe-async.js'
 import { accepted, storeUnavailable } from './result.js'
 import { type RouterSettings, resolveSettings, type WebhookRouterOptions } from './router-options.js'
 import { answer } from './steps/answer.js'
@@ -56,17 +56,24 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
     onceOptions.store = timedStore(settings.store, loaded)
   })
 
-  async function receive(delivery: RawDelivery): Promise<WebhookResult> {
+  // Not `async`: a layer that only passes on the steps' promise would cost another promise and turn.
+  function receive(delivery: RawDelivery): Promise<WebhookResult> {
     const active = instruments
     return active ? active.traceDelivery((record) => steps(delivery, active, record)) : steps(delivery)
   }
 
-  /** The request path (docs/architecture.md, "Request path"); `record` collects what the span reports. */
+  /**
+   * The request path (docs/architecture.md, "Request path"); `record` collects what the span
+   * reports. A step answers at once when it can (bytes already read, node:crypto): only a real
+   * promise is awaited, so a delivery costs a microtask turn where it waits, not at every step.
+   */
   async function steps(delivery: RawDelivery, telemetry?: Instruments, record?: DeliveryRecord): Promise<WebhookResult> {
     try {
       preflight(delivery, settings.maxBodyBytes)
-      const body = await read(delivery.body, settings.maxBodyBytes, logger)
-      const { verifier, verified } = await authenticate(delivery, body, settings.verifiers, settings.publicUrl, logger)
+      const reading = read(delivery.body, settings.maxBodyBytes, logger)
+      const body = reading instanceof Promise ? await reading : reading
+      const authenticating = authenticate(delivery, body, settings.verifiers, settings.publicUrl, logger)
+      const { verifier, verified } = authenticating instanceof Promise ? await authenticating : authenticating
       const event = decode(body, verifier, delivery.headers)
       if (record)
         Object.assign(record, {
@@ -80,7 +87,8 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
       if (target.kind === 'ignored') return await ignore(event, context, settings, unknownTypes)
       const report = (error: unknown) => settings.reportError(error, { phase: 'store', deliveryId: verified.deliveryId, event })
       if (target.kind === 'doctor') return await probe(settings, verifier, verified, (claim) => once.probe(claim, report))
-      const claim = await deliveryClaim(settings, verifier, verified, body)
+      const claiming = deliveryClaim(settings, verifier, verified, body)
+      const claim = claiming instanceof Promise ? await claiming : claiming
       const run = () => target.handler(event, context)
       const outcome = await once.run(claim, telemetry && record ? () => timedHandler(telemetry, record, run) : run, report)
       return answer(outcome, verified.deliveryId, event, verifier, settings)
@@ -144,14 +152,18 @@ const nextClaimId = () => `${CLAIM_PREFIX}${(claims++).toString(36)}`
  * Delivery keys are `<prefix>:…` and our own keys `<prefix>~…`: a delivery ID is unsigned text, so
  * no ID can name a nonce or probe key (docs/architecture.md, "Dedupe protocol").
  */
-async function deliveryClaim(
+function deliveryClaim(
   settings: RouterSettings,
   verifier: Verifier,
   verified: VerifiedDelivery,
   body: DeliveryBody,
-): Promise<DeliveryClaim> {
+): MaybeAsync<DeliveryClaim> {
+  const fingerprint = verified.bodyHash ?? sha256Base64Url(body.bytes)
+  return andThen(fingerprint, (known) => claimFor(settings, verifier, verified, known))
+}
+
+function claimFor(settings: RouterSettings, verifier: Verifier, verified: VerifiedDelivery, fingerprint: string): DeliveryClaim {
   const base = `${settings.keyPrefix}:${verifier.name}:`
-  const fingerprint = verified.bodyHash ?? (await settle(sha256Base64Url(body.bytes)))
   const claim: DeliveryClaim = { key: base + verified.deliveryId, token: claimToken(fingerprint, nextClaimId()) }
   const nonce = verified.replayNonce
   if (nonce)

@@ -6,6 +6,7 @@ import {
   qstash,
   sonuslab,
   uploadcare,
+  VerificationError,
   WebhookConfigError,
   type WebhookRouterOptions,
 } from '@upload-webhooks/core'
@@ -283,5 +284,62 @@ describe('createWebhookRouter: a verifier that returns no delivery ID', () => {
     const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
     expect(seen).toEqual([sha256Hex(first), sha256Hex(second)])
     expect(verdict).toEqual({})
+  })
+})
+
+/** A thenable that is not a native promise, as other promise libraries make them. */
+const thenable = <T>(settle: (resolve: (value: T) => void, reject: (error: Error) => void) => void) => ({
+  // biome-ignore lint/suspicious/noThenProperty: a foreign thenable is what these tests hand the router
+  then: (resolve: (value: T) => void, reject: (error: Error) => void) => settle(resolve, reject),
+})
+
+describe('createWebhookRouter: verifiers and handlers that answer at once or later', () => {
+  const body = JSON.stringify({ type: 'custom.uploaded', id: 'a' })
+  const routerWith = (verify: () => unknown, handler: () => unknown = () => {}) =>
+    createWebhookRouter({
+      verify: { name: 'custom', matches: () => true, verify: verify as () => { deliveryId: string } },
+      store: memoryStore(),
+      logger: silentLogger,
+      handlers: { 'custom.uploaded': handler },
+    })
+  const deliver = (router: ReturnType<typeof routerWith>) => router.receive({ method: 'POST', url, headers: json, body })
+
+  it('takes a verdict as a value, a promise or any other thenable, and refuses one thrown or rejected either way', async () => {
+    const verdict = { deliveryId: 'd1' }
+    for (const verify of [() => verdict, async () => verdict, () => thenable((resolve) => resolve(verdict))]) {
+      expect((await deliver(routerWith(verify))).outcome).toBe('processed')
+    }
+    const refusal = new VerificationError('invalid_signature', 'no')
+    for (const verify of [
+      () => {
+        throw refusal
+      },
+      async () => {
+        throw refusal
+      },
+    ]) {
+      expect(await deliver(routerWith(verify))).toMatchObject({ status: 401, outcome: 'invalid_signature' })
+    }
+  })
+
+  it('awaits a handler that returns a thenable, and releases the claim when it rejects', async () => {
+    let settled = false
+    const later = () =>
+      thenable<void>((resolve) => {
+        setTimeout(() => {
+          settled = true
+          resolve()
+        }, 5)
+      })
+    expect((await deliver(routerWith(() => ({ deliveryId: 'd2' }), later))).outcome).toBe('processed')
+    expect(settled).toBe(true)
+    let calls = 0
+    const failing = routerWith(
+      () => ({ deliveryId: 'd3' }),
+      () => thenable((_, reject) => reject(new Error(`attempt ${++calls}`))),
+    )
+    expect((await deliver(failing)).status).toBe(500)
+    expect((await deliver(failing)).status).toBe(500)
+    expect(calls).toBe(2)
   })
 })

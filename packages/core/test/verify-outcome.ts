@@ -1,10 +1,14 @@
 import { createWebhookRouter, type HeaderBag, memoryStore, VerificationError, type Verifier } from '@upload-webhooks/core'
 import { silentLogger } from '@upload-webhooks/core/testing'
 
-/** `'accepted'`, or `'<status> <reason>'` of the VerificationError a verifier threw; rethrows anything else. */
+/**
+ * `'accepted'`, or `'<status> <reason>'` of the VerificationError a verifier threw; rethrows
+ * anything else. Pass a call (`() => verifier.verify(input)`): a verifier may answer, and throw,
+ * synchronously (node:crypto) or through a promise (Web Crypto).
+ */
 export async function outcomeOf(verification: unknown): Promise<string> {
   try {
-    await verification
+    await (typeof verification === 'function' ? verification() : verification)
   } catch (error) {
     if (error instanceof VerificationError) return `${error.status} ${error.reason}`
     throw error

@@ -1,12 +1,7 @@
 // The one crypto contract every verifier uses: node:crypto answers synchronously, Web Crypto
 // with promises; these helpers await only what is a promise, so the Node path costs no tick.
 import { type HmacKey, hmacSha256, hmacSha256Text, type MacEncoding, timingSafeEqual } from '#crypto'
-
-/** A value node:crypto returns at once and Web Crypto as a promise. */
-export type MaybeAsync<T> = T | Promise<T>
-
-/** Resolves a maybe-async value; the sync branch stays sync for callers that check first. */
-export const settle = async <T>(value: MaybeAsync<T>): Promise<T> => (value instanceof Promise ? await value : value)
+import type { MaybeAsync } from '../maybe-async.js'
 
 /**
  * The first key whose HMAC-SHA256 over `prefix` + `data` equals one of `candidates`, compared

@@ -1,13 +1,13 @@
 // Cloudinary upload notifications: `X-Cld-Signature` is the hex SHA-1 (or SHA-256) of the raw
 // body, then `X-Cld-Timestamp`, then the API secret — a plain digest, not an HMAC.
 import { digest, timingSafeEqual } from '#crypto'
-import { settle } from '../crypto/match.js'
 import { bytesOf, fromHex, toBase64, toHex } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
+import { settle } from '../maybe-async.js'
 import { numberOption, secretListFrom } from '../options.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'

@@ -1,13 +1,14 @@
 // Upstash QStash: UploadKit's `onUploadComplete` and any QStash publisher's messages, plus
 // QStash's own callbacks and failure callbacks. Signature: the `Upstash-Signature` HS256 JWT.
 import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, sha256Base64Url } from '#crypto'
-import { matchingMacText, settle } from '../crypto/match.js'
+import { matchingMacText } from '../crypto/match.js'
 import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
+import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import { checkPublicUrl, numberOption, secretFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSigningKeys } from './dev-keys.js'
@@ -225,20 +226,23 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
   const keys: HmacKey[] = [importHmacKey(utf8(current)), importHmacKey(utf8(next))]
   const tolerance = numberOption('qstash()', 'clockToleranceSeconds', options.clockToleranceSeconds, 10, { min: 0, max: 300 })
 
-  async function verify({ url, publicUrl, headers, body }: VerifyInput): Promise<VerifiedDelivery> {
+  // Synchronous on Node (node:crypto answers at once); Web Crypto's MAC and hash are awaited.
+  function verify({ url, publicUrl, headers, body }: VerifyInput): MaybeAsync<VerifiedDelivery> {
     const token = getHeader(headers, 'upstash-signature')
     if (!token) throw reject('missing_signature', 'Upstash-Signature header is missing')
     const parts = jwtParts(token)
-    const matched = matchingMacText(keys, 'base64url', parts.signingInput, undefined, parts.signature)
-    if (!(matched instanceof Promise ? await matched : matched)) {
-      throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
-    }
-    const claims = decodeJson<JwtClaims>(parts.claims)
-    if (!claims) throw reject('malformed_signature', 'Upstash-Signature claims are not JSON')
-    checkClaims(claims, tolerance, options.url ?? publicUrl ?? url)
+    return andThen(matchingMacText(keys, 'base64url', parts.signingInput, undefined, parts.signature), (matched) => {
+      if (!matched) throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
+      const claims = decodeJson<JwtClaims>(parts.claims)
+      if (!claims) throw reject('malformed_signature', 'Upstash-Signature claims are not JSON')
+      checkClaims(claims, tolerance, options.url ?? publicUrl ?? url)
+      return andThen(sha256Base64Url(body.bytes), (bodyHash) => verifiedDelivery(claims, bodyHash, parts.signature, headers))
+    })
+  }
+
+  /** The signed body hash checked, and the delivery as the router keys it. */
+  function verifiedDelivery(claims: JwtClaims, bodyHash: string, signature: string, headers: VerifyInput['headers']): VerifiedDelivery {
     // Compared as text, not in constant time: the body and the signed claim are both public.
-    const hashed = sha256Base64Url(body.bytes)
-    const bodyHash = typeof hashed === 'string' ? hashed : await hashed
     if (typeof claims.body !== 'string' || unpadded(claims.body) !== bodyHash) {
       throw reject('body_hash_mismatch', 'the body does not match the hash signed in Upstash-Signature')
     }
@@ -250,7 +254,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
       attempt: Number.isInteger(retried) && retried >= 0 ? retried : 0,
       // `jti` is signed and fresh per signature; a token without one is bound by its own MAC.
       replayNonce: {
-        value: typeof claims.jti === 'string' && claims.jti.length <= 128 ? claims.jti : parts.signature,
+        value: typeof claims.jti === 'string' && claims.jti.length <= 128 ? claims.jti : signature,
         expiresAt: (claims.exp as number) + tolerance,
       },
       bodyHash,

@@ -1,13 +1,14 @@
 // Stripe-style `t=<unix>,v1=<hex>` senders: Sonuslab storage, and any other sender of that
 // scheme through `timestampedHmac({ ... })`.
 import { base64Url, type HmacKey, hmacSha256, importHmacKey } from '#crypto'
-import { matchingMac, settle } from '../crypto/match.js'
+import { matchingMac } from '../crypto/match.js'
 import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
+import { settle } from '../maybe-async.js'
 import { numberOption, secretListFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'

@@ -2,8 +2,8 @@
 // delivery its sender sent no ID for by its body, and bound the delivery ID before it can become
 // a store key or be echoed back.
 import { base64Url, hex, sha256 } from '#crypto'
-import { settle } from '../crypto/match.js'
 import { VerificationError } from '../errors.js'
+import { andThen, isPromiseLike, type MaybeAsync } from '../maybe-async.js'
 import type { DeliveryBody, Logger, RawDelivery, VerifiedDelivery, Verifier, VerifierResult } from '../types.js'
 import { refuse } from './refusal.js'
 
@@ -24,20 +24,18 @@ export function validDeliveryId(id: string): boolean {
   return !CONTROL.test(id) && new TextEncoder().encode(id).length <= MAX_DELIVERY_ID_BYTES
 }
 
-export async function authenticate(
+/** Verifies with the verifier whose header is present; a Refusal when none is or it refuses. Sync while the verifier is. */
+export function authenticate(
   delivery: RawDelivery,
   body: DeliveryBody,
   verifiers: readonly Verifier[],
   publicUrl: string | false | undefined,
   logger: Logger,
-): Promise<Authenticated> {
+): MaybeAsync<Authenticated> {
   const { headers } = delivery
   const verifier = verifiers.length === 1 ? verifiers[0]! : verifiers.find((v) => v.matches(headers))
   if (!verifier) refuse(401, 'missing_signature', `no signature header for: ${verifiers.map((v) => v.name).join(', ')}`)
-  let verified: VerifierResult
-  try {
-    verified = await verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrl ?? delivery.url, headers, body })
-  } catch (error) {
+  const rejected = (error: unknown): never => {
     if (error instanceof VerificationError) {
       logger.debug?.('[upload-webhooks] delivery rejected', { verifier: verifier.name, reason: error.reason })
       refuse(error.status, error.reason, error.message)
@@ -45,8 +43,20 @@ export async function authenticate(
     logger.error('[upload-webhooks] verifier threw; rejecting the delivery', { verifier: verifier.name, error })
     refuse(401, 'invalid_signature')
   }
-  if (verified.deliveryId === undefined) verified = await keyedByBody(verified, body)
-  else if (!validDeliveryId(verified.deliveryId)) {
+  let verifying: ReturnType<Verifier['verify']>
+  try {
+    verifying = verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrl ?? delivery.url, headers, body })
+  } catch (error) {
+    return rejected(error)
+  }
+  if (isPromiseLike(verifying)) return Promise.resolve(verifying).then((verified) => identified(verifier, verified, body), rejected)
+  return identified(verifier, verifying, body)
+}
+
+/** The delivery ID bounded, or (for a sender that sends none) made from the body. */
+function identified(verifier: Verifier, verified: VerifierResult, body: DeliveryBody): MaybeAsync<Authenticated> {
+  if (verified.deliveryId === undefined) return andThen(keyedByBody(verified, body), (keyed) => ({ verifier, verified: keyed }))
+  if (!validDeliveryId(verified.deliveryId)) {
     refuse(400, 'invalid_delivery_id', `the delivery ID must be 1 to ${MAX_DELIVERY_ID_BYTES} bytes without control characters`)
   }
   return { verifier, verified: verified as VerifiedDelivery }
@@ -56,7 +66,6 @@ export async function authenticate(
  * No delivery ID from the sender: its body's SHA-256, one digest for the ID (hex) and the
  * record's binding. A copy, never the verifier's own object, which it may reuse or freeze.
  */
-async function keyedByBody(verified: VerifierResult, body: DeliveryBody): Promise<VerifiedDelivery> {
-  const digest = await settle(sha256(body.bytes))
-  return Object.assign({}, verified, { deliveryId: hex(digest), bodyHash: base64Url(digest) })
+function keyedByBody(verified: VerifierResult, body: DeliveryBody): MaybeAsync<VerifiedDelivery> {
+  return andThen(sha256(body.bytes), (digest) => Object.assign({}, verified, { deliveryId: hex(digest), bodyHash: base64Url(digest) }))
 }

@@ -1,6 +1,7 @@
 // The read step: the raw body into memory, never more than `maxBodyBytes`.
 import { fromUtf8, utf8 } from '../encoding.js'
 import { BodyTooLargeError, RawBodyUnavailableError } from '../errors.js'
+import type { MaybeAsync } from '../maybe-async.js'
 import type { DeliveryBody, Logger, RawBody } from '../types.js'
 import { refuse } from './refusal.js'
 
@@ -40,13 +41,37 @@ function isLiveNodeReadable(body: object): body is NodeReadable {
 
 const ignore = () => {}
 
+/** Chunks up to `limit` bytes in all, then the body they make. */
+class Chunks {
+  readonly #chunks: Uint8Array[] = []
+  #total = 0
+  constructor(readonly limit: number) {}
+  add(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === 'string' ? utf8(chunk) : chunk
+    this.#total += bytes.length
+    if (this.#total > this.limit) throw new BodyTooLargeError(`body exceeds ${this.limit} bytes`)
+    this.#chunks.push(bytes)
+  }
+  body(): DeliveryBody {
+    if (this.#chunks.length === 1) return new Body(this.#chunks[0]!)
+    const bytes = new Uint8Array(this.#total)
+    let offset = 0
+    for (const chunk of this.#chunks) {
+      bytes.set(chunk, offset)
+      offset += chunk.length
+    }
+    return new Body(bytes)
+  }
+}
+
 /**
  * Reads a Node stream through 'data'/'end' events: on Node 20 that is cheaper per request than
- * its async iterator (see test/bench/README.md). Past the limit the stream is paused, not
- * destroyed, so the 413 still reaches the client; a no-op 'error' listener then stays, so a
- * client resetting the connection meanwhile cannot crash the process.
+ * its async iterator (see test/bench/README.md), and the one promise settles with the body.
+ * Past the limit the stream is paused, not destroyed, so the 413 still reaches the client; a
+ * no-op 'error' listener then stays, so a client resetting the connection meanwhile cannot crash
+ * the process.
  */
-function readNodeStream(stream: NodeReadable, add: (chunk: Uint8Array | string) => void): Promise<void> {
+function readNodeStream(stream: NodeReadable, chunks: Chunks): Promise<DeliveryBody> {
   return new Promise((resolve, reject) => {
     let settled = false
     const finish = (error?: unknown) => {
@@ -56,13 +81,13 @@ function readNodeStream(stream: NodeReadable, add: (chunk: Uint8Array | string) 
       stream.removeListener('end', onEnd)
       stream.removeListener('error', onError)
       stream.removeListener('close', onClose)
-      if (error === undefined) return resolve()
+      if (error === undefined) return resolve(chunks.body())
       stream.on('error', ignore)
       reject(error)
     }
     const onData = (chunk: Uint8Array | string) => {
       try {
-        add(chunk)
+        chunks.add(chunk)
       } catch (error) {
         stream.pause()
         finish(error)
@@ -78,11 +103,40 @@ function readNodeStream(stream: NodeReadable, add: (chunk: Uint8Array | string) 
   })
 }
 
+/** A web stream, cancelled the moment it passes the limit. */
+async function readWebStream(stream: ReadableStream<Uint8Array>, chunks: Chunks): Promise<DeliveryBody> {
+  const reader = stream.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return chunks.body()
+      chunks.add(value)
+    }
+  } catch (error) {
+    void reader.cancel().catch(() => {})
+    throw error
+  }
+}
+
+/**
+ * Other async iterables (and Node streams already ended), iterated by hand: an oversized body
+ * then does not call the iterator's return(), which would destroy the socket before the 413.
+ */
+async function readIterable(body: AsyncIterable<Uint8Array | string>, chunks: Chunks): Promise<DeliveryBody> {
+  const iterator = body[Symbol.asyncIterator]()
+  for (;;) {
+    const { done, value } = await iterator.next()
+    if (done) return chunks.body()
+    chunks.add(value)
+  }
+}
+
 /**
  * Reads a raw body into memory, refusing more than `limit` bytes: a stream is abandoned
  * (cancelled) the moment it passes the limit, so an oversized upload is never buffered whole.
+ * Bytes and text are answered at once, a stream with a promise.
  */
-export async function readBody(body: RawBody, limit: number): Promise<DeliveryBody> {
+export function readBody(body: RawBody, limit: number): MaybeAsync<DeliveryBody> {
   if (body == null) return new Body(new Uint8Array(0), '')
   if (typeof body === 'string') {
     const bytes = utf8(body)
@@ -93,59 +147,27 @@ export async function readBody(body: RawBody, limit: number): Promise<DeliveryBo
     if (body.length > limit) throw new BodyTooLargeError(`body exceeds ${limit} bytes`)
     return new Body(body)
   }
-  const chunks: Uint8Array[] = []
-  let total = 0
-  const add = (chunk: Uint8Array | string) => {
-    const bytes = typeof chunk === 'string' ? utf8(chunk) : chunk
-    total += bytes.length
-    if (total > limit) throw new BodyTooLargeError(`body exceeds ${limit} bytes`)
-    chunks.push(bytes)
-  }
-  if (typeof (body as ReadableStream).getReader === 'function') {
-    const reader = (body as ReadableStream<Uint8Array>).getReader()
-    try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        add(value)
-      }
-    } catch (error) {
-      void reader.cancel().catch(() => {})
-      throw error
-    }
-  } else if (isLiveNodeReadable(body)) {
-    await readNodeStream(body, add)
-  } else {
-    // Other async iterables (and Node streams already ended): iterate by hand so an oversized
-    // body does not call the iterator's return(), which would destroy the socket before the 413.
-    const iterator = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]()
-    for (;;) {
-      const { done, value } = await iterator.next()
-      if (done) break
-      add(value)
-    }
-  }
-  if (chunks.length === 1) return new Body(chunks[0]!)
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
-  return new Body(bytes)
+  const chunks = new Chunks(limit)
+  if (typeof (body as ReadableStream).getReader === 'function') return readWebStream(body as ReadableStream<Uint8Array>, chunks)
+  if (isLiveNodeReadable(body)) return readNodeStream(body, chunks)
+  return readIterable(body as AsyncIterable<Uint8Array | string>, chunks)
 }
 
 /** Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it). */
-export async function read(body: RawBody, maxBodyBytes: number, logger: Logger): Promise<DeliveryBody> {
-  try {
-    return await readBody(body, maxBodyBytes)
-  } catch (error) {
+export function read(body: RawBody, maxBodyBytes: number, logger: Logger): MaybeAsync<DeliveryBody> {
+  const refused = (error: unknown): never => {
     if (error instanceof BodyTooLargeError) refuse(413, 'payload_too_large', undefined, { connection: 'close' })
     if (error instanceof RawBodyUnavailableError) {
       logger.error(`[upload-webhooks] ${error.message}`)
       refuse(500, 'raw_body_unavailable', error.message)
     }
     throw error
+  }
+  try {
+    const reading = readBody(body, maxBodyBytes)
+    return reading instanceof Promise ? reading.catch(refused) : reading
+  } catch (error) {
+    return refused(error)
   }
 }
 
