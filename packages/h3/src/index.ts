@@ -32,7 +32,7 @@ interface H3V1Event {
   _requestBody?: unknown
   node: { req: NodeRequest; res: { statusCode: number; setHeader(name: string, value: string): unknown } }
 }
-/** The parts of an h3 v2 event this adapter reads (`runtime.node` is srvx's, on Node). */
+/** The parts of an h3 v2 event read here (`runtime.node` is srvx's, on Node). */
 interface H3V2Event {
   req: Request & { runtime?: { node?: { req?: NodeRequest } } }
   res: WebResponseHeadLike
@@ -63,13 +63,15 @@ async function fromV1(event: H3V1Event, trustProxy: boolean): Promise<RawDeliver
 
 function fromV2(event: H3V2Event, trustProxy: boolean): RawDelivery {
   const { req } = event
-  // On Node, srvx keeps the IncomingMessage: reading it directly skips a web-stream wrapper per request.
+  // On Node, srvx's IncomingMessage: no web stream per request, and the URL built as v1 builds it.
   const node = req.runtime?.node?.req
-  const headers = node?.headers ?? req.headers
+  if (node && !req.bodyUsed) {
+    const url = requestUrl({ headers: node.headers, path: node.url ?? '/', encrypted: node.socket?.encrypted === true, trustProxy })
+    return { method: req.method, url, headers: node.headers, body: nodeRequestBody(node, { framework: 'h3', fix: READ_FIX }) }
+  }
   const { pathname, search, protocol, host } = new URL(req.url)
-  const url = requestUrl({ headers, path: pathname + search, encrypted: protocol === 'https:', fallbackHost: host, trustProxy })
-  const body = node && !req.bodyUsed ? nodeRequestBody(node, { framework: 'h3', fix: READ_FIX }) : webRequestBody(req, 'h3', READ_FIX)
-  return { method: req.method, url, headers, body }
+  const parts = { headers: req.headers, path: pathname + search, encrypted: protocol === 'https:', fallbackHost: host, trustProxy }
+  return { method: req.method, url: requestUrl(parts), headers: req.headers, body: webRequestBody(req, 'h3', READ_FIX) }
 }
 
 /**
@@ -90,8 +92,7 @@ export function uploadWebhooks<const V extends VerifyOption>(
     const result = await router.receive(await fromV1(event as H3V1Event, trustProxy))
     return writeNodeHead((event as H3V1Event).node.res, result)
   }
-  // The marker defineEventHandler() sets: h3 v1 then takes it as an event handler, never as a
-  // Node middleware (fromNodeMiddleware) or a function to convert; v2 ignores it.
+  // defineEventHandler()'s marker: h3 v1 takes it as an event handler, never a Node middleware; v2 ignores it.
   return Object.assign(uploadWebhooksHandler, { __is_handler__: true as const })
 }
 
