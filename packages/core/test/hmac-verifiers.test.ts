@@ -24,7 +24,7 @@ describe('timestampedHmac() / sonuslab()', () => {
 
   it("accepts a header from Stripe's own test-header generator", async () => {
     const signature = await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret })
-    await expect(verifier.verify(input(headers(signature), body))).resolves.toMatchObject({ deliveryId: 'dlv_1' })
+    expect(await verifier.verify(input(headers(signature), body))).toMatchObject({ deliveryId: 'dlv_1' })
   })
 
   it("signs headers that Stripe's constructEvent accepts", async () => {
@@ -36,21 +36,25 @@ describe('timestampedHmac() / sonuslab()', () => {
     const t = Math.floor(Date.now() / 1000)
     const good = (await signTimestampedHmac({ body, secret, timestamp: t })).split('v1=')[1]
     const list = `t=${t},v1=${'0'.repeat(64)},v0=abc,v1=${good}`
-    expect(await outcomeOf(verifier.verify(input(headers(list), body)))).toBe('accepted')
+    expect(await outcomeOf(() => verifier.verify(input(headers(list), body)))).toBe('accepted')
     const rotating = sonuslab({ secrets: ['old_secret', secret] })
-    expect(await outcomeOf(rotating.verify(input(headers(await signTimestampedHmac({ body, secret })), body)))).toBe('accepted')
+    expect(await outcomeOf(async () => rotating.verify(input(headers(await signTimestampedHmac({ body, secret })), body)))).toBe('accepted')
   })
 
   it('refuses a tampered body, a wrong secret, and a missing or malformed header', async () => {
     const signature = await signTimestampedHmac({ body, secret })
-    expect(await outcomeOf(verifier.verify(input(headers(signature), body.replace('5242880', '5242881'))))).toBe('401 invalid_signature')
-    expect(await outcomeOf(verifier.verify(input(headers(await signTimestampedHmac({ body, secret: 'wrong' })), body)))).toBe(
+    expect(await outcomeOf(() => verifier.verify(input(headers(signature), body.replace('5242880', '5242881'))))).toBe(
       '401 invalid_signature',
     )
-    expect(await outcomeOf(verifier.verify(input({ 'x-sonuslab-delivery': 'd' }, body)))).toBe('401 missing_signature')
-    expect(await outcomeOf(verifier.verify(input(headers('v1=abc'), body)))).toBe('401 malformed_signature')
-    expect(await outcomeOf(verifier.verify(input(headers(`t=1,t=2,${signature.split(',')[1]}`), body)))).toBe('401 malformed_signature')
-    expect(await outcomeOf(verifier.verify(input(headers(signature.slice(0, -2)), body)))).toBe('401 malformed_signature')
+    expect(await outcomeOf(async () => verifier.verify(input(headers(await signTimestampedHmac({ body, secret: 'wrong' })), body)))).toBe(
+      '401 invalid_signature',
+    )
+    expect(await outcomeOf(() => verifier.verify(input({ 'x-sonuslab-delivery': 'd' }, body)))).toBe('401 missing_signature')
+    expect(await outcomeOf(() => verifier.verify(input(headers('v1=abc'), body)))).toBe('401 malformed_signature')
+    expect(await outcomeOf(() => verifier.verify(input(headers(`t=1,t=2,${signature.split(',')[1]}`), body)))).toBe(
+      '401 malformed_signature',
+    )
+    expect(await outcomeOf(() => verifier.verify(input(headers(signature.slice(0, -2)), body)))).toBe('401 malformed_signature')
   })
 
   it('refuses stale (replayed) and future timestamps beyond the tolerance', async () => {
@@ -58,14 +62,14 @@ describe('timestampedHmac() / sonuslab()', () => {
     const stale = await signTimestampedHmac({ body, secret, timestamp: now - 301 })
     const future = await signTimestampedHmac({ body, secret, timestamp: now + 301 })
     const edge = await signTimestampedHmac({ body, secret, timestamp: now - 299 })
-    expect(await outcomeOf(verifier.verify(input(headers(stale), body)))).toBe('401 signature_expired')
-    expect(await outcomeOf(verifier.verify(input(headers(future), body)))).toBe('401 signature_expired')
-    expect(await outcomeOf(verifier.verify(input(headers(edge), body)))).toBe('accepted')
+    expect(await outcomeOf(() => verifier.verify(input(headers(stale), body)))).toBe('401 signature_expired')
+    expect(await outcomeOf(() => verifier.verify(input(headers(future), body)))).toBe('401 signature_expired')
+    expect(await outcomeOf(() => verifier.verify(input(headers(edge), body)))).toBe('accepted')
   })
 
   it('answers 400 without a delivery header, and fails at construction without a secret', async () => {
     const signature = await signTimestampedHmac({ body, secret })
-    expect(await outcomeOf(verifier.verify(input({ 'x-sonuslab-signature': signature }, body)))).toBe('400 missing_delivery_id')
+    expect(await outcomeOf(() => verifier.verify(input({ 'x-sonuslab-signature': signature }, body)))).toBe('400 missing_delivery_id')
     expect(() => sonuslab()).toThrow(WebhookConfigError)
     vi.stubEnv('SONUSLAB_WEBHOOK_SECRET', secret)
     expect(sonuslab().name).toBe('sonuslab')
@@ -104,27 +108,33 @@ describe('uploadcare()', () => {
   it('refuses a tampered body, a wrong secret, a missing or malformed header', async () => {
     const body = fixtureText(UPLOADCARE_07)
     expect(
-      await outcomeOf(verifier.verify(input({ 'x-uc-signature': independent(body) }, body.replace('"size": 308', '"size": 309')))),
+      await outcomeOf(() => verifier.verify(input({ 'x-uc-signature': independent(body) }, body.replace('"size": 308', '"size": 309')))),
     ).toBe('401 invalid_signature')
-    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': independent(body, 'wrong') }, body)))).toBe('401 invalid_signature')
-    expect(await outcomeOf(verifier.verify(input({}, body)))).toBe('401 missing_signature')
-    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': independent(body).slice(3) }, body)))).toBe('401 malformed_signature')
-    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': `${independent(body)}00` }, body)))).toBe('401 malformed_signature')
+    expect(await outcomeOf(() => verifier.verify(input({ 'x-uc-signature': independent(body, 'wrong') }, body)))).toBe(
+      '401 invalid_signature',
+    )
+    expect(await outcomeOf(() => verifier.verify(input({}, body)))).toBe('401 missing_signature')
+    expect(await outcomeOf(() => verifier.verify(input({ 'x-uc-signature': independent(body).slice(3) }, body)))).toBe(
+      '401 malformed_signature',
+    )
+    expect(await outcomeOf(() => verifier.verify(input({ 'x-uc-signature': `${independent(body)}00` }, body)))).toBe(
+      '401 malformed_signature',
+    )
   })
 
   it('reads the hex in either case, and refuses anything else in it as malformed', async () => {
     const body = fixtureText(UPLOADCARE_07)
     const upper = `v1=${independent(body).slice(3).toUpperCase()}`
-    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': upper }, body)))).toBe('accepted')
+    expect(await outcomeOf(() => verifier.verify(input({ 'x-uc-signature': upper }, body)))).toBe('accepted')
     const notHex = `${independent(body).slice(0, -1)}g`
-    expect(await outcomeOf(verifier.verify(input({ 'x-uc-signature': notHex }, body)))).toBe('401 malformed_signature')
+    expect(await outcomeOf(() => verifier.verify(input({ 'x-uc-signature': notHex }, body)))).toBe('401 malformed_signature')
   })
 
   it('accepts any of several secrets during a rotation', async () => {
     const body = fixtureText(UPLOADCARE_06)
-    expect(await outcomeOf(uploadcare({ secrets: ['new', secret] }).verify(input({ 'x-uc-signature': independent(body) }, body)))).toBe(
-      'accepted',
-    )
+    expect(
+      await outcomeOf(() => uploadcare({ secrets: ['new', secret] }).verify(input({ 'x-uc-signature': independent(body) }, body))),
+    ).toBe('accepted')
   })
 })
 
@@ -137,7 +147,7 @@ describe('standardWebhooks()', () => {
     const now = new Date()
     const signature = new Webhook(secret).sign('msg_1', now, body)
     const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature }
-    await expect(verifier.verify(input(headers, body))).resolves.toMatchObject({ deliveryId: 'msg_1' })
+    expect(await verifier.verify(input(headers, body))).toMatchObject({ deliveryId: 'msg_1' })
   })
 
   it('signs headers the standardwebhooks library verifies', async () => {
@@ -152,25 +162,27 @@ describe('standardWebhooks()', () => {
       'svix-timestamp': signed['webhook-timestamp']!,
       'svix-signature': `v1,${Buffer.alloc(32).toString('base64')} v2,abc ${signed['webhook-signature']}`,
     }
-    expect(await outcomeOf(verifier.verify(input(svix, body)))).toBe('accepted')
+    expect(await outcomeOf(() => verifier.verify(input(svix, body)))).toBe('accepted')
   })
 
   it('refuses tampering, a wrong secret, a stale or future timestamp, and missing parts', async () => {
     const signed = await signStandardWebhooks({ body, secret, id: 'msg_4' })
-    expect(await outcomeOf(verifier.verify(input(signed, body.replace('a.png', 'b.png'))))).toBe('401 invalid_signature')
+    expect(await outcomeOf(() => verifier.verify(input(signed, body.replace('a.png', 'b.png'))))).toBe('401 invalid_signature')
     const wrong = await signStandardWebhooks({ body, secret: `whsec_${Buffer.from('another key').toString('base64')}`, id: 'msg_4' })
-    expect(await outcomeOf(verifier.verify(input(wrong, body)))).toBe('401 invalid_signature')
+    expect(await outcomeOf(() => verifier.verify(input(wrong, body)))).toBe('401 invalid_signature')
     const now = Math.floor(Date.now() / 1000)
     for (const timestamp of [now - 301, now + 301]) {
-      expect(await outcomeOf(verifier.verify(input(await signStandardWebhooks({ body, secret, id: 'm', timestamp }), body)))).toBe(
-        '401 signature_expired',
-      )
+      expect(
+        await outcomeOf(async () => verifier.verify(input(await signStandardWebhooks({ body, secret, id: 'm', timestamp }), body))),
+      ).toBe('401 signature_expired')
     }
-    expect(await outcomeOf(verifier.verify(input({ 'webhook-id': 'm', 'webhook-timestamp': String(now) }, body)))).toBe(
+    expect(await outcomeOf(() => verifier.verify(input({ 'webhook-id': 'm', 'webhook-timestamp': String(now) }, body)))).toBe(
       '401 missing_signature',
     )
-    expect(await outcomeOf(verifier.verify(input({ ...signed, 'webhook-timestamp': 'soon' }, body)))).toBe('401 malformed_signature')
-    expect(await outcomeOf(verifier.verify(input({ ...signed, 'webhook-signature': 'v2,abc' }, body)))).toBe('401 malformed_signature')
+    expect(await outcomeOf(() => verifier.verify(input({ ...signed, 'webhook-timestamp': 'soon' }, body)))).toBe('401 malformed_signature')
+    expect(await outcomeOf(() => verifier.verify(input({ ...signed, 'webhook-signature': 'v2,abc' }, body)))).toBe(
+      '401 malformed_signature',
+    )
   })
 
   it('fails at construction on a missing or non-base64 secret', () => {

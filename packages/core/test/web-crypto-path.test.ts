@@ -1,8 +1,7 @@
 // Proves which crypto implementation this project resolved: `core` runs on node:crypto,
 // `core-web-crypto` (no `node` condition, as on edge runtimes) on Web Crypto.
-import { qstash } from '@upload-webhooks/core'
-import { signQStash } from '@upload-webhooks/core/testing'
-import { expect, it } from 'vitest'
+import { senders } from '@upload-webhooks/core/testing'
+import { expect, it, vi } from 'vitest'
 import * as active from '#crypto'
 
 it('the #crypto import resolves by export condition', async () => {
@@ -13,12 +12,19 @@ it('the #crypto import resolves by export condition', async () => {
   expect(active.hmacSha256(key, 'x') instanceof Promise).toBe(onWeb)
 })
 
-it('qstash().verify() answers without a promise on node:crypto, and with one on Web Crypto', async () => {
-  const keys = { currentSigningKey: 'sig_current', nextSigningKey: 'sig_next' }
-  const url = 'https://app.example.com/hook'
-  const body = '{"event":"onUploadComplete"}'
-  const headers = await signQStash({ body, url, signingKey: keys.currentSigningKey, messageId: 'msg_1' })
-  const verifying = qstash(keys).verify({ method: 'POST', url, headers, body: { bytes: new TextEncoder().encode(body), text: body } })
-  expect(verifying instanceof Promise).toBe(process.env.EXPECTED_CRYPTO === 'web')
-  expect(await verifying).toMatchObject({ deliveryId: 'msg_1' })
-})
+it.each(senders.map((sender) => [sender.id, sender] as const))(
+  '%s: verify() answers without a promise on node:crypto, and with one on Web Crypto',
+  async (_id, sender) => {
+    const url = 'http://localhost/api/webhooks/upload'
+    const body = '{"type":"upload.completed","event":"onUploadComplete"}'
+    // The verifier reads its keys from the environment, as an app's does: the sender's dev keys.
+    for (const [i, name] of sender.env.entries()) vi.stubEnv(name, sender.devKeys[i]!)
+    const headers = await sender.sign({ body, url, deliveryId: 'dlv_1' })
+    const verifying = sender
+      .verifier()
+      .verify({ method: 'POST', url, headers, body: { bytes: new TextEncoder().encode(body), text: body } })
+    expect(verifying instanceof Promise).toBe(process.env.EXPECTED_CRYPTO === 'web')
+    expect(await verifying).toBeTypeOf('object')
+    vi.unstubAllEnvs()
+  },
+)

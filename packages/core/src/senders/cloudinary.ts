@@ -7,7 +7,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import { numberOption, secretListFrom } from '../options.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
@@ -112,7 +112,7 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
   const tolerance = numberOption(OWNER, 'toleranceSeconds', options.toleranceSeconds, 7200, { min: 1, max: 86_400 })
   const size = algorithm === 'sha1' ? 20 : 32
 
-  async function verify({ headers, body }: VerifyInput): Promise<VerifierResult> {
+  function verify({ headers, body }: VerifyInput): MaybeAsync<VerifierResult> {
     const header = getHeader(headers, 'x-cld-signature')
     if (!header) throw new VerificationError('missing_signature', 'X-Cld-Signature header is missing')
     const stamp = getHeader(headers, 'x-cld-timestamp')
@@ -120,10 +120,15 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
     if (!stamp || !/^\d{1,12}$/.test(stamp) || signature?.length !== size) {
       throw new VerificationError('malformed_signature', `X-Cld-Signature must be a hex ${algorithm} digest with a numeric X-Cld-Timestamp`)
     }
+    const digests = secrets.map((secret) => digest(algorithm, body.bytes, stamp, secret))
+    const computed = digests.some((one) => one instanceof Promise) ? Promise.all(digests) : (digests as Uint8Array[])
+    return andThen(computed, (all) => verdict(all, signature, stamp))
+  }
+
+  /** Every secret's digest compared (timing does not tell which matched), then the time window. */
+  function verdict(digests: readonly Uint8Array[], signature: Uint8Array, stamp: string): VerifierResult {
     let valid = false
-    for (const secret of secrets) {
-      if (timingSafeEqual(await settle(digest(algorithm, body.bytes, stamp, secret)), signature)) valid = true
-    }
+    for (const one of digests) if (timingSafeEqual(one, signature)) valid = true
     if (!valid) throw new VerificationError('invalid_signature', 'X-Cld-Signature does not match the API secret')
     const timestamp = Number(stamp)
     // Rounded as the SDK's verifyNotificationSignature rounds, so both agree on the edge second.

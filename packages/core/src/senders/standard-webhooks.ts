@@ -7,7 +7,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import { numberOption, secretListFrom } from '../options.js'
 import type { HeaderBag, VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devStandardWebhooksSecret } from './dev-keys.js'
@@ -67,7 +67,7 @@ export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifie
   })
   const tolerance = numberOption('standardWebhooks()', 'toleranceSeconds', options.toleranceSeconds, 300, { min: 1, max: 3600 })
 
-  async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
+  function verify({ headers, body }: VerifyInput): MaybeAsync<VerifiedDelivery> {
     const list = header(headers, 'signature')
     if (!list) throw new VerificationError('missing_signature', 'webhook-signature header is missing')
     const id = header(headers, 'id')
@@ -82,15 +82,14 @@ export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifie
       if (bytes?.length === 32) signatures.push(bytes)
     }
     if (signatures.length === 0) throw new VerificationError('malformed_signature', 'webhook-signature has no v1 signature')
-    const matched = matchingMac(keys, `${id}.${stamp}.`, body.bytes, signatures)
-    if (!(matched instanceof Promise ? await matched : matched)) {
-      throw new VerificationError('invalid_signature', 'webhook-signature does not match the signing secret')
-    }
-    const timestamp = Number(stamp)
-    if (Math.abs(nowSeconds() - timestamp) > tolerance) {
-      throw new VerificationError('signature_expired', `webhook-timestamp is outside the ${tolerance}s tolerance`)
-    }
-    return { deliveryId: id, timestamp }
+    return andThen(matchingMac(keys, `${id}.${stamp}.`, body.bytes, signatures), (matched) => {
+      if (!matched) throw new VerificationError('invalid_signature', 'webhook-signature does not match the signing secret')
+      const timestamp = Number(stamp)
+      if (Math.abs(nowSeconds() - timestamp) > tolerance) {
+        throw new VerificationError('signature_expired', `webhook-timestamp is outside the ${tolerance}s tolerance`)
+      }
+      return { deliveryId: id, timestamp }
+    })
   }
 
   return {

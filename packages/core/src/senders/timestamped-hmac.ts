@@ -8,7 +8,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import { numberOption, secretListFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
@@ -105,21 +105,22 @@ export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
   const tolerance = numberOption(owner, 'toleranceSeconds', options.toleranceSeconds, 300, { min: 1, max: 3600 })
   const signatureKey = signatureHeader.toLowerCase()
 
-  async function verify({ headers, body }: VerifyInput): Promise<VerifiedDelivery> {
+  function verify({ headers, body }: VerifyInput): MaybeAsync<VerifiedDelivery> {
     const header = getHeader(headers, signatureKey)
     if (!header) throw new VerificationError('missing_signature', `${signatureHeader} header is missing`)
     const parsed = parseSignatureHeader(header)
     if (!parsed) throw new VerificationError('malformed_signature', `${signatureHeader} is not of the form t=<unix>,v1=<hex>`)
-    const matched = matchingMac(keys, `${parsed.timestamp}.`, body.bytes, parsed.signatures)
-    const mac = matched instanceof Promise ? await matched : matched
-    if (!mac) throw new VerificationError('invalid_signature', `${signatureHeader} does not match the signing secret`)
-    if (Math.abs(nowSeconds() - parsed.timestamp) > tolerance) {
-      throw new VerificationError('signature_expired', `${signatureHeader} timestamp is outside the ${tolerance}s tolerance`)
-    }
-    const deliveryId = getHeader(headers, deliveryHeader)
-    if (!deliveryId) throw new VerificationError('missing_delivery_id', `${options.deliveryHeader} header is missing`, 400)
-    // The MAC covers t and the body: the same signed delivery under another delivery ID is a replay.
-    return { deliveryId, timestamp: parsed.timestamp, replayNonce: { value: base64Url(mac), expiresAt: parsed.timestamp + tolerance } }
+    const { timestamp } = parsed
+    return andThen(matchingMac(keys, `${timestamp}.`, body.bytes, parsed.signatures), (mac) => {
+      if (!mac) throw new VerificationError('invalid_signature', `${signatureHeader} does not match the signing secret`)
+      if (Math.abs(nowSeconds() - timestamp) > tolerance) {
+        throw new VerificationError('signature_expired', `${signatureHeader} timestamp is outside the ${tolerance}s tolerance`)
+      }
+      const deliveryId = getHeader(headers, deliveryHeader)
+      if (!deliveryId) throw new VerificationError('missing_delivery_id', `${options.deliveryHeader} header is missing`, 400)
+      // The MAC covers t and the body: the same signed delivery under another delivery ID is a replay.
+      return { deliveryId, timestamp, replayNonce: { value: base64Url(mac), expiresAt: timestamp + tolerance } }
+    })
   }
 
   return {

@@ -7,7 +7,7 @@ import { VerificationError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import { secretListFrom } from '../options.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
@@ -123,18 +123,17 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
     where: 'the signing secret set on the webhook',
   }).map((s) => importHmacKey(utf8(s)))
 
-  async function verify({ headers, body }: VerifyInput): Promise<VerifierResult> {
+  function verify({ headers, body }: VerifyInput): MaybeAsync<VerifierResult> {
     const header = getHeader(headers, 'x-uc-signature')
     if (!header) throw new VerificationError('missing_signature', 'X-Uc-Signature header is missing')
     // Hex has one spelling per byte once lower-cased: the MAC is compared as that text.
     const signature = header.startsWith('v1=') ? header.slice(3).toLowerCase() : ''
     if (!HEX_MAC.test(signature)) throw new VerificationError('malformed_signature', 'X-Uc-Signature is not of the form v1=<hex>')
-    const matched = matchingMacText(keys, 'hex', '', body.bytes, signature)
-    if (!(matched instanceof Promise ? await matched : matched)) {
-      throw new VerificationError('invalid_signature', 'X-Uc-Signature does not match the signing secret')
-    }
-    // No delivery ID: the router keys the delivery by the body's SHA-256 (VerifierResult).
-    return {}
+    return andThen(matchingMacText(keys, 'hex', '', body.bytes, signature), (matched) => {
+      if (!matched) throw new VerificationError('invalid_signature', 'X-Uc-Signature does not match the signing secret')
+      // No delivery ID: the router keys the delivery by the body's SHA-256 (VerifierResult).
+      return {}
+    })
   }
 
   return {
