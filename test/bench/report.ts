@@ -139,8 +139,8 @@ export function verifyTable(result: VerifyResult): string {
     ) +
     '\n\n¹ includes `JSON.parse` of the body: Stripe and standardwebhooks return the parsed event, so ours is paired with them verify + parse.' +
     '\n² the median of rounds that time ours and the other row back to back, in alternating order: the verdicts use these, since rows' +
-    ' measured minutes apart drift with this VM by more than the margins judged. Ours is paired with the floor called as a verifier is' +
-    " (behind an async function, whose promise mitata awaits), so the ratio compares the verifier's work with the floor's."
+    ' measured minutes apart drift with this VM by more than the margins judged. On Node our verifiers answer without a promise, as' +
+    ' the floor does, so each is paired with the plain floor.'
   )
 }
 
