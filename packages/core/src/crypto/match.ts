@@ -1,7 +1,8 @@
 // The one crypto contract every verifier uses: node:crypto answers synchronously, Web Crypto
 // with promises; these helpers await only what is a promise, so the Node path costs no tick.
-import { type HmacKey, hmacSha256, hmacSha256Text, type MacEncoding, timingSafeEqual } from '#crypto'
+import { type HmacKey, hmacSha256, hmacSha256Text, timingSafeEqual } from '#crypto'
 import type { MaybeAsync } from '../maybe-async.js'
+import type { MacEncoding } from './mac-encoding.js'
 
 /**
  * The first key whose HMAC-SHA256 over `prefix` + `data` equals one of `candidates`, compared

@@ -2,6 +2,7 @@
 // per delivery than Web Crypto on Node (docs/architecture.md, "Crypto"). Chosen by the `node`
 // export condition.
 import nodeCrypto, { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto'
+import type { MacEncoding } from './mac-encoding.js'
 
 export type HmacKey = KeyObject
 
@@ -17,9 +18,6 @@ export function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array): Uin
   if (data) mac.update(data)
   return mac.digest()
 }
-
-/** How a sender writes a MAC as text: hex (Uploadcare) or unpadded base64url (a JWT). */
-export type MacEncoding = 'hex' | 'base64url'
 
 /**
  * HMAC-SHA256 over `prefix` + `data` as text, encoded natively: a signature is compared as this

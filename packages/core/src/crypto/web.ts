@@ -9,6 +9,7 @@ export function importHmacKey(secret: Uint8Array): HmacKey {
 }
 
 import { fromBase64, toBase64, toHex } from '../encoding.js'
+import type { MacEncoding } from './mac-encoding.js'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -26,9 +27,6 @@ export async function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array
   }
   return new Uint8Array(await crypto.subtle.sign('HMAC', await key, message))
 }
-
-/** How a sender writes a MAC as text: hex (Uploadcare) or unpadded base64url (a JWT). */
-export type MacEncoding = 'hex' | 'base64url'
 
 /** HMAC-SHA256 over `prefix` + `data` as text: what a signature is compared as. */
 export async function hmacSha256Text(key: HmacKey, encoding: MacEncoding, prefix: string, data?: Uint8Array): Promise<string> {
