@@ -1,7 +1,7 @@
 // Express 4 and 5 adapter: converts the request with core's adapter toolkit and writes the
 // answer back. No policy here.
 import { createWebhookRouter, type VerifyOption, type WebhookResult, type WebhookRouterOptions } from '@upload-webhooks/core'
-import { nodeRequestBody, requestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
+import { nodeRequestBody, nodeRequestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
@@ -46,13 +46,8 @@ export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebh
     router
       .receive({
         method: req.method,
-        url: requestUrl({
-          headers: req.headers,
-          path: req.originalUrl,
-          encrypted: (req.socket as { encrypted?: boolean }).encrypted === true,
-          // X-Forwarded-* count only when Express `trust proxy` trusts the peer.
-          trustProxy: trust?.(req.socket.remoteAddress, 0) === true,
-        }),
+        // X-Forwarded-* count only when Express `trust proxy` trusts the peer.
+        url: nodeRequestUrl(req, req.originalUrl, trust?.(req.socket.remoteAddress, 0) === true),
         headers: req.headers,
         body: nodeRequestBody(req, {
           kept: [req.body, req.rawBody],

@@ -3,7 +3,7 @@
 // adapter toolkit and passes core's answer through unchanged. No policy here.
 import { createWebhookRouter, type RawDelivery, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
 import type { WebResponseHeadLike } from '@upload-webhooks/core/adapter'
-import { nodeRequestBody, requestUrl, webRequestBody, writeNodeHead, writeWebHead } from '@upload-webhooks/core/adapter'
+import { nodeRequestBody, nodeRequestUrl, webRequestBody, webRequestUrl, writeNodeHead, writeWebHead } from '@upload-webhooks/core/adapter'
 
 export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
   /**
@@ -51,9 +51,7 @@ async function fromV1(event: H3V1Event, trustProxy: boolean): Promise<RawDeliver
   const req = event.node.req
   const path = req.originalUrl ?? event.path ?? req.url ?? '/'
   // Under toWebHandler (edge presets) the Node request is synthetic: the web Request's URL knows the host.
-  const web = event.web?.request?.url ? new URL(event.web.request.url) : undefined
-  const encrypted = req.socket?.encrypted === true || web?.protocol === 'https:'
-  const url = requestUrl({ headers: req.headers, path, encrypted, ...(web ? { fallbackHost: web.host } : {}), trustProxy })
+  const url = nodeRequestUrl(req, path, trustProxy, event.web?.request?.url)
   // Awaited only when readRawBody() ran: an await per request otherwise costs a tick for nothing.
   const keptByH3 = req[H3_V1_RAW_BODY]
   const kept = [event.web?.request?.body, event._requestBody, keptByH3 === undefined ? undefined : await keptByH3, req.rawBody, req.body]
@@ -66,12 +64,10 @@ function fromV2(event: H3V2Event, trustProxy: boolean): RawDelivery {
   // On Node, srvx's IncomingMessage: no web stream per request, and the URL built as v1 builds it.
   const node = req.runtime?.node?.req
   if (node && !req.bodyUsed) {
-    const url = requestUrl({ headers: node.headers, path: node.url ?? '/', encrypted: node.socket?.encrypted === true, trustProxy })
+    const url = nodeRequestUrl(node, node.url ?? '/', trustProxy)
     return { method: req.method, url, headers: node.headers, body: nodeRequestBody(node, { framework: 'h3', fix: READ_FIX }) }
   }
-  const { pathname, search, protocol, host } = new URL(req.url)
-  const parts = { headers: req.headers, path: pathname + search, encrypted: protocol === 'https:', fallbackHost: host, trustProxy }
-  return { method: req.method, url: requestUrl(parts), headers: req.headers, body: webRequestBody(req, 'h3', READ_FIX) }
+  return { method: req.method, url: webRequestUrl(req, trustProxy), headers: req.headers, body: webRequestBody(req, 'h3', READ_FIX) }
 }
 
 /**

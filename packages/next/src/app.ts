@@ -2,7 +2,7 @@
 // out, through core's adapter toolkit. This file (and core's entries it uses) import no `node:`
 // module, so the Edge bundle stays clean.
 import { createWebhookRouter, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
-import { requestUrl, toWebResponse, webRequestBody } from '@upload-webhooks/core/adapter'
+import { toWebResponse, webRequestBody, webRequestUrl } from '@upload-webhooks/core/adapter'
 
 export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
   /**
@@ -24,9 +24,7 @@ export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebh
   const { trustProxy = false, ...routerOptions } = options
   const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
   return async function POST(request: Request): Promise<Response> {
-    const { pathname, search, protocol, host } = new URL(request.url)
-    const parts = { headers: request.headers, path: pathname + search, encrypted: protocol === 'https:', fallbackHost: host, trustProxy }
-    const url = requestUrl(parts)
+    const url = webRequestUrl(request, trustProxy)
     const body = webRequestBody(request, 'Next.js', APP_READ_FIX)
     return toWebResponse(await router.receive({ method: request.method, url, headers: request.headers, body }))
   }

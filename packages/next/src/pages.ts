@@ -1,7 +1,7 @@
 // Pages Router API route: Node request in, Node response out, through core's adapter toolkit.
 // Uses only IncomingMessage and ServerResponse members, so it also runs behind `http.createServer()`.
 import { createWebhookRouter, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
-import { nodeRequestBody, requestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
+import { nodeRequestBody, nodeRequestUrl, writeNodeResponse } from '@upload-webhooks/core/adapter'
 import type { NextApiRequest, NextApiResponse } from 'next'
 import type { UploadWebhooksOptions } from './app.js'
 
@@ -21,8 +21,7 @@ export function pagesUploadWebhooks<const V extends VerifyOption>(
   const { trustProxy = false, ...routerOptions } = options
   const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
   return async function uploadWebhooksApiRoute(req: NextApiRequest, res: NextApiResponse): Promise<void> {
-    const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
-    const url = requestUrl({ headers: req.headers, path: req.url ?? '/', encrypted, trustProxy })
+    const url = nodeRequestUrl(req, req.url ?? '/', trustProxy)
     // Next's body parser leaves an object or string in req.body and the stream drained.
     const body = nodeRequestBody(req, {
       kept: [req.body],

@@ -8,7 +8,7 @@ export {
   nodeRequestBody,
   webRequestBody,
 } from './node-request.js'
-export { type RequestUrlParts, requestUrl } from './public-url.js'
+export { type NodeUrlSource, nodeRequestUrl, type RequestUrlParts, requestUrl, webRequestUrl } from './public-url.js'
 export {
   type NodeResponseLike,
   toWebResponse,

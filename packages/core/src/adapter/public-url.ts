@@ -28,3 +28,27 @@ export function requestUrl(parts: RequestUrlParts): string {
   const path = parts.path.startsWith('/') ? parts.path.replace(/^[/\\]+/, '/') : `/${parts.path}`
   return `${protocol}://${host}${path}`
 }
+
+/** A Node request (Express, h3, Next Pages): its headers, and the socket that says whether it came over TLS. */
+export interface NodeUrlSource {
+  headers: HeaderBag
+  /** A `net.Socket`, or a `tls.TLSSocket` whose `encrypted` is true. */
+  socket?: object | null
+}
+
+/**
+ * The URL of a Node request: `path` as the server received it (the framework says which), TLS
+ * from its socket. `wrappedIn` is the URL of the web Request a runtime made this Node request
+ * from (h3 v1 under toWebHandler): its scheme counts too, and its host stands in for `Host`.
+ */
+export function nodeRequestUrl(req: NodeUrlSource, path: string, trustProxy: boolean, wrappedIn?: string): string {
+  const web = wrappedIn ? new URL(wrappedIn) : undefined
+  const encrypted = (req.socket as { encrypted?: boolean } | null | undefined)?.encrypted === true || web?.protocol === 'https:'
+  return requestUrl({ headers: req.headers, path, encrypted, ...(web ? { fallbackHost: web.host } : {}), trustProxy })
+}
+
+/** The URL of a web `Request` (Next App Router, h3 v2 off Node): its path and scheme, its host when `Host` is absent. */
+export function webRequestUrl(request: { url: string; headers: HeaderBag }, trustProxy: boolean): string {
+  const { pathname, search, protocol, host } = new URL(request.url)
+  return requestUrl({ headers: request.headers, path: pathname + search, encrypted: protocol === 'https:', fallbackHost: host, trustProxy })
+}
