@@ -158,8 +158,9 @@ function deliveryClaim(
   verified: VerifiedDelivery,
   body: DeliveryBody,
 ): MaybeAsync<DeliveryClaim> {
-  const fingerprint = verified.bodyHash ?? sha256Base64Url(body.bytes)
-  return andThen(fingerprint, (known) => claimFor(settings, verifier, verified, known))
+  // The verifier's own hash when it made one (QStash, and every sender keyed by its body).
+  if (verified.bodyHash !== undefined) return claimFor(settings, verifier, verified, verified.bodyHash)
+  return andThen(sha256Base64Url(body.bytes), (fingerprint) => claimFor(settings, verifier, verified, fingerprint))
 }
 
 function claimFor(settings: RouterSettings, verifier: Verifier, verified: VerifiedDelivery, fingerprint: string): DeliveryClaim {

@@ -35,22 +35,27 @@ export function authenticate(
   const { headers } = delivery
   const verifier = verifiers.length === 1 ? verifiers[0]! : verifiers.find((v) => v.matches(headers))
   if (!verifier) refuse(401, 'missing_signature', `no signature header for: ${verifiers.map((v) => v.name).join(', ')}`)
-  const rejected = (error: unknown): never => {
-    if (error instanceof VerificationError) {
-      logger.debug?.('[upload-webhooks] delivery rejected', { verifier: verifier.name, reason: error.reason })
-      refuse(error.status, error.reason, error.message)
-    }
-    logger.error('[upload-webhooks] verifier threw; rejecting the delivery', { verifier: verifier.name, error })
-    refuse(401, 'invalid_signature')
-  }
   let verifying: ReturnType<Verifier['verify']>
   try {
     verifying = verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrl ?? delivery.url, headers, body })
   } catch (error) {
-    return rejected(error)
+    return rejected(error, verifier, logger)
   }
-  if (isPromiseLike(verifying)) return Promise.resolve(verifying).then((verified) => identified(verifier, verified, body), rejected)
-  return identified(verifier, verifying, body)
+  if (!isPromiseLike(verifying)) return identified(verifier, verifying, body)
+  return Promise.resolve(verifying).then(
+    (verified) => identified(verifier, verified, body),
+    (error: unknown) => rejected(error, verifier, logger),
+  )
+}
+
+/** The verifier's refusal as its status and reason; anything else it threw as 401 `invalid_signature`. */
+function rejected(error: unknown, verifier: Verifier, logger: Logger): never {
+  if (error instanceof VerificationError) {
+    logger.debug?.('[upload-webhooks] delivery rejected', { verifier: verifier.name, reason: error.reason })
+    refuse(error.status, error.reason, error.message)
+  }
+  logger.error('[upload-webhooks] verifier threw; rejecting the delivery', { verifier: verifier.name, error })
+  refuse(401, 'invalid_signature')
 }
 
 /** The delivery ID bounded, or (for a sender that sends none) made from the body. */

@@ -155,20 +155,22 @@ export function readBody(body: RawBody, limit: number): MaybeAsync<DeliveryBody>
 
 /** Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it). */
 export function read(body: RawBody, maxBodyBytes: number, logger: Logger): MaybeAsync<DeliveryBody> {
-  const refused = (error: unknown): never => {
-    if (error instanceof BodyTooLargeError) refuse(413, 'payload_too_large', undefined, { connection: 'close' })
-    if (error instanceof RawBodyUnavailableError) {
-      logger.error(`[upload-webhooks] ${error.message}`)
-      refuse(500, 'raw_body_unavailable', error.message)
-    }
-    throw error
-  }
   try {
     const reading = readBody(body, maxBodyBytes)
-    return reading instanceof Promise ? reading.catch(refused) : reading
+    return reading instanceof Promise ? reading.catch((error: unknown) => unreadable(error, logger)) : reading
   } catch (error) {
-    return refused(error)
+    return unreadable(error, logger)
   }
+}
+
+/** A read that failed, as its Refusal; anything else is rethrown. */
+function unreadable(error: unknown, logger: Logger): never {
+  if (error instanceof BodyTooLargeError) refuse(413, 'payload_too_large', undefined, { connection: 'close' })
+  if (error instanceof RawBodyUnavailableError) {
+    logger.error(`[upload-webhooks] ${error.message}`)
+    refuse(500, 'raw_body_unavailable', error.message)
+  }
+  throw error
 }
 
 /**
