@@ -2,7 +2,7 @@
 // round trip, run the effect, then commit in one more; release the claim when the effect fails so
 // the sender's retry runs it, and keep retrying a failed commit while the claim lasts.
 // docs/architecture.md, "Dedupe protocol", has the states and why each step is there.
-import { isPromiseLike } from './maybe-async.js'
+import { isPromiseLike, type MaybeAsync } from './maybe-async.js'
 import type { ClaimOutcome, DedupeStore, Logger, NonceClaim } from './types.js'
 
 /** One delivery's place in the store. */
@@ -39,7 +39,7 @@ export type StoreErrorReport = (error: unknown) => void
 
 export interface ExactlyOnce {
   /** Runs `effect` at most once per claim key across every process sharing the store. */
-  run(claim: DeliveryClaim, effect: () => unknown, report: StoreErrorReport): Promise<DeliveryOutcome>
+  run(claim: DeliveryClaim, effect: () => unknown, report: StoreErrorReport): MaybeAsync<DeliveryOutcome>
   /** Claims and at once releases a throwaway key: whether the store answers. Keeps nothing. */
   probe(claim: DeliveryClaim, report: StoreErrorReport): Promise<boolean>
 }
@@ -48,36 +48,94 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
   // `options.store` is read per call: the router swaps in a timed store once telemetry loads.
   const { lockSeconds, ttlSeconds, logger } = options
 
-  // `await` only where something may wait: a sync handler (and node:crypto before it) costs no
-  // extra microtask turn, and a store error is caught in place instead of through `.catch()`.
-  async function runEffect(claim: DeliveryClaim | undefined, effect: () => unknown, report: StoreErrorReport): Promise<DeliveryOutcome> {
+  // Claim, effect and commit continue at once when each answers at once (memoryStore(), a sync
+  // handler), and through a promise only where one waits: each `await` costs a promise and a turn.
+  function run(claim: DeliveryClaim, effect: () => unknown, report: StoreErrorReport): MaybeAsync<DeliveryOutcome> {
+    let claiming: MaybeAsync<ClaimOutcome>
     try {
-      const running = effect()
-      if (isPromiseLike(running)) await running
+      claiming = options.store.claim(claim.key, claim.token, lockSeconds, claim.nonce)
     } catch (error) {
-      // Give the claim back so the sender's retry runs the effect again.
-      if (claim) {
-        try {
-          await options.store.release(claim.key, claim.token)
-        } catch (storeError) {
-          logger.error('[upload-webhooks] could not release a claim; it expires after lockSeconds', { key: claim.key, error: storeError })
-        }
-      }
-      return { kind: 'failed', error }
+      return storeDown(error, effect, report)
     }
-    // The effect happened: it counts as processed even if the commit fails (the sender then stops retrying).
+    if (!isPromiseLike(claiming)) return afterClaim(claiming, claim, effect, report)
+    return Promise.resolve(claiming).then(
+      (outcome) => afterClaim(outcome, claim, effect, report),
+      (error: unknown) => storeDown(error, effect, report),
+    )
+  }
+
+  function storeDown(error: unknown, effect: () => unknown, report: StoreErrorReport): MaybeAsync<DeliveryOutcome> {
+    report(error)
+    if (!options.failOpen) return { kind: 'store-unavailable', error }
+    logger.warn('[upload-webhooks] dedupe store unreachable; processing without dedupe (onStoreError: process)', { error })
+    return runEffect(undefined, effect, report)
+  }
+
+  function afterClaim(
+    outcome: ClaimOutcome,
+    claim: DeliveryClaim,
+    effect: () => unknown,
+    report: StoreErrorReport,
+  ): MaybeAsync<DeliveryOutcome> {
+    switch (outcome.state) {
+      case 'claimed':
+        return runEffect(claim, effect, report)
+      case 'done':
+        return DUPLICATE
+      case 'in-flight':
+        return { kind: 'in-flight', retryAfterSeconds: outcome.retryAfterSeconds }
+      case 'conflict':
+      case 'replayed':
+        return { kind: outcome.state }
+    }
+  }
+
+  function runEffect(claim: DeliveryClaim | undefined, effect: () => unknown, report: StoreErrorReport): MaybeAsync<DeliveryOutcome> {
+    let running: unknown
+    try {
+      running = effect()
+    } catch (error) {
+      return failed(claim, error)
+    }
+    if (!isPromiseLike(running)) return committed(claim, report)
+    return Promise.resolve(running).then(
+      () => committed(claim, report),
+      (error: unknown) => failed(claim, error),
+    )
+  }
+
+  /** Gives the claim back so the sender's retry runs the effect again. */
+  async function failed(claim: DeliveryClaim | undefined, error: unknown): Promise<DeliveryOutcome> {
     if (claim) {
       try {
-        await options.store.commit(claim.key, claim.token, ttlSeconds)
+        await options.store.release(claim.key, claim.token)
       } catch (storeError) {
-        logger.error('[upload-webhooks] could not mark a delivery done; retrying while its claim lasts', {
-          key: claim.key,
-          error: storeError,
-        })
-        report(storeError)
-        retryCommit(claim)
+        logger.error('[upload-webhooks] could not release a claim; it expires after lockSeconds', { key: claim.key, error: storeError })
       }
     }
+    return { kind: 'failed', error }
+  }
+
+  /** The effect happened: it counts as processed even if the commit fails (the sender then stops retrying). */
+  function committed(claim: DeliveryClaim | undefined, report: StoreErrorReport): MaybeAsync<DeliveryOutcome> {
+    if (!claim) return PROCESSED
+    let committing: MaybeAsync<boolean>
+    try {
+      committing = options.store.commit(claim.key, claim.token, ttlSeconds)
+    } catch (storeError) {
+      return commitFailed(claim, storeError, report)
+    }
+    if (!isPromiseLike(committing)) return PROCESSED
+    return Promise.resolve(committing).then(
+      () => PROCESSED,
+      (storeError: unknown) => commitFailed(claim, storeError, report),
+    )
+  }
+
+  function commitFailed(claim: DeliveryClaim, storeError: unknown, report: StoreErrorReport): DeliveryOutcome {
+    logger.error('[upload-webhooks] could not mark a delivery done; retrying while its claim lasts', { key: claim.key, error: storeError })
+    report(storeError)
+    retryCommit(claim)
     return PROCESSED
   }
 
@@ -93,7 +151,8 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
     const schedule = () => {
       if (Date.now() + delay > deadline) return
       const timer = setTimeout(() => {
-        options.store.commit(claim.key, claim.token, ttlSeconds).then(
+        // The executor turns a store that throws at once into a rejection, as a promise would.
+        new Promise<boolean>((resolve) => resolve(options.store.commit(claim.key, claim.token, ttlSeconds))).then(
           (committed) =>
             committed && logger.info?.('[upload-webhooks] marked a delivery done after the store came back', { key: claim.key }),
           () => {
@@ -109,28 +168,7 @@ export function exactlyOnce(options: ExactlyOnceOptions): ExactlyOnce {
   }
 
   return {
-    async run(claim, effect, report) {
-      let claimed: ClaimOutcome
-      try {
-        claimed = await options.store.claim(claim.key, claim.token, lockSeconds, claim.nonce)
-      } catch (error) {
-        report(error)
-        if (!options.failOpen) return { kind: 'store-unavailable', error }
-        logger.warn('[upload-webhooks] dedupe store unreachable; processing without dedupe (onStoreError: process)', { error })
-        return await runEffect(undefined, effect, report)
-      }
-      switch (claimed.state) {
-        case 'claimed':
-          return await runEffect(claim, effect, report)
-        case 'done':
-          return DUPLICATE
-        case 'in-flight':
-          return { kind: 'in-flight', retryAfterSeconds: claimed.retryAfterSeconds }
-        case 'conflict':
-        case 'replayed':
-          return { kind: claimed.state }
-      }
-    },
+    run,
     async probe(claim, report) {
       try {
         const outcome = await options.store.claim(claim.key, claim.token, 1)

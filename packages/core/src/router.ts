@@ -90,7 +90,8 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
       const claiming = deliveryClaim(settings, verifier, verified, body)
       const claim = claiming instanceof Promise ? await claiming : claiming
       const run = () => target.handler(event, context)
-      const outcome = await once.run(claim, telemetry && record ? () => timedHandler(telemetry, record, run) : run, report)
+      const running = once.run(claim, telemetry && record ? () => timedHandler(telemetry, record, run) : run, report)
+      const outcome = running instanceof Promise ? await running : running
       return answer(outcome, verified.deliveryId, event, verifier, settings)
     } catch (error) {
       if (error instanceof Refusal) return error.result

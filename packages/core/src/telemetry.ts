@@ -102,7 +102,7 @@ export function loadTelemetry(onLoad: (instruments: Instruments) => void): void 
 
 const seconds = (since: number) => (performance.now() - since) / 1000
 
-async function timed<T>(call: () => Promise<T>, done: (seconds: number, failed: boolean) => void): Promise<T> {
+async function timed<T>(call: () => T | Promise<T>, done: (seconds: number, failed: boolean) => void): Promise<T> {
   const started = performance.now()
   try {
     const result = await call()

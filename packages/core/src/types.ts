@@ -154,7 +154,8 @@ export interface NonceClaim {
  * compare-and-set on `token`, so a lock that expired and was taken over is left alone.
  * Values: a claim token `claim:<fingerprint>:<random>` while a handler runs, `done:<fingerprint>`
  * once processed; the fingerprint (the body's hash) turns a same-ID, other-body delivery into a
- * conflict. The full protocol is in docs/architecture.md.
+ * conflict. The full protocol is in docs/architecture.md. A call may answer at once (as
+ * `memoryStore()` does) or with a promise: the router awaits only a promise.
  */
 export interface DedupeStore {
   /**
@@ -162,11 +163,11 @@ export interface DedupeStore {
    * record it (in the same round trip, atomically where the store can): a nonce owned by another
    * delivery ID answers `replayed` and writes nothing.
    */
-  claim(key: string, token: string, lockSeconds: number, nonce?: NonceClaim): Promise<ClaimOutcome>
+  claim(key: string, token: string, lockSeconds: number, nonce?: NonceClaim): ClaimOutcome | Promise<ClaimOutcome>
   /** If `key` still holds `token`, mark it done for `ttlSeconds`. Returns whether it did. */
-  commit(key: string, token: string, ttlSeconds: number): Promise<boolean>
+  commit(key: string, token: string, ttlSeconds: number): boolean | Promise<boolean>
   /** If `key` still holds `token`, delete it. Returns whether it did. */
-  release(key: string, token: string): Promise<boolean>
+  release(key: string, token: string): boolean | Promise<boolean>
   /** Called once by the router with its logger, so the store's warnings reach the same place. Optional. */
   useLogger?(logger: Logger): void
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import {
+  type ClaimOutcome,
   createWebhookRouter,
+  type DedupeStore,
   memoryStore,
   NonRetryableError,
   qstash,
@@ -341,5 +343,82 @@ describe('createWebhookRouter: verifiers and handlers that answer at once or lat
     expect((await deliver(failing)).status).toBe(500)
     expect((await deliver(failing)).status).toBe(500)
     expect(calls).toBe(2)
+  })
+})
+
+describe('createWebhookRouter: stores that answer at once, later, or throw', () => {
+  const body = JSON.stringify({ type: 'custom.uploaded', id: 'a' })
+  const routerWith = (store: DedupeStore, handler: () => unknown = () => {}, onStoreError: 'reject' | 'process' = 'reject') =>
+    createWebhookRouter({
+      verify: { name: 'custom', matches: () => true, verify: () => ({ deliveryId: 'd1' }) },
+      store,
+      onStoreError,
+      logger: silentLogger,
+      handlers: { 'custom.uploaded': handler },
+    })
+  const deliver = (router: ReturnType<typeof routerWith>) => router.receive({ method: 'POST', url, headers: json, body })
+  const throwing = () => {
+    throw new Error('ECONNREFUSED')
+  }
+
+  it('memoryStore() answers without a promise, and the router still dedupes through it', async () => {
+    const store = memoryStore()
+    expect(store.claim('k', 'claim:f:1', 30)).toEqual({ state: 'claimed' })
+    expect(store.commit('k', 'claim:f:1', 60)).toBe(true)
+    expect(store.release('k', 'claim:f:1')).toBe(false)
+    const router = routerWith(memoryStore())
+    expect((await deliver(router)).outcome).toBe('processed')
+    expect((await deliver(router)).outcome).toBe('duplicate')
+  })
+
+  it('takes a store that answers through a foreign thenable', async () => {
+    const inner = memoryStore()
+    const later: DedupeStore = {
+      claim: (...args) => thenable((resolve) => resolve(inner.claim(...args) as ClaimOutcome)) as Promise<ClaimOutcome>,
+      commit: (...args) => thenable((resolve) => resolve(inner.commit(...args) as boolean)) as Promise<boolean>,
+      release: (...args) => thenable((resolve) => resolve(inner.release(...args) as boolean)) as Promise<boolean>,
+    }
+    const router = routerWith(later)
+    expect((await deliver(router)).outcome).toBe('processed')
+    expect((await deliver(router)).outcome).toBe('duplicate')
+  })
+
+  it('answers 503 when claim throws at once, and runs the handler without dedupe under onStoreError "process"', async () => {
+    const handler = vi.fn()
+    const down: DedupeStore = { claim: throwing, commit: throwing, release: throwing }
+    expect(await deliver(routerWith(down, handler))).toMatchObject({ status: 503, outcome: 'store_unavailable' })
+    expect(handler).not.toHaveBeenCalled()
+    expect((await deliver(routerWith(down, handler, 'process'))).outcome).toBe('processed')
+    expect(handler).toHaveBeenCalledOnce()
+  })
+
+  it('counts a delivery processed when commit throws at once, and keeps the claim locked for the retry', async () => {
+    const inner = memoryStore()
+    const failingCommit: DedupeStore = {
+      claim: (...args) => inner.claim(...args),
+      commit: throwing,
+      release: (...args) => inner.release(...args),
+    }
+    const handler = vi.fn()
+    const router = routerWith(failingCommit, handler)
+    expect((await deliver(router)).outcome).toBe('processed')
+    expect(await deliver(router)).toMatchObject({ status: 409, outcome: 'in_flight' })
+    expect(handler).toHaveBeenCalledOnce()
+  })
+
+  it('gives the claim back when the handler throws, even if release throws at once', async () => {
+    const inner = memoryStore()
+    let releases = 0
+    const failingRelease: DedupeStore = {
+      claim: (...args) => inner.claim(...args),
+      commit: (...args) => inner.commit(...args),
+      release: () => {
+        releases++
+        throw new Error('ECONNREFUSED')
+      },
+    }
+    const router = routerWith(failingRelease, throwing)
+    expect(await deliver(router)).toMatchObject({ status: 500, outcome: 'handler_failed' })
+    expect(releases).toBe(1)
   })
 })

@@ -67,7 +67,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   }
 
   return {
-    async claim(key, token, lockSeconds, nonce): Promise<ClaimOutcome> {
+    // Answered at once: nothing here waits, and a promise per call would cost a turn per delivery.
+    claim(key, token, lockSeconds, nonce): ClaimOutcome {
       const now = Date.now()
       if (nonce) {
         const owner = live(nonce.key, now)
@@ -83,13 +84,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       if (outcome.state !== 'in-flight') return outcome
       return { state: 'in-flight', retryAfterSeconds: Math.max(1, Math.ceil((entry.expiresAt - now) / 1000)) }
     },
-    async commit(key, token, ttlSeconds) {
+    commit(key, token, ttlSeconds) {
       const now = Date.now()
       if (live(key, now)?.value !== token) return false
       set(key, doneValue(token), ttlSeconds, now)
       return true
     },
-    async release(key, token) {
+    release(key, token) {
       if (live(key, Date.now())?.value !== token) return false
       entries.delete(key)
       return true
