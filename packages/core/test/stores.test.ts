@@ -2,7 +2,7 @@
 // node-redis, and @upstash/redis (REST bridged to the same server by msw).
 
 import { createWebhookRouter, type DedupeStore, memoryStore, qstash, upstashStore } from '@upload-webhooks/core'
-import { redisStore } from '@upload-webhooks/core/redis'
+import { redisStore, StoreUnavailableError } from '@upload-webhooks/core/redis'
 import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { Redis as UpstashRedis } from '@upstash/redis'
 import { Redis as IORedis } from 'ioredis'
@@ -223,6 +223,19 @@ describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {
       const prompt = redisStore({ call: async () => null }, { commandTimeoutMs: 60_000 })
       const timersBefore = vi.getTimerCount()
       await expect(prompt.claim(freshKey(), 'claim:b', 30)).resolves.toEqual({ state: 'claimed' })
+      expect(vi.getTimerCount()).toBe(timersBefore)
+      // A client that throws instead of rejecting (a closed node-redis client) fails the same way, timer cleared.
+      const closed = redisStore(
+        {
+          sendCommand: () => {
+            throw new Error('The client is closed')
+          },
+        },
+        { commandTimeoutMs: 60_000 },
+      )
+      const claiming = closed.claim(freshKey(), 'claim:c', 30)
+      await expect(claiming).rejects.toThrow(StoreUnavailableError)
+      await expect(claiming).rejects.toThrow(/command failed: The client is closed/)
       expect(vi.getTimerCount()).toBe(timersBefore)
     } finally {
       vi.useRealTimers()

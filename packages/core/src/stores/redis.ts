@@ -41,6 +41,10 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number
 }
 
+const isOne = (reply: unknown) => Number(reply) === 1
+const unavailable = (what: string, cause?: unknown) =>
+  new StoreUnavailableError(`Redis ${what}`, cause === undefined ? undefined : { cause })
+
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
 
 type Send = (key: string, args: string[]) => Promise<unknown>
@@ -72,34 +76,40 @@ function sender(client: RedisClientLike): { send: Send; cluster: boolean } {
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): DedupeStore {
   const timeoutMs = numberOption('redisStore()', 'commandTimeoutMs', options.commandTimeoutMs, 2000, { min: 1, max: 60_000 })
-  const { send: raw, cluster } = sender(client)
+  const { send: unguarded, cluster } = sender(client)
+  // A closed node-redis client throws instead of rejecting: one failure path for both.
+  const raw: Send = (key, args) => {
+    try {
+      return unguarded(key, args)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
 
-  // One promise and one timer per command: Promise.race and finally() would add three more
-  // promises and their ticks to every claim and commit.
-  function send(key: string, args: string[]): Promise<unknown> {
+  /**
+   * One command, as one promise settled by the reply or the timer: Promise.race, finally() and
+   * an async layer per call would add promises and microtask turns to every claim and commit.
+   * Given its `script`, an EVALSHA that Redis answers NOSCRIPT (its cache flushed by a restart)
+   * goes once more as EVAL. Every failure answers as a StoreUnavailableError.
+   */
+  function send(key: string, args: string[], script?: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
-      raw(key, args).then(
-        (reply) => {
-          clearTimeout(timer)
-          resolve(reply)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      )
+      const timer = setTimeout(() => reject(unavailable(`did not answer within ${timeoutMs} ms`)), timeoutMs)
+      const failed = (error: unknown) => {
+        clearTimeout(timer)
+        const message = (error as Error)?.message ?? String(error)
+        if (script && message.includes('NOSCRIPT')) resolve(send(key, ['EVAL', script, ...args.slice(2)]))
+        else reject(unavailable(`command failed: ${message}`, error))
+      }
+      raw(key, args).then((reply) => {
+        clearTimeout(timer)
+        resolve(reply)
+      }, failed)
     })
   }
 
-  async function runScript(script: string, digest: string, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await send(keys[0]!, ['EVALSHA', digest, String(keys.length), ...keys, ...args])
-    } catch (error) {
-      if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error
-      return await send(keys[0]!, ['EVAL', script, String(keys.length), ...keys, ...args])
-    }
-  }
+  const runScript = (script: string, digest: string, keys: string[], args: string[]) =>
+    send(keys[0]!, ['EVALSHA', digest, String(keys.length), ...keys, ...args], script)
 
   const claimSha = sha1(CLAIM_WITH_NONCE_SCRIPT)
   const commitSha = sha1(COMMIT_SCRIPT)
@@ -108,13 +118,6 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   // fails (no connection yet, or another cluster node) the EVAL fallback loads them on first use.
   for (const script of [CLAIM_WITH_NONCE_SCRIPT, COMMIT_SCRIPT, RELEASE_SCRIPT]) {
     raw('', ['SCRIPT', 'LOAD', script]).catch(() => undefined)
-  }
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work()
-    } catch (error) {
-      throw new StoreUnavailableError(`Redis command failed: ${(error as Error)?.message ?? error}`, { cause: error })
-    }
   }
   const setIfAbsent = (key: string, value: string, seconds: number) => send(key, ['SET', key, value, 'NX', 'EX', String(seconds), 'GET'])
   const release = (key: string, token: string) => runScript(RELEASE_SCRIPT, releaseSha, [key], [token])
@@ -140,20 +143,15 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   }
 
   return {
-    claim: (key, token, lockSeconds, nonce) =>
-      guard(async () => {
-        if (!nonce) return claimOutcome(await setIfAbsent(key, token, lockSeconds), token, lockSeconds)
-        if (cluster) return claimOnCluster(key, token, lockSeconds, nonce)
-        const reply = await runScript(
-          CLAIM_WITH_NONCE_SCRIPT,
-          claimSha,
-          [key, nonce.key],
-          [token, String(lockSeconds), nonce.owner, String(nonce.ttlSeconds)],
-        )
-        return nonceClaimOutcome(reply, token, lockSeconds)
-      }),
+    claim: (key, token, lockSeconds, nonce) => {
+      if (!nonce) return setIfAbsent(key, token, lockSeconds).then((previous) => claimOutcome(previous, token, lockSeconds))
+      if (cluster) return claimOnCluster(key, token, lockSeconds, nonce)
+      const keys = [key, nonce.key]
+      const args = [token, String(lockSeconds), nonce.owner, String(nonce.ttlSeconds)]
+      return runScript(CLAIM_WITH_NONCE_SCRIPT, claimSha, keys, args).then((reply) => nonceClaimOutcome(reply, token, lockSeconds))
+    },
     commit: (key, token, ttlSeconds) =>
-      guard(async () => Number(await runScript(COMMIT_SCRIPT, commitSha, [key], [token, String(ttlSeconds), doneValue(token)])) === 1),
-    release: (key, token) => guard(async () => Number(await release(key, token)) === 1),
+      runScript(COMMIT_SCRIPT, commitSha, [key], [token, String(ttlSeconds), doneValue(token)]).then(isOne),
+    release: (key, token) => release(key, token).then(isOne),
   }
 }
