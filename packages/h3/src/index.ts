@@ -80,7 +80,9 @@ export function uploadWebhooks<const V extends VerifyOption>(
   const { trustProxy = false, ...routerOptions } = options
   const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
   async function uploadWebhooksHandler(event: H3EventLike): Promise<string> {
-    if (typeof (event as Partial<H3V2Event>).req?.headers?.get === 'function') {
+    // v2's `req` is a web Request (v1's deprecated `req` is the Node request, which has no `text()`);
+    // probing `text` leaves srvx's lazily built headers wrapper unbuilt, where `headers.get` would not.
+    if (typeof (event as Partial<H3V2Event>).req?.text === 'function') {
       // A string answer skips the web stream Node builds for a returned Response's body.
       return writeWebHead((event as H3V2Event).res, await router.receive(fromV2(event as H3V2Event, trustProxy)))
     }
