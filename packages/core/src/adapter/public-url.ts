@@ -44,7 +44,7 @@ export interface NodeUrlSource {
 export function nodeRequestUrl(req: NodeUrlSource, path: string, trustProxy: boolean, wrappedIn?: string): string {
   const web = wrappedIn ? new URL(wrappedIn) : undefined
   const encrypted = (req.socket as { encrypted?: boolean } | null | undefined)?.encrypted === true || web?.protocol === 'https:'
-  return requestUrl({ headers: req.headers, path, encrypted, ...(web ? { fallbackHost: web.host } : {}), trustProxy })
+  return requestUrl({ headers: req.headers, path, encrypted, fallbackHost: web?.host, trustProxy })
 }
 
 /** The URL of a web `Request` (Next App Router, h3 v2 off Node): its path and scheme, its host when `Host` is absent. */
