@@ -1,6 +1,9 @@
 // Markdown tables for stdout and the README, with each target next to its figure.
 
+import { CATEGORIES } from './callgrind.js'
+import { FRAMEWORKS } from './frameworks.js'
 import type { InsideRow } from './inside.js'
+import type { InstructionsRow } from './instructions.js'
 import type { OtelRow } from './otel.js'
 import type { RoundTripRow } from './redis-round-trips.js'
 import type { SoakRun } from './soak.js'
@@ -257,4 +260,27 @@ export function otelTable(rows: OtelRow[]): string {
     ]),
   )
   return `${figures}\n\nExpress 5, our middleware with the memory store; informative, not a target.`
+}
+
+/** Thousands of instructions per request, by what they were for; "beyond bare" against the same framework's bare route. */
+export function instructionsTable(rows: InstructionsRow[]): string {
+  const thousands = (n: number) => (n / 1000).toFixed(1)
+  const bare = (row: InstructionsRow) => rows.find((r) => r.framework === row.framework && r.variant === 'bare')
+  return (
+    table(
+      ['framework', 'variant', 'k instructions / request', 'beyond bare', ...CATEGORIES],
+      rows.map((row) => {
+        const base = bare(row)
+        return [
+          FRAMEWORKS[row.framework].label,
+          VARIANT_LABELS[row.variant],
+          thousands(row.perRequest),
+          base && base !== row ? `+${thousands(row.perRequest - base.perRequest)}` : '',
+          ...CATEGORIES.map((c) => thousands(row.byCategory[c])),
+        ]
+      }),
+    ) +
+    '\n\nAll threads of the server process under valgrind (callgrind), per request, after the warm-up; the categories are self instructions, so they add up to the total. ' +
+    'No kernel time is in them, and every instruction weighs alike.'
+  )
 }

@@ -9,10 +9,11 @@ import { parseArgs } from 'node:util'
 import { findRedisServer, startRedis } from '../support/redis-server.js'
 import { FRAMEWORKS, type Framework, isFramework } from './frameworks.js'
 import { type InsideRow, measureInside } from './inside.js'
+import { hasValgrind, type InstructionsRow, measureInstructions } from './instructions.js'
 import { measureOtel, type OtelRow } from './otel.js'
 import { resultsDir } from './paths.js'
 import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
-import { insideTable, otelTable, roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
+import { insideTable, instructionsTable, otelTable, roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
 import { measureSoak, SOAK_STORES, type SoakRun, type SoakStore } from './soak.js'
 import {
   BOUND_OF,
@@ -34,9 +35,12 @@ import {
 import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
 import { measureFloor, measureVerifyCost, type VerifyResult } from './verify-cost.js'
 
-const PARTS = ['verify', 'redis', 'throughput', 'inside', 'soak', 'otel'] as const
+const PARTS = ['verify', 'redis', 'throughput', 'inside', 'soak', 'otel', 'instructions'] as const
 type Part = (typeof PARTS)[number]
-/** What `pnpm bench` runs without --only: the soak takes minutes of its own, OpenTelemetry is informative. */
+/**
+ * What `pnpm bench` runs without --only: the soak takes minutes of its own, OpenTelemetry is
+ * informative, and the instruction counts need valgrind (not in --smoke, which CI runs).
+ */
 const DEFAULT_PARTS: readonly Part[] = ['verify', 'redis', 'throughput', 'inside']
 /** The smoke run's soak: enough deliveries to cross its lowered memory-store bound. */
 const SMOKE_SOAK = { deliveries: 1000, maxEntries: 200 }
@@ -53,6 +57,8 @@ const { values: args } = parseArgs({
     'verify-ms': { type: 'string', default: '642' },
     'soak-deliveries': { type: 'string', default: '1000000' },
     'soak-stores': { type: 'string' },
+    'instructions-requests': { type: 'string', default: '2000' },
+    'instructions-warmup': { type: 'string', default: '4000' },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -61,14 +67,15 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`pnpm bench [--smoke] [--only ${PARTS.join(',')}] [--frameworks ${Object.keys(FRAMEWORKS).join(',')}]
            [--duration 5] [--rounds 3] [--warmup 1] [--connections 10] [--verify-ms 642] [--profile]
-           [--soak-deliveries 1000000] [--soak-stores ${SOAK_STORES.join(',')}]
+           [--soak-deliveries 1000000] [--soak-stores ${SOAK_STORES.join(',')}] [--instructions-warmup 4000] [--instructions-requests 2000]
   --only       parts to run (default ${DEFAULT_PARTS.join(',')}; soak and otel run when named, and in --smoke)
   --smoke      every part for a moment (CI): fails only when the harness breaks
   --duration   measured seconds per throughput run       --rounds  rounds of every variant
   --warmup     unmeasured seconds before each run         --connections  autocannon connections
   --verify-ms  CPU time sampled per verifier and pass (2 passes, the faster one kept)
   --profile    CPU-profile each measured run of every server (profiles land in test/bench/results/profiles/)
-  --soak-deliveries  deliveries through the soak's server, per store   --soak-stores  which stores the soak runs`)
+  --soak-deliveries  deliveries through the soak's server, per store   --soak-stores  which stores the soak runs
+  --instructions-*   deliveries before and during the count, per server (the instructions part needs valgrind)`)
   process.exit(0)
 }
 
@@ -86,7 +93,12 @@ const number = (name: string, value: string) => {
 }
 
 const smoke = args.smoke
-const parts = list(args.only, smoke ? PARTS : DEFAULT_PARTS, (v): v is Part => (PARTS as readonly string[]).includes(v), 'part')
+const parts = list(
+  args.only,
+  smoke ? PARTS.filter((p) => p !== 'instructions') : DEFAULT_PARTS,
+  (v): v is Part => (PARTS as readonly string[]).includes(v),
+  'part',
+)
 const soakStores = list(
   args['soak-stores'],
   SOAK_STORES,
@@ -131,6 +143,7 @@ let floorMicros: number | undefined
 let soak: SoakRun[] | undefined
 let otel: OtelRow[] | undefined
 let inside: InsideRow[] | undefined
+let instructions: InstructionsRow[] | undefined
 
 log(
   `bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`,
@@ -237,6 +250,22 @@ if (parts.includes('otel')) {
   problems.push(...measured.problems)
 }
 
+if (parts.includes('instructions')) {
+  if (!hasValgrind()) throw new Error('bench: the instructions part runs the servers under valgrind: apt-get install valgrind')
+  log('instructions per request, under callgrind…')
+  instructions = await measureInstructions(
+    {
+      frameworks,
+      variants: ['bare', 'memory', 'bound'],
+      warmupRequests: Math.round(number('instructions-warmup', args['instructions-warmup'])),
+      requests: Math.max(1, Math.round(number('instructions-requests', args['instructions-requests']))),
+      connections: Math.max(1, Math.round(number('connections', args.connections))),
+      redisUrl: undefined,
+    },
+    log,
+  )
+}
+
 machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)))
 const sections: string[] = [
   `## upload-webhooks benchmark${smoke ? ' (smoke run: figures are not meaningful)' : ''}`,
@@ -257,6 +286,8 @@ if (verify) sections.push('### 2. Verification cost per delivery (1 KiB body)', 
 if (roundTrips) sections.push('### 3. Redis round trips per delivery (`INFO commandstats` deltas)', roundTripTable(roundTrips))
 if (soak) sections.push('### 4. Soak: one Express server process, memory at the start, every tenth and the end', soakTables(soak))
 if (otel) sections.push('### 5. OpenTelemetry: our middleware with the API absent, present, and with a provider', otelTable(otel))
+if (instructions)
+  sections.push('### 6. Instructions per request: bare, ours and the lower bound under callgrind', instructionsTable(instructions))
 if (problems.length) sections.push('### Problems', ...problems.map((p) => `- ${p}`))
 console.log(sections.filter(Boolean).join('\n\n'))
 
@@ -305,7 +336,7 @@ const targets = {
 }
 writeFileSync(
   file,
-  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, inside, verify, roundTrips, soak, otel, problems }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, inside, verify, roundTrips, soak, otel, instructions, problems }, null, 2)}\n`,
 )
 log(`\nfigures written to ${file}`)
 if (problems.length) {

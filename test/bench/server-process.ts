@@ -58,11 +58,14 @@ export function forkServer(
   script: string,
   args: string[],
   expected: readonly string[],
-  options: { name: string; env?: Record<string, string>; nodeFlags?: string[] },
+  options: { name: string; env?: Record<string, string>; nodeFlags?: string[]; wrapper?: readonly string[] },
 ): Promise<ForkedServer> {
+  // A wrapper (valgrind) runs node itself: its arguments, then node and node's flags.
+  const [wrapper, ...wrapperArgs] = options.wrapper ?? []
+  const nodeFlags = options.nodeFlags ?? []
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
     env: { ...process.env, ...options.env, NODE_ENV: 'development' },
-    execArgv: options.nodeFlags ?? [],
+    ...(wrapper ? { execPath: wrapper, execArgv: [...wrapperArgs, process.execPath, ...nodeFlags] } : { execArgv: nodeFlags }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   let stopping: Promise<void> | undefined
