@@ -17,6 +17,7 @@ export const CATEGORIES = [
   'other (V8 runtime, Node, libc)',
 ] as const
 export type Category = (typeof CATEGORIES)[number]
+export const COMPILER: Category = 'optimising compiler'
 
 const RULES: [RegExp, Category][] = [
   [/^(\?\?\?:)?0x[0-9a-f]+$/, 'JIT-compiled JavaScript'],
