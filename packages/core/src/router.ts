@@ -17,7 +17,7 @@ import { preflight } from './steps/preflight.js'
 import { missingRawBody, read } from './steps/read.js'
 import { Refusal } from './steps/refusal.js'
 import { router as routeFor } from './steps/route.js'
-import { claimToken } from './stores/protocol.js'
+import { claimToken, joined } from './stores/protocol.js'
 import { type DeliveryRecord, type Instruments, loadTelemetry, timedHandler, timedStore } from './telemetry.js'
 import type { DeliveryBody, HeaderBag, Logger, RawDelivery, VerifiedDelivery, Verifier, WebhookResult } from './types.js'
 
@@ -165,12 +165,14 @@ function deliveryClaim(
 }
 
 function claimFor(settings: RouterSettings, verifier: Verifier, verified: VerifiedDelivery, fingerprint: string): DeliveryClaim {
-  const base = `${settings.keyPrefix}:${verifier.name}:`
-  const claim: DeliveryClaim = { key: base + verified.deliveryId, token: claimToken(fingerprint, nextClaimId()) }
+  const claim: DeliveryClaim = {
+    key: joined(settings.keyPrefix, ':', verifier.name, ':', verified.deliveryId),
+    token: claimToken(fingerprint, nextClaimId()),
+  }
   const nonce = verified.replayNonce
   if (nonce)
     claim.nonce = {
-      key: `${settings.keyPrefix}~nonce:${verifier.name}:${nonce.value}`,
+      key: joined(settings.keyPrefix, '~nonce:', verifier.name, ':', nonce.value),
       owner: verified.deliveryId,
       ttlSeconds: Math.max(1, nonce.expiresAt - nowSeconds() + 1),
     }

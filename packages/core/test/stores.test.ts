@@ -59,6 +59,7 @@ describe.each(stores)('dedupe protocol on %s', (_name, makeStore, needsRedis) =>
     expect(await s.commit(key, 'claim:a', 60)).toBe(true)
     expect(await s.claim(key, 'claim:c', 30)).toEqual({ state: 'done' })
     expect(await s.release(key, 'claim:a')).toBe(false) // done is never released
+    expect(await s.commit(key, 'claim:a', 60)).toBe(false) // nor committed twice
     expect(await s.claim(key, 'claim:d', 30)).toEqual({ state: 'done' })
   })
 

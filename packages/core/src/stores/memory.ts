@@ -13,9 +13,18 @@ export interface MemoryStoreOptions {
 /** The production warning is once per process, however many stores and routers there are. */
 let warnedInProduction = false
 
-interface Entry {
-  value: string
-  expiresAt: number
+/**
+ * A key's record: a claim token, or a nonce's owner. A commit marks the claim done and keeps its
+ * token, so a commit allocates nothing: the done marker (`done:<fingerprint>`) is spelled out only
+ * when a retry finds the record. `expiresAt` counts milliseconds from the store's making, so it
+ * stays a small integer V8 keeps in the record itself, not a number boxed on the heap beside it.
+ */
+class Entry {
+  constructor(
+    readonly value: string,
+    public expiresAt: number,
+    public done = false,
+  ) {}
 }
 
 /**
@@ -26,6 +35,8 @@ interface Entry {
 export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const maxEntries = numberOption('memoryStore()', 'maxEntries', options.maxEntries, 100_000, { min: 1, max: 10_000_000, integer: true })
   const entries = new Map<string, Entry>()
+  const madeAt = Date.now()
+  const clock = () => Date.now() - madeAt
   let logger: Logger = console
   let warnedEviction = false
 
@@ -39,7 +50,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   }
 
   function evicted(key: string, entry: Entry, now: number) {
-    if (warnedEviction || entry.expiresAt <= now || !entry.value.startsWith('done')) return
+    if (warnedEviction || entry.expiresAt <= now || !entry.done) return
     warnedEviction = true
     logger.warn(
       `[upload-webhooks] memoryStore() dropped an unexpired processed record (${key}) at maxEntries=${maxEntries}: a retry of it would run again. ` +
@@ -51,9 +62,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   // always yields the oldest. A fresh keys().next() per eviction rescans the deleted slots V8
   // leaves at the front of the Map until it compacts, which grows with the map's size.
   let oldest: Iterator<string> | undefined
-  function set(key: string, value: string, seconds: number, now: number) {
+  function set(key: string, entry: Entry, seconds: number, now: number) {
+    entry.expiresAt = now + seconds * 1000
     entries.delete(key) // re-insert so Map order stays oldest-first
-    entries.set(key, { value, expiresAt: now + seconds * 1000 })
+    entries.set(key, entry)
     while (entries.size > maxEntries) {
       let next = oldest?.next()
       if (!next || next.done) {
@@ -69,29 +81,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   return {
     // Answered at once: nothing here waits, and a promise per call would cost a turn per delivery.
     claim(key, token, lockSeconds, nonce): ClaimOutcome {
-      const now = Date.now()
+      const now = clock()
       if (nonce) {
         const owner = live(nonce.key, now)
         if (owner && owner.value !== nonce.owner) return { state: 'replayed' }
-        if (!owner) set(nonce.key, nonce.owner, nonce.ttlSeconds, now)
+        if (!owner) set(nonce.key, new Entry(nonce.owner, 0), nonce.ttlSeconds, now)
       }
       const entry = live(key, now)
       if (!entry) {
-        set(key, token, lockSeconds, now)
+        set(key, new Entry(token, 0), lockSeconds, now)
         return { state: 'claimed' }
       }
-      const outcome = claimOutcome(entry.value, token, lockSeconds)
+      const outcome = claimOutcome(entry.done ? doneValue(entry.value) : entry.value, token, lockSeconds)
       if (outcome.state !== 'in-flight') return outcome
       return { state: 'in-flight', retryAfterSeconds: Math.max(1, Math.ceil((entry.expiresAt - now) / 1000)) }
     },
     commit(key, token, ttlSeconds) {
-      const now = Date.now()
-      if (live(key, now)?.value !== token) return false
-      set(key, doneValue(token), ttlSeconds, now)
+      const now = clock()
+      const entry = live(key, now)
+      if (entry?.value !== token || entry.done) return false
+      entry.done = true
+      set(key, entry, ttlSeconds, now)
       return true
     },
     release(key, token) {
-      if (live(key, Date.now())?.value !== token) return false
+      const entry = live(key, clock())
+      if (entry?.value !== token || entry.done) return false
       entries.delete(key)
       return true
     },

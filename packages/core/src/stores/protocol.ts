@@ -8,8 +8,14 @@ export { StoreUnavailableError } from '../errors.js'
 /** Value of a processed delivery, written by records from before fingerprints existed. */
 export const DONE = 'done'
 
+/**
+ * One flat string from its parts. `+` and template literals leave V8 a tree of the pieces, and a
+ * store that keeps the string (memoryStore()) keeps the whole tree: an object per piece.
+ */
+export const joined = (...parts: string[]): string => parts.join('')
+
 /** A claim token: `claim:<fingerprint>:<random>`. */
-export const claimToken = (fingerprint: string, random: string): string => `claim:${fingerprint}:${random}`
+export const claimToken = (fingerprint: string, random: string): string => joined('claim:', fingerprint, ':', random)
 
 /** The done marker that replaces `token` on commit: `done:<fingerprint>` (or `done` for a legacy token). */
 export function doneValue(token: string): string {
