@@ -19,14 +19,26 @@ export interface RequestUrlParts {
 
 const firstHop = (value: string | undefined) => value?.split(',')[0]?.trim() || undefined
 
+const SLASH = 0x2f
+const BACKSLASH = 0x5c
+
+/**
+ * The path with one leading slash: `//host/x` or `/\host/x` would name another authority once
+ * joined to ours. The regex runs only when a second slash or backslash is there to collapse.
+ */
+function onePath(path: string): string {
+  if (!path.startsWith('/')) return `/${path}`
+  const second = path.charCodeAt(1)
+  return second === SLASH || second === BACKSLASH ? path.replace(/^[/\\]+/, '/') : path
+}
+
 export function requestUrl(parts: RequestUrlParts): string {
   const { headers } = parts
   const forwardedProto = parts.trustProxy ? firstHop(getHeader(headers, 'x-forwarded-proto')) : undefined
   const forwardedHost = parts.trustProxy ? firstHop(getHeader(headers, 'x-forwarded-host')) : undefined
   const protocol = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : parts.encrypted ? 'https' : 'http'
   const host = forwardedHost ?? getHeader(headers, 'host') ?? parts.fallbackHost ?? 'localhost'
-  const path = parts.path.startsWith('/') ? parts.path.replace(/^[/\\]+/, '/') : `/${parts.path}`
-  return `${protocol}://${host}${path}`
+  return `${protocol}://${host}${onePath(parts.path)}`
 }
 
 /** A Node request (Express, h3, Next Pages): its headers, and the socket that says whether it came over TLS. */
