@@ -62,8 +62,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   // always yields the oldest. A fresh keys().next() per eviction rescans the deleted slots V8
   // leaves at the front of the Map until it compacts, which grows with the map's size.
   let oldest: Iterator<string> | undefined
-  function set(key: string, entry: Entry, seconds: number, now: number) {
-    entry.expiresAt = now + seconds * 1000
+  const expiry = (seconds: number, now: number) => now + seconds * 1000
+  function set(key: string, entry: Entry, now: number) {
     entries.delete(key) // re-insert so Map order stays oldest-first
     entries.set(key, entry)
     while (entries.size > maxEntries) {
@@ -85,11 +85,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       if (nonce) {
         const owner = live(nonce.key, now)
         if (owner && owner.value !== nonce.owner) return { state: 'replayed' }
-        if (!owner) set(nonce.key, new Entry(nonce.owner, 0), nonce.ttlSeconds, now)
+        if (!owner) set(nonce.key, new Entry(nonce.owner, expiry(nonce.ttlSeconds, now)), now)
       }
       const entry = live(key, now)
       if (!entry) {
-        set(key, new Entry(token, 0), lockSeconds, now)
+        set(key, new Entry(token, expiry(lockSeconds, now)), now)
         return { state: 'claimed' }
       }
       const outcome = claimOutcome(entry.done ? doneValue(entry.value) : entry.value, token, lockSeconds)
@@ -101,7 +101,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       const entry = live(key, now)
       if (entry?.value !== token || entry.done) return false
       entry.done = true
-      set(key, entry, ttlSeconds, now)
+      entry.expiresAt = expiry(ttlSeconds, now)
+      set(key, entry, now)
       return true
     },
     release(key, token) {

@@ -53,7 +53,7 @@ type Send = (key: string, args: string[]) => Promise<unknown>
 function sender(client: RedisClientLike): { send: Send; cluster: boolean } {
   if (typeof (client as IoRedisLike).call === 'function') {
     const io = client as IoRedisLike
-    return { send: (_key, args) => io.call(args[0]!, ...args.slice(1)), cluster: io.isCluster === true }
+    return { send: (_key, args) => io.call(...(args as [string, ...string[]])), cluster: io.isCluster === true }
   }
   if ('masters' in client) {
     const cluster = client as NodeRedisClusterLike
@@ -108,9 +108,6 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     })
   }
 
-  const runScript = (script: string, digest: string, keys: string[], args: string[]) =>
-    send(keys[0]!, ['EVALSHA', digest, String(keys.length), ...keys, ...args], script)
-
   const claimSha = sha1(CLAIM_WITH_NONCE_SCRIPT)
   const commitSha = sha1(COMMIT_SCRIPT)
   const releaseSha = sha1(RELEASE_SCRIPT)
@@ -120,7 +117,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     raw('', ['SCRIPT', 'LOAD', script]).catch(() => undefined)
   }
   const setIfAbsent = (key: string, value: string, seconds: number) => send(key, ['SET', key, value, 'NX', 'EX', String(seconds), 'GET'])
-  const release = (key: string, token: string) => runScript(RELEASE_SCRIPT, releaseSha, [key], [token])
+  // Each script's command is written out whole: one array per command, which `send` hands the client as is.
+  const release = (key: string, token: string) => send(key, ['EVALSHA', releaseSha, '1', key, token], RELEASE_SCRIPT)
 
   async function claimOnCluster(key: string, token: string, lockSeconds: number, nonce: NonceClaim): Promise<ClaimOutcome> {
     const [nonceReply, claimReply] = await Promise.allSettled([
@@ -146,12 +144,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     claim: (key, token, lockSeconds, nonce) => {
       if (!nonce) return setIfAbsent(key, token, lockSeconds).then((previous) => claimOutcome(previous, token, lockSeconds))
       if (cluster) return claimOnCluster(key, token, lockSeconds, nonce)
-      const keys = [key, nonce.key]
-      const args = [token, String(lockSeconds), nonce.owner, String(nonce.ttlSeconds)]
-      return runScript(CLAIM_WITH_NONCE_SCRIPT, claimSha, keys, args).then((reply) => nonceClaimOutcome(reply, token, lockSeconds))
+      const command = ['EVALSHA', claimSha, '2', key, nonce.key, token, String(lockSeconds), nonce.owner, String(nonce.ttlSeconds)]
+      return send(key, command, CLAIM_WITH_NONCE_SCRIPT).then((reply) => nonceClaimOutcome(reply, token, lockSeconds))
     },
     commit: (key, token, ttlSeconds) =>
-      runScript(COMMIT_SCRIPT, commitSha, [key], [token, String(ttlSeconds), doneValue(token)]).then(isOne),
+      send(key, ['EVALSHA', commitSha, '1', key, token, String(ttlSeconds), doneValue(token)], COMMIT_SCRIPT).then(isOne),
     release: (key, token) => release(key, token).then(isOne),
   }
 }
