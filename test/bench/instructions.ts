@@ -10,15 +10,15 @@
 // costs then is start-up, not a delivery's price. Its figure stays beside the total.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Category, COMPILER, readDumps } from './callgrind.js'
+import { deliver } from './deliveries.js'
 import type { Framework } from './frameworks.js'
 import { WEBHOOK_PATH } from './payload.js'
 import { forkServer } from './server-process.js'
 import type { Variant } from './servers/variant.js'
-import { type Delivery, signedDeliveries } from './signed-deliveries.js'
+import { type NextDelivery, signedDeliveries } from './signed-deliveries.js'
 
 export interface InstructionsOptions {
   frameworks: readonly Framework[]
@@ -50,32 +50,12 @@ export function hasValgrind(): boolean {
   }
 }
 
-function post(agent: Agent, port: number, delivery: Delivery): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: WEBHOOK_PATH, method: 'POST', headers: delivery.headers, agent }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () =>
-        resolve(res.statusCode === 200 && body.startsWith('{"status":"processed"') ? undefined : `${res.statusCode} ${body}`),
-      )
-    })
-    req.on('error', reject)
-    req.end(delivery.body)
-  })
-}
-
-/** `count` deliveries over `connections` keep-alive connections; the first answer that is not `processed`, if any. */
-async function drive(port: number, next: () => Delivery, count: number, connections: number): Promise<string | undefined> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections })
-  let left = count
-  let problem: string | undefined
-  const connection = async () => {
-    while (left-- > 0 && problem === undefined) problem = await post(agent, port, next())
-  }
-  await Promise.all(Array.from({ length: connections }, connection))
-  agent.destroy()
-  return problem
+/** `count` deliveries to `name`'s server, each answered `processed`, or the run stops. */
+async function send(name: string, port: number, next: NextDelivery, count: number, connections: number): Promise<void> {
+  const sent = await deliver(port, next, count, connections)
+  if (sent.unexpected > 0) throw new Error(`bench: ${name}: ${sent.unexpected} answers not "processed" (first: ${sent.firstUnexpected})`)
+  if (sent.errors > 0 || sent.answered !== count)
+    throw new Error(`bench: ${name}: ${sent.answered} of ${count} answered, ${sent.errors} errors`)
 }
 
 async function measureOne(framework: Framework, variant: Variant, options: InstructionsOptions) {
@@ -97,11 +77,10 @@ async function measureOne(framework: Framework, variant: Variant, options: Instr
     const port = server.ports[variant]!
     const next = signedDeliveries(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, `cg-${framework}-${variant}-`)
     const pid = String(server.child.pid)
-    const warmupProblem = await drive(port, next, options.warmupRequests, options.connections)
-    if (warmupProblem) throw new Error(`bench: ${framework}/${variant} under callgrind answered ${warmupProblem}`)
+    const name = `${framework}/${variant} under callgrind`
+    await send(name, port, next, options.warmupRequests, options.connections)
     execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' })
-    const problem = await drive(port, next, options.requests, options.connections)
-    if (problem) throw new Error(`bench: ${framework}/${variant} under callgrind answered ${problem}`)
+    await send(name, port, next, options.requests, options.connections)
     execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' })
     // With --separate-threads, dump 1 is one file per thread: callgrind.out.1-01, -02, ...
     const dumps = readdirSync(dir)

@@ -3,7 +3,7 @@
 // memory store at its bound and then with the Redis store; RSS and heap are read at the start,
 // after every tenth of the run and at the end, the heap after a full GC (the server runs with
 // --expose-gc) so that what is still reachable is what is compared.
-import autocannon from 'autocannon'
+import { deliver } from './deliveries.js'
 import { WEBHOOK_PATH } from './payload.js'
 import { type MemorySample, startServers } from './server-process.js'
 import { signedDeliveries } from './signed-deliveries.js'
@@ -79,28 +79,11 @@ async function soakOne(store: SoakStore, options: SoakOptions, log: (line: strin
     const started = performance.now()
     for (let tenth = 1; tenth <= 10; tenth++) {
       const amount = Math.round((options.deliveries * tenth) / 10) - Math.round((options.deliveries * (tenth - 1)) / 10)
-      const result = await autocannon({
-        url: `http://127.0.0.1:${server.port}`,
-        connections: Math.min(options.connections, Math.max(1, amount)),
-        pipelining: 1,
-        amount,
-        // autocannon notices the last answer only on its next sample tick (default 1 s).
-        sampleInt: 50,
-        requests: [
-          {
-            method: 'POST',
-            path: WEBHOOK_PATH,
-            setupRequest: (request) => ({ ...request, ...next() }),
-            onResponse: (status, body) => {
-              if (status === 200 && body.startsWith('{"status":"processed"')) return
-              unexpected++
-              firstUnexpected ??= `${status} ${body.slice(0, 200)}`
-            },
-          },
-        ],
-      })
-      errors += result.errors + result.timeouts
-      answered += result.requests.total
+      const sent = await deliver(server.port, next, amount, options.connections)
+      unexpected += sent.unexpected
+      firstUnexpected ??= sent.firstUnexpected
+      errors += sent.errors
+      answered += sent.answered
       const checkpoint = { deliveries: answered, seconds: (performance.now() - started) / 1000, ...(await server.memory()) }
       checkpoints.push(checkpoint)
       log(

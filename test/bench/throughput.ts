@@ -3,6 +3,7 @@
 // back to back in rounds, rotating their order, and the ratios are taken within a round.
 // Every request is a new delivery signed as it is sent (signed-deliveries.ts).
 import autocannon from 'autocannon'
+import { deliveryRequests, processed, type Unexpected } from './deliveries.js'
 import { FRAMEWORKS, type Framework } from './frameworks.js'
 import { WEBHOOK_PATH } from './payload.js'
 import { type RunningServer, startServers } from './server-process.js'
@@ -69,9 +70,6 @@ export const median = (values: number[]) => {
 const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 
-/** The answer every delivery of the run must get: each one is new, so it is processed. */
-const processed = (status: number, body: string) => status === 200 && body.startsWith('{"status":"processed"')
-
 /**
  * Sends one delivery and, where the variant dedupes, the same one again: proves the route
  * verifies (the bare route only parses) and recognises a redelivery.
@@ -99,8 +97,7 @@ export async function load(
   const latencies: number[] = []
   let first = 0
   let last = 0
-  let unexpected = 0
-  let firstUnexpected: string | undefined
+  const seen: Unexpected = { unexpected: 0 }
   const cpuBefore = await server.cpuMicros()
   // The instance is both the result promise and an event emitter (its typings only say the former).
   const instance = autocannon({
@@ -110,18 +107,7 @@ export async function load(
     duration: seconds,
     // autocannon checks for the end of a run once per sample interval: short runs need short ones.
     sampleInt: Math.min(1000, Math.max(20, seconds * 250)),
-    requests: [
-      {
-        method: 'POST',
-        path: WEBHOOK_PATH,
-        setupRequest: (request) => ({ ...request, ...next() }),
-        onResponse: (status, body) => {
-          if (processed(status, body)) return
-          unexpected++
-          firstUnexpected ??= `${status} ${body.slice(0, 200)}`
-        },
-      },
-    ],
+    requests: deliveryRequests(next, seen),
   }) as Promise<autocannon.Result> & import('node:events').EventEmitter
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     last = performance.now()
@@ -140,8 +126,7 @@ export async function load(
     serverCpuMicrosPerRequest: cpu / Math.max(1, latencies.length + result.non2xx),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    unexpected,
-    ...(firstUnexpected ? { firstUnexpected } : {}),
+    ...seen,
   }
 }
 
