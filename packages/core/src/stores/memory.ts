@@ -63,8 +63,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   // leaves at the front of the Map until it compacts, which grows with the map's size.
   let oldest: Iterator<string> | undefined
   const expiry = (seconds: number, now: number) => now + seconds * 1000
-  function set(key: string, entry: Entry, now: number) {
-    entries.delete(key) // re-insert so Map order stays oldest-first
+  /** Adds a key `live()` just found absent, so it goes last in the Map's order without a delete first. */
+  function insert(key: string, entry: Entry, now: number) {
     entries.set(key, entry)
     while (entries.size > maxEntries) {
       let next = oldest?.next()
@@ -85,11 +85,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       if (nonce) {
         const owner = live(nonce.key, now)
         if (owner && owner.value !== nonce.owner) return { state: 'replayed' }
-        if (!owner) set(nonce.key, new Entry(nonce.owner, expiry(nonce.ttlSeconds, now)), now)
+        if (!owner) insert(nonce.key, new Entry(nonce.owner, expiry(nonce.ttlSeconds, now)), now)
       }
       const entry = live(key, now)
       if (!entry) {
-        set(key, new Entry(token, expiry(lockSeconds, now)), now)
+        insert(key, new Entry(token, expiry(lockSeconds, now)), now)
         return { state: 'claimed' }
       }
       const outcome = claimOutcome(entry.done ? doneValue(entry.value) : entry.value, token, lockSeconds)
@@ -102,7 +102,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       if (entry?.value !== token || entry.done) return false
       entry.done = true
       entry.expiresAt = expiry(ttlSeconds, now)
-      set(key, entry, now)
+      entries.delete(key) // re-inserted: eviction goes by last write, so a processed record outlives older claims
+      insert(key, entry, now)
       return true
     },
     release(key, token) {
