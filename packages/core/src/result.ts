@@ -3,14 +3,16 @@ import type { AcceptedStatus, WebhookResult } from './types.js'
 
 export type { AcceptedStatus } from './types.js'
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+const JSON_HEADERS = { 'content-type': JSON_CONTENT_TYPE } as const
 /** Anything but printable ASCII other than the quote and the backslash. */
 const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/
 
 export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookResult {
   return {
     status: 200,
-    headers: { ...JSON_HEADERS },
+    // A literal, not a spread of JSON_HEADERS: every delivery's answer, and V8 copies a literal's boilerplate whole.
+    headers: { 'content-type': JSON_CONTENT_TYPE },
     outcome: status,
     // Delivery IDs are printable (the authenticate step refuses the rest): only quotes and
     // backslashes need JSON's escaping, and most IDs have neither.

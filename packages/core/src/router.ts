@@ -117,9 +117,16 @@ function handlerContext(
   logger: Logger,
 ): HandlerContext {
   // Not `{ ...verified, attempt, ... }`: V8 builds a spread-first literal as a clone and every
-  // property added after it takes a slow path. `verified` comes from verifier code, not from the
-  // payload, so Object.assign's setters are no concern here.
-  return Object.assign({}, verified, { attempt: verified.attempt ?? 0, sender: verifier.name, headers, rawBody: body.text, logger })
+  // property added after it takes a slow path; nor a second Object.assign source, a literal made
+  // only to be copied key by key. `verified` comes from verifier code, not from the payload, so
+  // Object.assign's setters are no concern here.
+  const context = Object.assign({}, verified) as HandlerContext
+  context.attempt = verified.attempt ?? 0
+  context.sender = verifier.name
+  context.headers = headers
+  context.rawBody = body.text
+  context.logger = logger
+  return context
 }
 
 /** Unknown types logged once each, up to this many: a sender cannot grow the set without bound. */

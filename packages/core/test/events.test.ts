@@ -21,6 +21,20 @@ describe('event decoding', () => {
     expect(event.metadata).toEqual({ userId: 'user_123', category: 'avatar' })
   })
 
+  it("UploadKit: the sender's file is copied, not changed, and its __proto__ key stays a plain field", () => {
+    const payload = JSON.parse(
+      '{"event":"onUploadComplete","file":{"id":7,"fileName":"a.txt","__proto__":{"polluted":true}},"metadata":{"userId":"u"}}',
+    )
+    const sent = JSON.stringify(payload)
+    const event = decodeQStashEvent(payload) as any
+    expect(JSON.stringify(payload)).toBe(sent)
+    expect(event.file).not.toBe(payload.file)
+    expect(Object.getPrototypeOf(event.file)).toBe(Object.prototype)
+    expect(event.file.polluted).toBeUndefined()
+    expect(Object.hasOwn(event.file, '__proto__')).toBe(true)
+    expect(event.file).toMatchObject({ id: '7', name: 'a.txt', fileName: 'a.txt', metadata: { userId: 'u' } })
+  })
+
   it('Sonuslab upload.completed', () => {
     const event = decodeTimestampedHmacEvent(fixture(SONUSLAB)) as any
     expect(event.type).toBe('upload.completed')

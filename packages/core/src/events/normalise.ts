@@ -22,9 +22,12 @@ export const isObject = (value: unknown): value is Json => value !== null && typ
 export const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
 export const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
 
+/** A file ID as text: a non-empty string, or a number spelled out; undefined otherwise. */
+export const fileIdOf = (id: unknown): string | undefined => str(id) ?? (typeof id === 'number' ? String(id) : undefined)
+
 /** A normalised file, or undefined when the sender gave it no ID. */
 export function uploadedFile(id: unknown, fields: Omit<UploadedFile, 'id'>): UploadedFile | undefined {
-  const fileId = str(id) ?? (typeof id === 'number' ? String(id) : undefined)
+  const fileId = fileIdOf(id)
   return fileId === undefined ? undefined : { id: fileId, ...fields }
 }
 

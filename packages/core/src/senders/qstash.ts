@@ -5,7 +5,7 @@ import { matchingMacText } from '../crypto/match.js'
 import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
-import { dataFile, isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
+import { dataFile, fileIdOf, isObject, type Json, num, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
@@ -67,21 +67,27 @@ export interface QStashEvents {
 }
 
 // ── Decoder ─────────────────────────────────────────────────────────────────
-/** UploadKit `onUploadComplete`: `{ event, file: { id, key, url, fileName, fileSize, contentType, status, createdAt }, metadata }`. */
+/**
+ * UploadKit `onUploadComplete`: `{ event, file: { id, key, url, fileName, fileSize, contentType, status, createdAt }, metadata }`.
+ * The normalised fields over a copy of the sender's own: a spread behind a leading `id` (see
+ * withType), then plain stores. Object.assign of the normalised fields onto it would take V8's
+ * generic path for every key.
+ */
 function uploadKitFile(payload: Json): UploadedFile | undefined {
-  const file = payload['file']
-  if (!isObject(file)) return undefined
-  const normalised = uploadedFile(file['id'], {
-    key: str(file['key']),
-    url: str(file['url']),
-    name: str(file['fileName']) ?? str(file['name']),
-    size: num(file['fileSize']) ?? num(file['size']),
-    contentType: str(file['contentType']),
-    uploadedAt: str(file['createdAt']) ?? str(file['uploadedAt']),
-    metadata: isObject(payload['metadata']) ? payload['metadata'] : isObject(file['metadata']) ? file['metadata'] : {},
-  })
-  // Keep the sender's own file fields next to the normalised ones (leading `id`: see withType).
-  return normalised && (Object.assign({ id: normalised.id, ...file }, normalised) as UploadedFile)
+  const own = payload['file']
+  if (!isObject(own)) return undefined
+  const id = fileIdOf(own['id'])
+  if (id === undefined) return undefined
+  const file: Json = { id, ...own }
+  file['id'] = id
+  file['key'] = str(own['key'])
+  file['url'] = str(own['url'])
+  file['name'] = str(own['fileName']) ?? str(own['name'])
+  file['size'] = num(own['fileSize']) ?? num(own['size'])
+  file['contentType'] = str(own['contentType'])
+  file['uploadedAt'] = str(own['createdAt']) ?? str(own['uploadedAt'])
+  file['metadata'] = isObject(payload['metadata']) ? payload['metadata'] : isObject(own['metadata']) ? own['metadata'] : {}
+  return file as unknown as UploadedFile
 }
 
 const decodeBase64Text = (value: unknown): string => {
