@@ -47,14 +47,14 @@ const READ_FIX = 'do not read the request body (readBody, readRawBody, a body-pa
 // h3 v1's readRawBody() keeps the raw bytes (a Promise<Buffer>) on the Node request under this symbol.
 const H3_V1_RAW_BODY = Symbol.for('h3RawBody')
 
-async function fromV1(event: H3V1Event, trustProxy: boolean): Promise<RawDelivery> {
+function fromV1(event: H3V1Event, trustProxy: boolean, keptByH3 = event.node.req[H3_V1_RAW_BODY]): RawDelivery | Promise<RawDelivery> {
+  // readRawBody() ran: its bytes, once they are there. Only then a promise: one per request costs a turn.
+  if (keptByH3 instanceof Promise) return keptByH3.then((bytes: unknown) => fromV1(event, trustProxy, bytes ?? null))
   const req = event.node.req
   const path = req.originalUrl ?? event.path ?? req.url ?? '/'
   // Under toWebHandler (edge presets) the Node request is synthetic: the web Request's URL knows the host.
   const url = nodeRequestUrl(req, path, trustProxy, event.web?.request?.url)
-  // Awaited only when readRawBody() ran: an await per request otherwise costs a tick for nothing.
-  const keptByH3 = req[H3_V1_RAW_BODY]
-  const kept = [event.web?.request?.body, event._requestBody, keptByH3 === undefined ? undefined : await keptByH3, req.rawBody, req.body]
+  const kept = [event.web?.request?.body, event._requestBody, keptByH3, req.rawBody, req.body]
   const body = nodeRequestBody(req, { kept, consumed: req.body !== undefined, framework: 'h3', fix: READ_FIX })
   return { method: event.method ?? req.method ?? 'GET', url, headers: req.headers, body }
 }
@@ -87,7 +87,8 @@ export function uploadWebhooks<const V extends VerifyOption>(
       return writeWebHead((event as H3V2Event).res, await router.receive(fromV2(event as H3V2Event, trustProxy)))
     }
     // h3 v1 streams a returned Response chunk by chunk: the Node response's way instead.
-    const result = await router.receive(await fromV1(event as H3V1Event, trustProxy))
+    const delivery = fromV1(event as H3V1Event, trustProxy)
+    const result = await router.receive(delivery instanceof Promise ? await delivery : delivery)
     return writeNodeHead((event as H3V1Event).node.res, result)
   }
   // defineEventHandler()'s marker: h3 v1 takes it as an event handler, never a Node middleware; v2 ignores it.

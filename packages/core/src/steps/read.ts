@@ -2,8 +2,9 @@
 import { fromUtf8, utf8 } from '../encoding.js'
 import { BodyTooLargeError, RawBodyUnavailableError } from '../errors.js'
 import type { MaybeAsync } from '../maybe-async.js'
+import { refused } from '../result.js'
 import type { DeliveryBody, Logger, RawBody } from '../types.js'
-import { refuse } from './refusal.js'
+import { Refusal } from './refusal.js'
 
 class Body implements DeliveryBody {
   #text: string | undefined
@@ -71,7 +72,7 @@ class Chunks {
  * no-op 'error' listener then stays, so a client resetting the connection meanwhile cannot crash
  * the process.
  */
-function readNodeStream(stream: NodeReadable, chunks: Chunks): Promise<DeliveryBody> {
+function readNodeStream(stream: NodeReadable, chunks: Chunks, failure: ReadFailure): Promise<DeliveryBody> {
   return new Promise((resolve, reject) => {
     let settled = false
     const finish = (error?: unknown) => {
@@ -83,7 +84,7 @@ function readNodeStream(stream: NodeReadable, chunks: Chunks): Promise<DeliveryB
       stream.removeListener('close', onClose)
       if (error === undefined) return resolve(chunks.body())
       stream.on('error', ignore)
-      reject(error)
+      reject(failure(error))
     }
     const onData = (chunk: Uint8Array | string) => {
       try {
@@ -104,7 +105,7 @@ function readNodeStream(stream: NodeReadable, chunks: Chunks): Promise<DeliveryB
 }
 
 /** A web stream, cancelled the moment it passes the limit. */
-async function readWebStream(stream: ReadableStream<Uint8Array>, chunks: Chunks): Promise<DeliveryBody> {
+async function readWebStream(stream: ReadableStream<Uint8Array>, chunks: Chunks, failure: ReadFailure): Promise<DeliveryBody> {
   const reader = stream.getReader()
   try {
     for (;;) {
@@ -114,7 +115,7 @@ async function readWebStream(stream: ReadableStream<Uint8Array>, chunks: Chunks)
     }
   } catch (error) {
     void reader.cancel().catch(() => {})
-    throw error
+    throw failure(error)
   }
 }
 
@@ -122,21 +123,29 @@ async function readWebStream(stream: ReadableStream<Uint8Array>, chunks: Chunks)
  * Other async iterables (and Node streams already ended), iterated by hand: an oversized body
  * then does not call the iterator's return(), which would destroy the socket before the 413.
  */
-async function readIterable(body: AsyncIterable<Uint8Array | string>, chunks: Chunks): Promise<DeliveryBody> {
-  const iterator = body[Symbol.asyncIterator]()
-  for (;;) {
-    const { done, value } = await iterator.next()
-    if (done) return chunks.body()
-    chunks.add(value)
+async function readIterable(body: AsyncIterable<Uint8Array | string>, chunks: Chunks, failure: ReadFailure): Promise<DeliveryBody> {
+  try {
+    const iterator = body[Symbol.asyncIterator]()
+    for (;;) {
+      const { done, value } = await iterator.next()
+      if (done) return chunks.body()
+      chunks.add(value)
+    }
+  } catch (error) {
+    throw failure(error)
   }
 }
+
+/** What a read that failed rejects with: the error itself, or what `read` answers for it. */
+type ReadFailure = (error: unknown) => unknown
+const asItIs: ReadFailure = (error) => error
 
 /**
  * Reads a raw body into memory, refusing more than `limit` bytes: a stream is abandoned
  * (cancelled) the moment it passes the limit, so an oversized upload is never buffered whole.
  * Bytes and text are answered at once, a stream with a promise.
  */
-export function readBody(body: RawBody, limit: number): MaybeAsync<DeliveryBody> {
+export function readBody(body: RawBody, limit: number, failure: ReadFailure = asItIs): MaybeAsync<DeliveryBody> {
   if (body == null) return new Body(new Uint8Array(0), '')
   if (typeof body === 'string') {
     const bytes = utf8(body)
@@ -148,29 +157,33 @@ export function readBody(body: RawBody, limit: number): MaybeAsync<DeliveryBody>
     return new Body(body)
   }
   const chunks = new Chunks(limit)
-  if (typeof (body as ReadableStream).getReader === 'function') return readWebStream(body as ReadableStream<Uint8Array>, chunks)
-  if (isLiveNodeReadable(body)) return readNodeStream(body, chunks)
-  return readIterable(body as AsyncIterable<Uint8Array | string>, chunks)
+  if (typeof (body as ReadableStream).getReader === 'function') return readWebStream(body as ReadableStream<Uint8Array>, chunks, failure)
+  if (isLiveNodeReadable(body)) return readNodeStream(body, chunks, failure)
+  return readIterable(body as AsyncIterable<Uint8Array | string>, chunks, failure)
 }
 
-/** Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it). */
+/**
+ * Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it). A
+ * stream's own promise rejects with the refusal: a `.catch()` to map it would cost every
+ * delivery another promise and turn.
+ */
 export function read(body: RawBody, maxBodyBytes: number, logger: Logger): MaybeAsync<DeliveryBody> {
+  const failure = (error: unknown) => unreadable(error, logger)
   try {
-    const reading = readBody(body, maxBodyBytes)
-    return reading instanceof Promise ? reading.catch((error: unknown) => unreadable(error, logger)) : reading
+    return readBody(body, maxBodyBytes, failure)
   } catch (error) {
-    return unreadable(error, logger)
+    throw failure(error)
   }
 }
 
-/** A read that failed, as its Refusal; anything else is rethrown. */
-function unreadable(error: unknown, logger: Logger): never {
-  if (error instanceof BodyTooLargeError) refuse(413, 'payload_too_large', undefined, { connection: 'close' })
+/** A read that failed, as its Refusal; anything else as it is. */
+function unreadable(error: unknown, logger: Logger): unknown {
+  if (error instanceof BodyTooLargeError) return new Refusal(refused(413, 'payload_too_large', undefined, { connection: 'close' }))
   if (error instanceof RawBodyUnavailableError) {
     logger.error(`[upload-webhooks] ${error.message}`)
-    refuse(500, 'raw_body_unavailable', error.message)
+    return new Refusal(refused(500, 'raw_body_unavailable', error.message))
   }
-  throw error
+  return error
 }
 
 /**
