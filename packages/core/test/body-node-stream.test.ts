@@ -36,6 +36,16 @@ describe('readBody on a Node stream', () => {
     await expect(closed).rejects.toThrow(/closed before its body ended/)
   })
 
+  it('keeps its listeners after the end: a late error or close from the request is absorbed', async () => {
+    const stream = new PassThrough()
+    const read = readBody(stream, 1024)
+    stream.end('{"a":1}')
+    expect((await read).text).toBe('{"a":1}')
+    // Without a listener left, emitting 'error' would throw.
+    expect(stream.emit('error', new Error('ECONNRESET'))).toBe(true)
+    expect(stream.emit('close')).toBe(true)
+  })
+
   it('does not wait for an end that already happened', async () => {
     const stream = new PassThrough()
     stream.end('{}')
