@@ -14,7 +14,7 @@ import { answer } from './steps/answer.js'
 import { authenticate } from './steps/authenticate.js'
 import { decode } from './steps/decode.js'
 import { preflight } from './steps/preflight.js'
-import { missingRawBody, read } from './steps/read.js'
+import { missingRawBody, read, readFailure } from './steps/read.js'
 import { Refusal } from './steps/refusal.js'
 import { router as routeFor } from './steps/route.js'
 import { claimToken, joined } from './stores/protocol.js'
@@ -41,6 +41,7 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
   const settings = resolveSettings(options as unknown as WebhookRouterOptions)
   const { logger } = settings
   const route = routeFor(settings.handlers, logger)
+  const unreadable = readFailure(logger)
   const unknownTypes = new Set<string>()
   const onceOptions = {
     store: settings.store,
@@ -70,7 +71,7 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
   async function steps(delivery: RawDelivery, telemetry?: Instruments, record?: DeliveryRecord): Promise<WebhookResult> {
     try {
       preflight(delivery, settings.maxBodyBytes)
-      const reading = read(delivery.body, settings.maxBodyBytes, logger)
+      const reading = read(delivery.body, settings.maxBodyBytes, unreadable)
       const body = reading instanceof Promise ? await reading : reading
       const authenticating = authenticate(delivery, body, settings.verifiers, settings.publicUrl, logger)
       const { verifier, verified } = authenticating instanceof Promise ? await authenticating : authenticating

@@ -2,9 +2,8 @@
 import { fromUtf8, utf8 } from '../encoding.js'
 import { BodyTooLargeError, RawBodyUnavailableError } from '../errors.js'
 import type { MaybeAsync } from '../maybe-async.js'
-import { refused } from '../result.js'
 import type { DeliveryBody, Logger, RawBody } from '../types.js'
-import { Refusal } from './refusal.js'
+import { refusal } from './refusal.js'
 
 class Body implements DeliveryBody {
   #text: string | undefined
@@ -127,7 +126,7 @@ async function readIterable(body: AsyncIterable<Uint8Array | string>, chunks: Ch
 }
 
 /** What a read that failed rejects with: the error itself, or what `read` answers for it. */
-type ReadFailure = (error: unknown) => unknown
+export type ReadFailure = (error: unknown) => unknown
 const asItIs: ReadFailure = (error) => error
 
 /**
@@ -153,27 +152,28 @@ export function readBody(body: RawBody, limit: number, failure: ReadFailure = as
 }
 
 /**
- * Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it). A
- * stream's own promise rejects with the refusal: a `.catch()` to map it would cost every
- * delivery another promise and turn.
+ * Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it), which
+ * `unreadable` (from `readFailure`, made once per router) gives. A stream's own promise rejects
+ * with the refusal: a `.catch()` to map it would cost every delivery another promise and turn.
  */
-export function read(body: RawBody, maxBodyBytes: number, logger: Logger): MaybeAsync<DeliveryBody> {
-  const failure = (error: unknown) => unreadable(error, logger)
+export function read(body: RawBody, maxBodyBytes: number, unreadable: ReadFailure): MaybeAsync<DeliveryBody> {
   try {
-    return readBody(body, maxBodyBytes, failure)
+    return readBody(body, maxBodyBytes, unreadable)
   } catch (error) {
-    throw failure(error)
+    throw unreadable(error)
   }
 }
 
-/** A read that failed, as its Refusal; anything else as it is. */
-function unreadable(error: unknown, logger: Logger): unknown {
-  if (error instanceof BodyTooLargeError) return new Refusal(refused(413, 'payload_too_large', undefined, { connection: 'close' }))
-  if (error instanceof RawBodyUnavailableError) {
-    logger.error(`[upload-webhooks] ${error.message}`)
-    return new Refusal(refused(500, 'raw_body_unavailable', error.message))
+/** A failed read as its Refusal, the missing raw body logged; anything else as it is. */
+export function readFailure(logger: Logger): ReadFailure {
+  return (error) => {
+    if (error instanceof BodyTooLargeError) return refusal(413, 'payload_too_large', undefined, { connection: 'close' })
+    if (error instanceof RawBodyUnavailableError) {
+      logger.error(`[upload-webhooks] ${error.message}`)
+      return refusal(500, 'raw_body_unavailable', error.message)
+    }
+    return error
   }
-  return error
 }
 
 /**

@@ -11,7 +11,12 @@ export class Refusal extends Error {
   }
 }
 
+/** The Refusal for `status` and a machine-readable `reason`, for a step that rejects a promise with it. */
+export function refusal(status: number, reason: RejectionReason, message?: string, headers?: Record<string, string>): Refusal {
+  return new Refusal(refused(status, reason, message, headers))
+}
+
 /** Stops the delivery with `status` and a machine-readable `reason`. */
 export function refuse(status: number, reason: RejectionReason, message?: string, headers?: Record<string, string>): never {
-  throw new Refusal(refused(status, reason, message, headers))
+  throw refusal(status, reason, message, headers)
 }
