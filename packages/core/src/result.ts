@@ -4,14 +4,13 @@ import type { AcceptedStatus, WebhookResult } from './types.js'
 export type { AcceptedStatus } from './types.js'
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
-const JSON_HEADERS = { 'content-type': JSON_CONTENT_TYPE } as const
 /** Anything but printable ASCII other than the quote and the backslash. */
 const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/
 
 export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookResult {
   return {
     status: 200,
-    // A literal, not a spread of JSON_HEADERS: every delivery's answer, and V8 copies a literal's boilerplate whole.
+    // A literal, not a spread of shared headers: every delivery's answer, and V8 copies a literal's boilerplate whole.
     headers: { 'content-type': JSON_CONTENT_TYPE },
     outcome: status,
     // Delivery IDs are printable (the authenticate step refuses the rest): only quotes and
@@ -33,7 +32,7 @@ export function refused(httpStatus: number, reason: RejectionReason, message?: s
   const kind = httpStatus >= 500 ? 'error' : 'rejected'
   return {
     status: httpStatus,
-    headers: { ...JSON_HEADERS, ...headers },
+    headers: { 'content-type': JSON_CONTENT_TYPE, ...headers },
     outcome: reason,
     body: JSON.stringify(message === undefined ? { status: kind, reason } : { status: kind, reason, message }),
   }
