@@ -60,8 +60,9 @@ async function send(name: string, port: number, next: NextDelivery, count: numbe
 
 async function measureOne(framework: Framework, variant: Variant, options: InstructionsOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'))
+  const name = `${framework}/${variant} under callgrind`
   const server = await forkServer('./server.js', [framework, variant], [variant], {
-    name: `${framework}/${variant} under callgrind`,
+    name,
     env: options.redisUrl ? { BENCH_REDIS_URL: options.redisUrl } : {},
     wrapper: [
       'valgrind',
@@ -77,7 +78,6 @@ async function measureOne(framework: Framework, variant: Variant, options: Instr
     const port = server.ports[variant]!
     const next = signedDeliveries(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, `cg-${framework}-${variant}-`)
     const pid = String(server.child.pid)
-    const name = `${framework}/${variant} under callgrind`
     await send(name, port, next, options.warmupRequests, options.connections)
     execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' })
     await send(name, port, next, options.requests, options.connections)

@@ -51,8 +51,7 @@ const atLeast = (row: ThroughputRow, value: number | undefined, target: number |
 
 /** `floorMicros`: the verification floor measured in this run, for the overhead target. */
 export function throughputTable(rows: ThroughputRow[], floorMicros: number | undefined): string {
-  const bareCpu = (row: ThroughputRow) =>
-    rows.find((r) => r.framework === row.framework && r.variant === 'bare')?.serverCpuMicrosPerRequest ?? NaN
+  const bareCpu = (row: ThroughputRow) => bareRowOf(rows, row)?.serverCpuMicrosPerRequest ?? NaN
   const floorTarget = floorMicros === undefined ? undefined : floorMicros + OVERHEAD_ABOVE_FLOOR_MICROS
   return (
     table(
@@ -262,21 +261,26 @@ export function otelTable(rows: OtelRow[]): string {
   return `${figures}\n\nExpress 5, our middleware with the memory store; informative, not a target.`
 }
 
+/** The bare route's row of the same framework as `row`, in a part's rows. */
+function bareRowOf<R extends { framework: string; variant: string }>(rows: readonly R[], row: R): R | undefined {
+  return rows.find((r) => r.framework === row.framework && r.variant === 'bare')
+}
+
 /** Thousands of instructions per request, by what they were for; "beyond bare" against the same framework's bare route. */
 export function instructionsTable(rows: InstructionsRow[]): string {
   const thousands = (n: number) => (n / 1000).toFixed(1)
-  const bare = (row: InstructionsRow) => rows.find((r) => r.framework === row.framework && r.variant === 'bare')
+  const counted = CATEGORIES.filter((c) => c !== COMPILER)
   return (
     table(
-      ['framework', 'variant', 'k instructions / request ¹', 'beyond bare', ...CATEGORIES.filter((c) => c !== COMPILER), `${COMPILER} ¹`],
+      ['framework', 'variant', 'k instructions / request ¹', 'beyond bare', ...counted, `${COMPILER} ¹`],
       rows.map((row) => {
-        const base = bare(row)
+        const base = bareRowOf(rows, row)
         return [
           FRAMEWORKS[row.framework].label,
           VARIANT_LABELS[row.variant],
           thousands(row.perRequest),
           base && base !== row ? `+${thousands(row.perRequest - base.perRequest)}` : '',
-          ...CATEGORIES.filter((c) => c !== COMPILER).map((c) => thousands(row.byCategory[c])),
+          ...counted.map((c) => thousands(row.byCategory[c])),
           thousands(row.compilerPerRequest),
         ]
       }),
