@@ -1,5 +1,5 @@
-// Part 1b (`--only inside`, informative): what the floor's crypto, `qstash().verify()` and all of
-// core (`router.receive()`) cost inside a loaded server, timed in-process per request
+// Part 1b (`--only inside`, informative): what the floor's crypto, `qstash().verify()`, the lower
+// bound and all of core (`router.receive()`) cost inside a loaded server, timed in-process per request
 // (servers/inside.ts), next to what part 2 times in a hot loop. The overhead target compares a
 // server's CPU per request with a floor timed hot; this part times both where a server runs them.
 import { WEBHOOK_PATH } from './payload.js'

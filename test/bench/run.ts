@@ -281,7 +281,8 @@ if (throughput) {
       : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), servers in child processes; medians over rounds.`,
   )
 }
-if (inside) sections.push('### 1b. Inside a server: the floor, `qstash()` and all of core, timed per request', insideTable(inside, verify))
+if (inside)
+  sections.push('### 1b. Inside a server: the floor, `qstash()`, the bound and core, timed per request', insideTable(inside, verify))
 if (verify) sections.push('### 2. Verification cost per delivery (1 KiB body)', verifyTable(verify))
 if (roundTrips) sections.push('### 3. Redis round trips per delivery (`INFO commandstats` deltas)', roundTripTable(roundTrips))
 if (soak) sections.push('### 4. Soak: one Express server process, memory at the start, every tenth and the end', soakTables(soak))

@@ -2,7 +2,7 @@
 // import the server module itself (importing it starts a server).
 
 /** What is timed, one per request in turn. */
-export const INSIDE_WORK = ['floor', 'verify', 'receive'] as const
+export const INSIDE_WORK = ['floor', 'verify', 'bound', 'receive'] as const
 export type InsideWork = (typeof INSIDE_WORK)[number]
 
 /** Per piece of work: total milliseconds, deliveries timed, and deliveries it did not accept. */

@@ -1,18 +1,20 @@
 // Child process for part 1b (`inside.ts`): a plain node:http server that, per request, times one
 // piece of work in turn, in-process, on that request's delivery, and answers like a bare route:
-// the floor's crypto, `qstash().verify()`, or `router.receive()`. Each piece then runs where a
-// server runs it, after the HTTP stack's own work has taken the CPU caches, and none warms the
-// caches for another within a request. Answers its stats on "stats" (and resets them), its CPU
+// the floor's crypto, `qstash().verify()`, the lower bound's route, or `router.receive()`. Each
+// piece runs where a server runs it, after the HTTP stack's own work has taken the CPU caches,
+// and none warms the caches for another within a request. Answers its stats on "stats" (and resets them), its CPU
 // time on "cpu", and exits on "stop".
 import { createHmac, createSecretKey, hash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import { createWebhookRouter, type DeliveryBody, memoryStore, qstash } from '@upload-webhooks/core'
 import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { INSIDE_WORK, type InsideStats, type InsideWork } from './inside-work.js'
+import { lowerBound } from './lower-bound.js'
 import { readAll } from './read-all.js'
 
 const signingKey = createSecretKey(Buffer.from(devSigningKeys.currentSigningKey))
 const verifier = qstash({ ...devSigningKeys })
+const bound = lowerBound()
 const router = createWebhookRouter({
   verify: qstash({ ...devSigningKeys }),
   store: memoryStore(),
@@ -40,6 +42,15 @@ const urlOf = (req: IncomingMessage) => `http://${req.headers.host}${req.url}`
 
 async function run(work: InsideWork, req: IncomingMessage, bytes: Buffer): Promise<boolean> {
   if (work === 'floor') return floor(String(req.headers['upstash-signature']), bytes)
+  if (work === 'bound') {
+    const answer = await bound({
+      body: bytes.toString('utf8'),
+      signature: req.headers['upstash-signature'] as string | undefined,
+      messageId: req.headers['upstash-message-id'] as string | undefined,
+      url: urlOf(req),
+    })
+    return answer.status === 200 && answer.body.startsWith('{"status":"processed"')
+  }
   if (work === 'verify') {
     const url = urlOf(req)
     return Promise.resolve(verifier.verify({ method: 'POST', url, publicUrl: url, headers: req.headers, body: bodyOf(bytes) })).then(
@@ -54,6 +65,7 @@ async function run(work: InsideWork, req: IncomingMessage, bytes: Buffer): Promi
 const fresh = (): InsideStats => ({
   floor: { totalMs: 0, count: 0, refused: 0 },
   verify: { totalMs: 0, count: 0, refused: 0 },
+  bound: { totalMs: 0, count: 0, refused: 0 },
   receive: { totalMs: 0, count: 0, refused: 0 },
 })
 let stats = fresh()
