@@ -49,8 +49,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     return entry
   }
 
-  function evicted(key: string, entry: Entry, now: number) {
-    if (warnedEviction || entry.expiresAt <= now || !entry.done) return
+  /** Warns, once, when the oldest key goes while its processed record still holds. */
+  function evicting(key: string, now: number) {
+    if (warnedEviction) return // the common case at the bound: no lookup of a record about to go
+    const entry = entries.get(key)!
+    if (entry.expiresAt <= now || !entry.done) return
     warnedEviction = true
     logger.warn(
       `[upload-webhooks] memoryStore() dropped an unexpired processed record (${key}) at maxEntries=${maxEntries}: a retry of it would run again. ` +
@@ -73,7 +76,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
         next = oldest.next()
       }
       const victim = next.value as string
-      evicted(victim, entries.get(victim)!, now)
+      evicting(victim, now)
       entries.delete(victim)
     }
   }
