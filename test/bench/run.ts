@@ -52,6 +52,7 @@ const { values: args } = parseArgs({
     frameworks: { type: 'string' },
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
+    processes: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '10' },
     'verify-ms': { type: 'string', default: '642' },
@@ -66,12 +67,13 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`pnpm bench [--smoke] [--only ${PARTS.join(',')}] [--frameworks ${Object.keys(FRAMEWORKS).join(',')}]
-           [--duration 5] [--rounds 3] [--warmup 1] [--connections 10] [--verify-ms 642] [--profile]
+           [--duration 5] [--rounds 3] [--processes 1] [--warmup 1] [--connections 10] [--verify-ms 642] [--profile]
            [--soak-deliveries 1000000] [--soak-stores ${SOAK_STORES.join(',')}] [--instructions-warmup 4000] [--instructions-requests 2000]
   --only       parts to run (default ${DEFAULT_PARTS.join(',')}; soak and otel run when named, and in --smoke)
   --smoke      every part for a moment (CI): fails only when the harness breaks
   --duration   measured seconds per throughput run       --rounds  rounds of every variant
   --warmup     unmeasured seconds before each run         --connections  autocannon connections
+  --processes  server processes per throughput variant, each measured every round (the median of theirs counts)
   --verify-ms  CPU time sampled per verifier and pass (2 passes, the faster one kept)
   --profile    CPU-profile each measured run of every server (profiles land in test/bench/results/profiles/)
   --soak-deliveries  deliveries through the soak's server, per store   --soak-stores  which stores the soak runs
@@ -181,6 +183,7 @@ if (parts.includes('throughput')) {
           warmupSec: 0,
           connections: 4,
           processPerVariant: false,
+          processes: 1,
           redisUrl: redis.url,
           ...(profileDir ? { profileDir } : {}),
         }
@@ -191,6 +194,7 @@ if (parts.includes('throughput')) {
           warmupSec: number('warmup', args.warmup),
           connections: Math.max(1, Math.round(number('connections', args.connections))),
           processPerVariant: true,
+          processes: Math.max(1, Math.round(number('processes', args.processes))),
           redisUrl: redis.url,
           ...(profileDir ? { profileDir } : {}),
         }
@@ -278,7 +282,8 @@ if (throughput) {
     throughputTable(throughput, floorMicros),
     smoke
       ? ''
-      : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), servers in child processes; medians over rounds.`,
+      : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), ` +
+          `${args.processes === '1' ? 'one server process per variant' : `${args.processes} server processes per variant, a round's figure the median of theirs`}; medians over rounds.`,
   )
 }
 if (inside)

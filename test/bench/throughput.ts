@@ -22,6 +22,12 @@ export interface ThroughputOptions {
   redisUrl: string
   /** One server process per variant (full runs), or one per framework (smoke: starts faster). */
   processPerVariant: boolean
+  /**
+   * Server processes per variant (with `processPerVariant`), each measured every round; a round's
+   * figure for the variant is the median of theirs. Two processes of one variant can differ by
+   * more than the margins judged (README, "At 1f662ce"): more processes average that out.
+   */
+  processes: number
   /** Directory for CPU profiles of each measured run (`--profile`); undefined: no profiling. */
   profileDir?: string
 }
@@ -38,6 +44,8 @@ export interface Sample {
   /** Answers other than 200 `processed` (every delivery is new, so any other answer is a harness defect). */
   unexpected: number
   firstUnexpected?: string
+  /** With more than one process per variant: each one's sample, of which the figures above are the medians. */
+  perProcess?: Sample[]
 }
 
 export interface ThroughputRow {
@@ -153,11 +161,39 @@ function compare(variant: Variant, rounds: Map<Variant, Sample>[]) {
   }
 }
 
+/** One server serving one variant, and the deliveries it is sent. */
+interface Served {
+  server: RunningServer
+  next: NextDelivery
+}
+
+/** The median of several processes' samples of one variant in one round; counts are summed. */
+function acrossProcesses(samples: Sample[]): Sample {
+  if (samples.length === 1) return samples[0]!
+  const sum = (pick: (s: Sample) => number) => samples.reduce((total, s) => total + pick(s), 0)
+  const firstUnexpected = samples.find((s) => s.firstUnexpected)?.firstUnexpected
+  return {
+    reqPerSec: median(samples.map((s) => s.reqPerSec)),
+    p50Ms: median(samples.map((s) => s.p50Ms)),
+    p99Ms: median(samples.map((s) => s.p99Ms)),
+    serverCpuMicrosPerRequest: median(samples.map((s) => s.serverCpuMicrosPerRequest)),
+    responses: sum((s) => s.responses),
+    non2xx: sum((s) => s.non2xx),
+    errors: sum((s) => s.errors),
+    unexpected: sum((s) => s.unexpected),
+    ...(firstUnexpected ? { firstUnexpected } : {}),
+    perProcess: samples,
+  }
+}
+
 /** Starts every framework's servers (an idle server costs nothing) and checks each before any load. */
 async function startAll(options: ThroughputOptions, runId: string) {
-  const servers = new Map<string, { server: RunningServer; next: NextDelivery }>()
+  const servers = new Map<string, Served[]>()
+  const copies = options.processPerVariant ? Math.max(1, options.processes) : 1
   const groups = options.frameworks.flatMap((framework) =>
-    options.processPerVariant ? VARIANTS.map((variant) => [framework, [variant]] as const) : [[framework, VARIANTS] as const],
+    options.processPerVariant
+      ? VARIANTS.flatMap((variant) => Array.from({ length: copies }, () => [framework, [variant]] as const))
+      : [[framework, VARIANTS] as const],
   )
   const serverOptions = { redisUrl: options.redisUrl }
   const started = await Promise.allSettled(groups.map(([framework, variants]) => startServers(framework, variants, serverOptions)))
@@ -171,10 +207,12 @@ async function startAll(options: ThroughputOptions, runId: string) {
     for (const [i, outcome] of started.entries()) {
       const framework = groups[i]![0]
       for (const [variant, server] of (outcome as PromiseFulfilledResult<Map<Variant, RunningServer>>).value) {
+        const key = `${framework}/${variant}`
+        const copiesSoFar = servers.get(key) ?? []
         const url = `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`
-        const next = signedDeliveries(url, `msg_${runId}_${framework}_${variant}_`)
+        const next = signedDeliveries(url, `msg_${runId}_${framework}_${variant}_${copiesSoFar.length}_`)
         await preflight(server, variant, next, `${FRAMEWORKS[framework].label} ${variant}`)
-        servers.set(`${framework}/${variant}`, { server, next })
+        servers.set(key, [...copiesSoFar, { server, next }])
       }
     }
   } catch (error) {
@@ -182,6 +220,19 @@ async function startAll(options: ThroughputOptions, runId: string) {
     throw error
   }
   return { servers, stopAll }
+}
+
+/** One round's sample of a variant: each of its processes in turn, profiled as `<name>[-process<n>]`. */
+async function measureVariant(copies: Served[], options: ThroughputOptions, name: string): Promise<Sample> {
+  const samples: Sample[] = []
+  for (const [i, { server, next }] of copies.entries()) {
+    if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
+    if (options.profileDir) await server.startProfile()
+    samples.push(await load(server, next, options, options.durationSec))
+    if (options.profileDir)
+      await server.stopProfile(`${options.profileDir}/${copies.length > 1 ? `${name}-process${i + 1}` : name}.cpuprofile`)
+  }
+  return acrossProcesses(samples)
 }
 
 /** Runs every framework's variants; `problems` collects runs with errors or answers other than `processed`. */
@@ -200,11 +251,7 @@ export async function measureThroughput(
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)
         const inRound = new Map<Variant, Sample>()
         for (const variant of order) {
-          const { server, next } = servers.get(`${framework}/${variant}`)!
-          if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
-          if (options.profileDir) await server.startProfile()
-          const sample = await load(server, next, options, options.durationSec)
-          if (options.profileDir) await server.stopProfile(`${options.profileDir}/${framework}-${variant}-round${round + 1}.cpuprofile`)
+          const sample = await measureVariant(servers.get(`${framework}/${variant}`)!, options, `${framework}-${variant}-round${round + 1}`)
           if (sample.non2xx > 0 || sample.errors > 0 || sample.unexpected > 0 || sample.responses === 0) {
             problems.push(
               `${label} ${variant}: ${sample.responses} answers, ${sample.non2xx} non-2xx, ${sample.errors} errors/timeouts, ` +
