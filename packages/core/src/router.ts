@@ -1,6 +1,6 @@
 // The router: one delivery through named steps, top to bottom (docs/architecture.md, "Request
 // path"). Policy lives in the steps; this file only composes them.
-import { sha256Base64Url } from '#crypto'
+import { base64Url, sha256Base64Url } from '#crypto'
 import { toWebResponse } from './adapter/response.js'
 import { randomId } from './encoding.js'
 import { nowSeconds } from './env.js'
@@ -151,8 +151,11 @@ async function ignore(event: WebhookEvent, context: HandlerContext, settings: Ro
   return accepted('ignored', context.deliveryId)
 }
 
-/** Claim tokens only need to be unique: a random per-process prefix and a counter, not a UUID each. */
-const CLAIM_PREFIX = randomId('')
+/**
+ * Claim tokens only need to be unique: a random per-process prefix and a counter, not a UUID each.
+ * 72 random bits tell processes apart; the memory store keeps every token, so each byte counts.
+ */
+const CLAIM_PREFIX = base64Url(crypto.getRandomValues(new Uint8Array(9)))
 let claims = 0
 const nextClaimId = () => `${CLAIM_PREFIX}${(claims++).toString(36)}`
 
