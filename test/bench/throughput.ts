@@ -222,17 +222,35 @@ async function startAll(options: ThroughputOptions, runId: string) {
   return { servers, stopAll }
 }
 
-/** One round's sample of a variant: each of its processes in turn, profiled as `<name>[-process<n>]`. */
-async function measureVariant(copies: Served[], options: ThroughputOptions, name: string): Promise<Sample> {
-  const samples: Sample[] = []
-  for (const [i, { server, next }] of copies.entries()) {
-    if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
-    if (options.profileDir) await server.startProfile()
-    samples.push(await load(server, next, options, options.durationSec))
-    if (options.profileDir)
-      await server.stopProfile(`${options.profileDir}/${copies.length > 1 ? `${name}-process${i + 1}` : name}.cpuprofile`)
+/** One measured run of one server process, after its warm-up; profiled as `<name>.cpuprofile`. */
+async function measureOne({ server, next }: Served, options: ThroughputOptions, name: string): Promise<Sample> {
+  if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
+  if (options.profileDir) await server.startProfile()
+  const sample = await load(server, next, options, options.durationSec)
+  if (options.profileDir) await server.stopProfile(`${options.profileDir}/${name}.cpuprofile`)
+  return sample
+}
+
+/**
+ * One round: every variant in `order`, and with several processes per variant, every variant's
+ * first process, then every variant's second, and so on, so that a VM phase weighs on each
+ * variant alike. A variant's figure is the median of its processes'.
+ */
+async function measureRound(
+  copiesOf: (variant: Variant) => Served[],
+  order: readonly Variant[],
+  options: ThroughputOptions,
+  name: (variant: Variant) => string,
+): Promise<Map<Variant, Sample>> {
+  const samples = new Map<Variant, Sample[]>(order.map((variant) => [variant, []]))
+  const processes = copiesOf(order[0]!).length
+  for (let copy = 0; copy < processes; copy++) {
+    for (const variant of order) {
+      const suffix = processes > 1 ? `-process${copy + 1}` : ''
+      samples.get(variant)!.push(await measureOne(copiesOf(variant)[copy]!, options, `${name(variant)}${suffix}`))
+    }
   }
-  return acrossProcesses(samples)
+  return new Map(order.map((variant) => [variant, acrossProcesses(samples.get(variant)!)]))
 }
 
 /** Runs every framework's variants; `problems` collects runs with errors or answers other than `processed`. */
@@ -249,16 +267,15 @@ export async function measureThroughput(
       const rounds: Map<Variant, Sample>[] = []
       for (let round = 0; round < options.rounds; round++) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)
-        const inRound = new Map<Variant, Sample>()
-        for (const variant of order) {
-          const sample = await measureVariant(servers.get(`${framework}/${variant}`)!, options, `${framework}-${variant}-round${round + 1}`)
+        const copiesOf = (variant: Variant) => servers.get(`${framework}/${variant}`)!
+        const inRound = await measureRound(copiesOf, order, options, (variant) => `${framework}-${variant}-round${round + 1}`)
+        for (const [variant, sample] of inRound) {
           if (sample.non2xx > 0 || sample.errors > 0 || sample.unexpected > 0 || sample.responses === 0) {
             problems.push(
               `${label} ${variant}: ${sample.responses} answers, ${sample.non2xx} non-2xx, ${sample.errors} errors/timeouts, ` +
                 `${sample.unexpected} not "processed"${sample.firstUnexpected ? ` (first: ${sample.firstUnexpected})` : ''}`,
             )
           }
-          inRound.set(variant, sample)
           log(
             `  ${`${label} ${variant}`.padEnd(40)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50Ms.toFixed(2)} ms, ` +
               `p99 ${sample.p99Ms.toFixed(2)} ms, server CPU ${sample.serverCpuMicrosPerRequest.toFixed(0)} µs/req`,
