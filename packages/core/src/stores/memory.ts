@@ -51,7 +51,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
 
   /** Warns, once, when the oldest key goes while its processed record still holds. */
   function evicting(key: string, now: number) {
-    if (warnedEviction) return // the common case at the bound: no lookup of a record about to go
+    if (warnedEviction) return // the common case once the store is full: no lookup of a record about to go
     const entry = entries.get(key)!
     if (entry.expiresAt <= now || !entry.done) return
     warnedEviction = true
