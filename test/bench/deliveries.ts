@@ -3,10 +3,8 @@
 // anything but 200 `processed` means the harness does not measure what it claims.
 import autocannon from 'autocannon'
 import { WEBHOOK_PATH } from './payload.js'
+import { processed } from './servers/answers.js'
 import type { NextDelivery } from './signed-deliveries.js'
-
-/** The answer every delivery of a run must get. */
-export const processed = (status: number, body: string) => status === 200 && body.startsWith('{"status":"processed"')
 
 /** Answers other than `processed`: how many, and the first one. */
 export interface Unexpected {

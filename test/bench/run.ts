@@ -108,6 +108,7 @@ const soakStores = list(
   'soak store',
 )
 const frameworks = list(args.frameworks, Object.keys(FRAMEWORKS) as Framework[], isFramework, 'framework')
+const processes = Math.max(1, Math.round(number('processes', args.processes)))
 const t0 = performance.now()
 const log = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`)
 
@@ -194,7 +195,7 @@ if (parts.includes('throughput')) {
           warmupSec: number('warmup', args.warmup),
           connections: Math.max(1, Math.round(number('connections', args.connections))),
           processPerVariant: true,
-          processes: Math.max(1, Math.round(number('processes', args.processes))),
+          processes,
           redisUrl: redis.url,
           ...(profileDir ? { profileDir } : {}),
         }
@@ -283,7 +284,7 @@ if (throughput) {
     smoke
       ? ''
       : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), ` +
-          `${args.processes === '1' ? 'one server process per variant' : `${args.processes} server processes per variant, a round's figure the median of theirs`}; medians over rounds.`,
+          `${processes === 1 ? 'one server process per variant' : `${processes} server processes per variant, a round's figure the median of theirs`}; medians over rounds.`,
   )
 }
 if (inside)

@@ -3,10 +3,11 @@
 // back to back in rounds, rotating their order, and the ratios are taken within a round.
 // Every request is a new delivery signed as it is sent (signed-deliveries.ts).
 import autocannon from 'autocannon'
-import { deliveryRequests, processed, type Unexpected } from './deliveries.js'
+import { deliveryRequests, type Unexpected } from './deliveries.js'
 import { FRAMEWORKS, type Framework } from './frameworks.js'
 import { WEBHOOK_PATH } from './payload.js'
 import { type RunningServer, startServers } from './server-process.js'
+import { processed } from './servers/answers.js'
 import { DEDUPES, PEER_OF, VARIANTS, type Variant } from './servers/variant.js'
 import { type NextDelivery, signedDeliveries } from './signed-deliveries.js'
 
@@ -23,9 +24,9 @@ export interface ThroughputOptions {
   /** One server process per variant (full runs), or one per framework (smoke: starts faster). */
   processPerVariant: boolean
   /**
-   * Server processes per variant (with `processPerVariant`), each measured every round; a round's
-   * figure for the variant is the median of theirs. Two processes of one variant can differ by
-   * more than the margins judged (README, "At 1f662ce"): more processes average that out.
+   * Server processes per variant (at least 1; with `processPerVariant`), each measured every
+   * round; a round's figure for the variant is the median of theirs. Two processes of one variant
+   * can differ by more than the margins judged (README, "At 1f662ce"): more average that out.
    */
   processes: number
   /** Directory for CPU profiles of each measured run (`--profile`); undefined: no profiling. */
@@ -189,10 +190,9 @@ function acrossProcesses(samples: Sample[]): Sample {
 /** Starts every framework's servers (an idle server costs nothing) and checks each before any load. */
 async function startAll(options: ThroughputOptions, runId: string) {
   const servers = new Map<string, Served[]>()
-  const copies = options.processPerVariant ? Math.max(1, options.processes) : 1
   const groups = options.frameworks.flatMap((framework) =>
     options.processPerVariant
-      ? VARIANTS.flatMap((variant) => Array.from({ length: copies }, () => [framework, [variant]] as const))
+      ? VARIANTS.flatMap((variant) => Array.from({ length: options.processes }, () => [framework, [variant]] as const))
       : [[framework, VARIANTS] as const],
   )
   const serverOptions = { redisUrl: options.redisUrl }

@@ -2,12 +2,13 @@
 // piece of work in turn, in-process, on that request's delivery, and answers like a bare route:
 // the floor's crypto, `qstash().verify()`, the lower bound's route, or `router.receive()`. Each
 // piece runs where a server runs it, after the HTTP stack's own work has taken the CPU caches,
-// and none warms the caches for another within a request. Answers its stats on "stats" (and resets them), its CPU
-// time on "cpu", and exits on "stop".
+// and none warms the caches for another within a request. Answers its stats on "stats" (and
+// resets them), its CPU time on "cpu", and exits on "stop".
 import { createHmac, createSecretKey, hash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import { createWebhookRouter, type DeliveryBody, memoryStore, qstash } from '@upload-webhooks/core'
 import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
+import { processed } from './answers.js'
 import { INSIDE_WORK, type InsideStats, type InsideWork } from './inside-work.js'
 import { lowerBound } from './lower-bound.js'
 import { readAll } from './read-all.js'
@@ -49,7 +50,7 @@ async function run(work: InsideWork, req: IncomingMessage, bytes: Buffer): Promi
       messageId: req.headers['upstash-message-id'] as string | undefined,
       url: urlOf(req),
     })
-    return answer.status === 200 && answer.body.startsWith('{"status":"processed"')
+    return processed(answer.status, answer.body)
   }
   if (work === 'verify') {
     const url = urlOf(req)
