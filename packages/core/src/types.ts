@@ -143,7 +143,10 @@ export type ClaimOutcome =
 export interface NonceClaim {
   /** Store key of the nonce. */
   key: string
-  /** The delivery ID the nonce belongs to; the same nonce under another ID is a replay. */
+  /**
+   * The delivery ID the nonce belongs to; the same nonce under another ID is a replay. `claim`'s
+   * key is built from this ID, so a store may compare keys instead (`memoryStore()` does).
+   */
   owner: string
   /** Until the signature expires, in whole seconds (at least 1). */
   ttlSeconds: number

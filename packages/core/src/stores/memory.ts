@@ -14,10 +14,11 @@ export interface MemoryStoreOptions {
 let warnedInProduction = false
 
 /**
- * A key's record: a claim token, or a nonce's owner. A commit marks the claim done and keeps its
- * token, so a commit allocates nothing: the done marker (`done:<fingerprint>`) is spelled out only
- * when a retry finds the record. `expiresAt` counts milliseconds from the store's making, so it
- * stays a small integer V8 keeps in the record itself, not a number boxed on the heap beside it.
+ * A key's record: a claim token, or the key of the delivery a nonce came with. A commit marks the
+ * claim done and keeps its token, so a commit allocates nothing: the done marker
+ * (`done:<fingerprint>`) is spelled out only when a retry finds the record. `expiresAt` counts
+ * milliseconds from the store's making, so it stays a small integer V8 keeps in the record itself,
+ * not a number boxed on the heap beside it.
  */
 class Entry {
   constructor(
@@ -86,9 +87,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     claim(key, token, lockSeconds, nonce): ClaimOutcome {
       const now = clock()
       if (nonce) {
+        // The nonce's record holds the delivery's key, which the store keeps anyway, not a copy of
+        // `nonce.owner`: the router builds the key from that ID, so under one nonce they tell alike.
         const owner = live(nonce.key, now)
-        if (owner && owner.value !== nonce.owner) return { state: 'replayed' }
-        if (!owner) insert(nonce.key, new Entry(nonce.owner, expiry(nonce.ttlSeconds, now)), now)
+        if (owner && owner.value !== key) return { state: 'replayed' }
+        if (!owner) insert(nonce.key, new Entry(key, expiry(nonce.ttlSeconds, now)), now)
       }
       const entry = live(key, now)
       if (!entry) {
