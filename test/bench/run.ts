@@ -183,8 +183,7 @@ if (parts.includes('throughput')) {
           durationSec: 0.15,
           warmupSec: 0,
           connections: 4,
-          processPerVariant: false,
-          processes: 1,
+          processes: 'per-framework',
           redisUrl: redis.url,
           ...(profileDir ? { profileDir } : {}),
         }
@@ -194,7 +193,6 @@ if (parts.includes('throughput')) {
           durationSec: number('duration', args.duration),
           warmupSec: number('warmup', args.warmup),
           connections: Math.max(1, Math.round(number('connections', args.connections))),
-          processPerVariant: true,
           processes,
           redisUrl: redis.url,
           ...(profileDir ? { profileDir } : {}),

@@ -21,14 +21,13 @@ export interface ThroughputOptions {
   warmupSec: number
   connections: number
   redisUrl: string
-  /** One server process per variant (full runs), or one per framework (smoke: starts faster). */
-  processPerVariant: boolean
   /**
-   * Server processes per variant (at least 1; with `processPerVariant`), each measured every
-   * round; a round's figure for the variant is the median of theirs. Two processes of one variant
-   * can differ by more than the margins judged (README, "At 1f662ce"): more average that out.
+   * Server processes per variant (full runs; at least 1), each measured every round, a round's
+   * figure for the variant the median of theirs: two processes of one variant can differ by more
+   * than the margins judged (README, "At 1f662ce"). `'per-framework'`: one process serves all of a
+   * framework's variants (smoke: starts faster).
    */
-  processes: number
+  processes: number | 'per-framework'
   /** Directory for CPU profiles of each measured run (`--profile`); undefined: no profiling. */
   profileDir?: string
 }
@@ -190,10 +189,11 @@ function acrossProcesses(samples: Sample[]): Sample {
 /** Starts every framework's servers (an idle server costs nothing) and checks each before any load. */
 async function startAll(options: ThroughputOptions, runId: string) {
   const servers = new Map<string, Served[]>()
+  const { processes } = options
   const groups = options.frameworks.flatMap((framework) =>
-    options.processPerVariant
-      ? VARIANTS.flatMap((variant) => Array.from({ length: options.processes }, () => [framework, [variant]] as const))
-      : [[framework, VARIANTS] as const],
+    processes === 'per-framework'
+      ? [[framework, VARIANTS] as const]
+      : VARIANTS.flatMap((variant) => Array.from({ length: processes }, () => [framework, [variant]] as const)),
   )
   const serverOptions = { redisUrl: options.redisUrl }
   const started = await Promise.allSettled(groups.map(([framework, variants]) => startServers(framework, variants, serverOptions)))
