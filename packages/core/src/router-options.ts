@@ -7,6 +7,7 @@ import { checkHandlerKeys } from './handler-keys.js'
 import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
 import { checkPublicUrl, isProduction, numberOption } from './options.js'
 import { storeFromEnv } from './stores/from-env.js'
+import { joined } from './stores/protocol.js'
 import type { DedupeStore, Logger, Verifier } from './types.js'
 
 export interface DedupeOptions {
@@ -79,6 +80,8 @@ export interface RouterSettings {
   logger: Logger
   maxBodyBytes: number
   keyPrefix: string
+  /** Each verifier's key namespaces, joined once here so a delivery's keys are two-part joins. */
+  keySpaces: ReadonlyMap<Verifier, KeySpace>
   lockSeconds: number
   ttlSeconds: number
   failOpen: boolean
@@ -90,6 +93,18 @@ export interface RouterSettings {
 }
 
 const OWNER = 'createWebhookRouter()'
+
+/** Where one sender's records live: `<prefix>:<sender>:` before a delivery ID, `<prefix>~nonce:<sender>:` before a nonce. */
+export interface KeySpace {
+  deliveries: string
+  nonces: string
+}
+
+function keySpacesOf(keyPrefix: string, verifiers: readonly Verifier[]): ReadonlyMap<Verifier, KeySpace> {
+  return new Map(
+    verifiers.map((v) => [v, { deliveries: joined(keyPrefix, ':', v.name, ':'), nonces: joined(keyPrefix, '~nonce:', v.name, ':') }]),
+  )
+}
 
 function verifiersOf(verify: WebhookRouterOptions['verify'] | undefined): readonly Verifier[] {
   const list: readonly Verifier[] = Array.isArray(verify) ? verify : verify ? [verify as Verifier] : []
@@ -144,13 +159,15 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
   checkHandlerKeys(handlers, verifiers, logger, options.strictHandlers === true)
   const store = options.store ?? storeFromEnv(logger)
   store.useLogger?.(logger)
+  const keyPrefix = keyPrefixOf(options.dedupe?.keyPrefix)
   return {
     verifiers,
     handlers,
     store,
     logger,
     maxBodyBytes: numberOption(OWNER, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, { min: 1, max: 100 * 1024 * 1024, integer: true }),
-    keyPrefix: keyPrefixOf(options.dedupe?.keyPrefix),
+    keyPrefix,
+    keySpaces: keySpacesOf(keyPrefix, verifiers),
     lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 30, { min: 1, max: 86_400, integer: true }),
     ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
     failOpen: options.onStoreError === 'process',

@@ -176,14 +176,15 @@ function deliveryClaim(
 }
 
 function claimFor(settings: RouterSettings, verifier: Verifier, verified: VerifiedDelivery, fingerprint: string): DeliveryClaim {
+  const space = settings.keySpaces.get(verifier)!
   const claim: DeliveryClaim = {
-    key: joined(settings.keyPrefix, ':', verifier.name, ':', verified.deliveryId),
+    key: joined(space.deliveries, verified.deliveryId),
     token: claimToken(fingerprint, nextClaimId()),
   }
   const nonce = verified.replayNonce
   if (nonce)
     claim.nonce = {
-      key: joined(settings.keyPrefix, '~nonce:', verifier.name, ':', nonce.value),
+      key: joined(space.nonces, nonce.value),
       owner: verified.deliveryId,
       ttlSeconds: Math.max(1, nonce.expiresAt - nowSeconds() + 1),
     }
