@@ -27,6 +27,22 @@ describe('requestUrl', () => {
     expect(url('/x', { ...headers, 'x-forwarded-proto': 'javascript' }, true)).toBe('http://hooks.example/x')
   })
 
+  it('asks a trust function only when a forwarded header is there, and honours its answer', () => {
+    const asked: string[] = []
+    const trust = (answer: boolean) => () => {
+      asked.push(String(answer))
+      return answer
+    }
+    const forwarded = { host: 'internal:3000', 'x-forwarded-proto': 'https' }
+    expect(requestUrl({ headers: { host: 'internal:3000' }, path: '/x', encrypted: false, trustProxy: trust(true) })).toBe(
+      'http://internal:3000/x',
+    )
+    expect(asked).toEqual([])
+    expect(requestUrl({ headers: forwarded, path: '/x', encrypted: false, trustProxy: trust(true) })).toBe('https://internal:3000/x')
+    expect(requestUrl({ headers: forwarded, path: '/x', encrypted: false, trustProxy: trust(false) })).toBe('http://internal:3000/x')
+    expect(asked).toEqual(['true', 'false'])
+  })
+
   it('falls back to the listening host, then localhost, without a Host header', () => {
     expect(requestUrl({ headers: {}, path: '/x', encrypted: true, fallbackHost: 'fallback:8443', trustProxy: false })).toBe(
       'https://fallback:8443/x',

@@ -33,6 +33,9 @@ const pathOf = (url: string) => {
   return query < 0 ? url : url.slice(0, query)
 }
 
+/** Express's own `trust proxy` verdict on the peer (`req.protocol` asks the same). */
+const trusted = (req: Request) => (req.app.get('trust proxy fn') as TrustFn | undefined)?.(req.socket.remoteAddress, 0) === true
+
 /** Express middleware (or route handler) that verifies, dedupes and routes upload webhooks. */
 export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebhooksOptions<V>): RequestHandler {
   const { path, ...routerOptions } = options
@@ -42,12 +45,11 @@ export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebh
 
   return function uploadWebhooksMiddleware(req: RawRequest, res: Response, next: NextFunction) {
     if (mountPath !== undefined && trimSlash(pathOf(req.url)) !== mountPath) return next()
-    const trust = req.app.get('trust proxy fn') as TrustFn | undefined
     router
       .receive({
         method: req.method,
-        // X-Forwarded-* count only when Express `trust proxy` trusts the peer.
-        url: nodeRequestUrl(req, req.originalUrl, trust?.(req.socket.remoteAddress, 0) === true),
+        // X-Forwarded-* count only when Express `trust proxy` trusts the peer; asked only when they are there.
+        url: nodeRequestUrl(req, req.originalUrl, () => trusted(req)),
         headers: req.headers,
         body: nodeRequestBody(req, {
           kept: [req.body, req.rawBody],
@@ -59,7 +61,7 @@ export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebh
       })
       .then((result) => {
         // `req.route` is set under app.post(path, mw); an empty baseUrl means app.use(mw) at the root.
-        if (!warned && mountPath === undefined && req.route === undefined && req.baseUrl === '' && notAWebhook(result.outcome)) {
+        if (!warned && mountPath === undefined && notAWebhook(result.outcome) && req.route === undefined && req.baseUrl === '') {
           warned = true
           ;(routerOptions.logger ?? console).warn(UNMOUNTED)
         }

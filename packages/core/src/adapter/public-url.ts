@@ -13,11 +13,18 @@ export interface RequestUrlParts {
   encrypted: boolean
   /** Host of the listening server when the request has no Host header. Default: `localhost`. */
   fallbackHost?: string
-  /** Honour `X-Forwarded-Proto` and `X-Forwarded-Host` (the first hop). */
-  trustProxy: boolean
+  /**
+   * Honour `X-Forwarded-Proto` and `X-Forwarded-Host` (the first hop). A function is asked only
+   * when one of them is there, so an adapter whose trust costs work (Express's `trust proxy`)
+   * pays for it only then.
+   */
+  trustProxy: boolean | (() => boolean)
 }
 
 const firstHop = (value: string | undefined) => value?.split(',')[0]?.trim() || undefined
+
+const hasForwarded = (headers: HeaderBag) =>
+  getHeader(headers, 'x-forwarded-proto') !== undefined || getHeader(headers, 'x-forwarded-host') !== undefined
 
 const SLASH = 0x2f
 const BACKSLASH = 0x5c
@@ -33,9 +40,10 @@ function onePath(path: string): string {
 }
 
 export function requestUrl(parts: RequestUrlParts): string {
-  const { headers } = parts
-  const forwardedProto = parts.trustProxy ? firstHop(getHeader(headers, 'x-forwarded-proto')) : undefined
-  const forwardedHost = parts.trustProxy ? firstHop(getHeader(headers, 'x-forwarded-host')) : undefined
+  const { headers, trustProxy } = parts
+  const trusted = trustProxy === true || (typeof trustProxy === 'function' && hasForwarded(headers) && trustProxy())
+  const forwardedProto = trusted ? firstHop(getHeader(headers, 'x-forwarded-proto')) : undefined
+  const forwardedHost = trusted ? firstHop(getHeader(headers, 'x-forwarded-host')) : undefined
   const protocol = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : parts.encrypted ? 'https' : 'http'
   const host = forwardedHost ?? getHeader(headers, 'host') ?? parts.fallbackHost ?? 'localhost'
   return `${protocol}://${host}${onePath(parts.path)}`
@@ -53,7 +61,7 @@ export interface NodeUrlSource {
  * from its socket. `wrappedIn` is the URL of the web Request a runtime made this Node request
  * from (h3 v1 under toWebHandler): its scheme counts too, and its host stands in for `Host`.
  */
-export function nodeRequestUrl(req: NodeUrlSource, path: string, trustProxy: boolean, wrappedIn?: string): string {
+export function nodeRequestUrl(req: NodeUrlSource, path: string, trustProxy: RequestUrlParts['trustProxy'], wrappedIn?: string): string {
   const web = wrappedIn ? new URL(wrappedIn) : undefined
   const encrypted = (req.socket as { encrypted?: boolean } | null | undefined)?.encrypted === true || web?.protocol === 'https:'
   return requestUrl({ headers: req.headers, path, encrypted, fallbackHost: web?.host, trustProxy })

@@ -146,8 +146,10 @@ export function readBody(body: RawBody, limit: number, failure: ReadFailure = as
     return new Body(body)
   }
   const chunks = new Chunks(limit)
-  if (typeof (body as ReadableStream).getReader === 'function') return readWebStream(body as ReadableStream<Uint8Array>, chunks, failure)
+  // Node streams first: under Express each request object has a map of its own, so every property
+  // looked up on it (a `getReader` it lacks included) is a trip through V8's runtime.
   if (isLiveNodeReadable(body)) return readNodeStream(body, chunks, failure)
+  if (typeof (body as ReadableStream).getReader === 'function') return readWebStream(body as ReadableStream<Uint8Array>, chunks, failure)
   return readIterable(body as AsyncIterable<Uint8Array | string>, chunks, failure)
 }
 
