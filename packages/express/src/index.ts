@@ -23,7 +23,7 @@ const notAWebhook = (outcome: WebhookResult['outcome']) => outcome === 'method_n
 
 const PARSED_FIX = 'mount uploadWebhooks before express.json(), or use express.raw({ type: "application/json" }) on this route'
 
-type RawRequest = Request & { rawBody?: unknown; _body?: boolean }
+type RawRequest = Request & { rawBody?: unknown }
 type TrustFn = (address: string | undefined, hop: number) => boolean
 
 const trimSlash = (path: string) => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path)
@@ -52,9 +52,8 @@ export function uploadWebhooks<const V extends VerifyOption>(options: UploadWebh
         url: nodeRequestUrl(req, req.originalUrl, () => trusted(req)),
         headers: req.headers,
         body: nodeRequestBody(req, {
-          kept: [req.body, req.rawBody],
-          // body-parser sets `_body` once it consumed the stream.
-          consumed: req._body === true,
+          // Express's parsers keep bytes only by reading the stream: looked up only once it is read.
+          kept: () => [req.body, req.rawBody],
           framework: 'Express',
           fix: PARSED_FIX,
         }),

@@ -21,8 +21,13 @@ export function consumedBodyMessage(framework: string, fix: string): string {
 }
 
 export interface NodeBodyOptions {
-  /** Raw bytes or text a framework or body parser kept, in order of preference; the first raw one wins. */
-  kept?: readonly unknown[]
+  /**
+   * Raw bytes or text a framework or body parser kept, in order of preference; the first raw one
+   * wins. As a function it is asked only once the stream has been read, and an unread stream is
+   * the body: for frameworks whose kept bytes only a read can make (Express's body parsers), so an
+   * unread request costs no lookups of them. Default: none.
+   */
+  kept?: readonly unknown[] | (() => readonly unknown[])
   /** True when something already consumed the stream (a parsed `req.body`, a framework flag). */
   consumed?: boolean
   /** The framework's name and its fix, for the error when the bytes are gone. */
@@ -32,7 +37,9 @@ export interface NodeBodyOptions {
 
 /** Kept bytes, else the live stream, else a body that answers 500 `raw_body_unavailable` with the fix. */
 export function nodeRequestBody(req: NodeRequestLike, options: NodeBodyOptions): RawBody {
-  for (const candidate of options.kept ?? []) if (isRawBody(candidate)) return candidate
+  const { kept = [] } = options
+  if (typeof kept === 'function' && req.readableEnded === false) return req as unknown as RawBody
+  for (const candidate of typeof kept === 'function' ? kept() : kept) if (isRawBody(candidate)) return candidate
   if (options.consumed || req.readableEnded) return missingRawBody(consumedBodyMessage(options.framework, options.fix))
   return req as unknown as RawBody
 }
