@@ -29,6 +29,21 @@ describe('memoryStore', () => {
     expect(await store.claim('a', 'claim:a3', 30)).toEqual({ state: 'claimed' })
   })
 
+  it("keeps a claim in flight when the wall clock is set back past the store's making", async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-01T12:00:00Z') })
+    try {
+      const store = (await load())()
+      vi.setSystemTime(new Date('2026-12-01T11:00:00Z'))
+      expect(await store.claim('a', 'claim:fp:1', 30)).toEqual({ state: 'claimed' })
+      // A negative expiry would read as processed and answer a running delivery as a duplicate.
+      expect(await store.claim('a', 'claim:fp:2', 30)).toMatchObject({ state: 'in-flight' })
+      expect(await store.commit('a', 'claim:fp:1', 60)).toBe(true)
+      expect(await store.claim('a', 'claim:fp:3', 30)).toEqual({ state: 'done' })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it("warns once, naming the fix, through the router's logger when used with NODE_ENV=production", async () => {
     const warn = vi.fn()
     vi.stubEnv('NODE_ENV', 'production')

@@ -35,7 +35,10 @@ export interface NodeBodyOptions {
   fix: string
 }
 
-/** Kept bytes, else the live stream, else a body that answers 500 `raw_body_unavailable` with the fix. */
+/**
+ * Kept bytes, else the live stream, else a body that answers 500 `raw_body_unavailable` with the
+ * fix; with `kept` a function, an unread stream comes first.
+ */
 export function nodeRequestBody(req: NodeRequestLike, options: NodeBodyOptions): RawBody {
   const { kept = [] } = options
   if (typeof kept === 'function' && req.readableEnded === false) return req as unknown as RawBody

@@ -19,7 +19,7 @@ let warnedInProduction = false
  * (`done:<fingerprint>`) is spelled out only when a retry finds the record. `until` is the expiry in
  * milliseconds from the store's making, so it stays a small integer V8 keeps in the record itself,
  * not a number boxed on the heap beside it; a processed record holds it negated, so being done
- * takes no field of its own (every record is one field smaller).
+ * takes no field of its own.
  */
 class Entry {
   constructor(
