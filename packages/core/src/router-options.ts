@@ -79,7 +79,6 @@ export interface RouterSettings {
   store: DedupeStore
   logger: Logger
   maxBodyBytes: number
-  keyPrefix: string
   /** Each verifier's key namespaces, joined once here so a delivery's keys are two-part joins. */
   keySpaces: ReadonlyMap<Verifier, KeySpace>
   lockSeconds: number
@@ -94,16 +93,23 @@ export interface RouterSettings {
 
 const OWNER = 'createWebhookRouter()'
 
-/** Where one sender's records live: `<prefix>:<sender>:` before a delivery ID, `<prefix>~nonce:<sender>:` before a nonce. */
+/** Where one sender's records live, each namespace followed by a delivery ID, a nonce or a random probe ID. */
 export interface KeySpace {
+  /** `<prefix>:<sender>:` */
   deliveries: string
+  /** `<prefix>~nonce:<sender>:` */
   nonces: string
+  /** `<prefix>~doctor:<sender>:`, the doctor's throwaway claims. */
+  probes: string
 }
 
 function keySpacesOf(keyPrefix: string, verifiers: readonly Verifier[]): ReadonlyMap<Verifier, KeySpace> {
-  return new Map(
-    verifiers.map((v) => [v, { deliveries: joined(keyPrefix, ':', v.name, ':'), nonces: joined(keyPrefix, '~nonce:', v.name, ':') }]),
-  )
+  const space = (v: Verifier): KeySpace => ({
+    deliveries: joined(keyPrefix, ':', v.name, ':'),
+    nonces: joined(keyPrefix, '~nonce:', v.name, ':'),
+    probes: joined(keyPrefix, '~doctor:', v.name, ':'),
+  })
+  return new Map(verifiers.map((v) => [v, space(v)]))
 }
 
 function verifiersOf(verify: WebhookRouterOptions['verify'] | undefined): readonly Verifier[] {
@@ -159,15 +165,13 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
   checkHandlerKeys(handlers, verifiers, logger, options.strictHandlers === true)
   const store = options.store ?? storeFromEnv(logger)
   store.useLogger?.(logger)
-  const keyPrefix = keyPrefixOf(options.dedupe?.keyPrefix)
   return {
     verifiers,
     handlers,
     store,
     logger,
     maxBodyBytes: numberOption(OWNER, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, { min: 1, max: 100 * 1024 * 1024, integer: true }),
-    keyPrefix,
-    keySpaces: keySpacesOf(keyPrefix, verifiers),
+    keySpaces: keySpacesOf(keyPrefixOf(options.dedupe?.keyPrefix), verifiers),
     lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 30, { min: 1, max: 86_400, integer: true }),
     ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
     failOpen: options.onStoreError === 'process',

@@ -198,7 +198,7 @@ async function probe(
   verified: VerifiedDelivery,
   run: (claim: DeliveryClaim) => Promise<boolean>,
 ): Promise<WebhookResult> {
-  const key = `${settings.keyPrefix}~doctor:${verifier.name}:${randomId('')}`
+  const key = joined(settings.keySpaces.get(verifier)!.probes, randomId(''))
   if (await run({ key, token: claimToken('doctor', randomId('')) })) return accepted('ignored', verified.deliveryId)
   return storeUnavailable()
 }
