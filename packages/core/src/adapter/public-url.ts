@@ -23,9 +23,6 @@ export interface RequestUrlParts {
 
 const firstHop = (value: string | undefined) => value?.split(',')[0]?.trim() || undefined
 
-const hasForwarded = (headers: HeaderBag) =>
-  getHeader(headers, 'x-forwarded-proto') !== undefined || getHeader(headers, 'x-forwarded-host') !== undefined
-
 const SLASH = 0x2f
 const BACKSLASH = 0x5c
 
@@ -41,9 +38,12 @@ function onePath(path: string): string {
 
 export function requestUrl(parts: RequestUrlParts): string {
   const { headers, trustProxy } = parts
-  const trusted = trustProxy === true || (typeof trustProxy === 'function' && hasForwarded(headers) && trustProxy())
-  const forwardedProto = trusted ? firstHop(getHeader(headers, 'x-forwarded-proto')) : undefined
-  const forwardedHost = trusted ? firstHop(getHeader(headers, 'x-forwarded-host')) : undefined
+  // Read once when trust may be given; a trust function is asked only when one of the two is there.
+  const protoHeader = trustProxy === false ? undefined : getHeader(headers, 'x-forwarded-proto')
+  const hostHeader = trustProxy === false ? undefined : getHeader(headers, 'x-forwarded-host')
+  const trusted = (protoHeader !== undefined || hostHeader !== undefined) && (typeof trustProxy === 'function' ? trustProxy() : trustProxy)
+  const forwardedProto = trusted ? firstHop(protoHeader) : undefined
+  const forwardedHost = trusted ? firstHop(hostHeader) : undefined
   const protocol = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : parts.encrypted ? 'https' : 'http'
   const host = forwardedHost ?? getHeader(headers, 'host') ?? parts.fallbackHost ?? 'localhost'
   return `${protocol}://${host}${onePath(parts.path)}`
