@@ -46,9 +46,9 @@ export async function measureInside(
   try {
     const next = signedDeliveries(`http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, `msg_inside_${Date.now().toString(36)}_`)
     const rounds: Record<InsideWork, number>[] = []
+    if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
+    await server.stats() // the warm-up's figures are dropped
     for (let round = 0; round < options.rounds; round++) {
-      if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
-      await server.stats() // the warm-up's figures are dropped
       await load(server, next, options, options.durationSec)
       const stats = await server.stats()
       const means = {} as Record<InsideWork, number>

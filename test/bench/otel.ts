@@ -41,15 +41,16 @@ export async function measureOtel(options: OtelOptions, log: (line: string) => v
         return [mode, signedDeliveries(url, `msg_otel_${mode}_${Date.now().toString(36)}_`)] as const
       }),
     )
-    for (const mode of TELEMETRY_MODES)
+    for (const mode of TELEMETRY_MODES) {
       await preflight(servers.get(mode)!, 'memory', nexts.get(mode)!, `Express memory, OpenTelemetry ${mode}`)
+      if (options.warmupSec > 0) await load(servers.get(mode)!, nexts.get(mode)!, options, options.warmupSec)
+    }
     const rounds: Map<TelemetryMode, Sample>[] = []
     for (let round = 0; round < options.rounds; round++) {
       const inRound = new Map<TelemetryMode, Sample>()
       for (let i = 0; i < TELEMETRY_MODES.length; i++) {
         const mode = TELEMETRY_MODES[(i + round) % TELEMETRY_MODES.length]!
         const server = servers.get(mode)!
-        if (options.warmupSec > 0) await load(server, nexts.get(mode)!, options, options.warmupSec)
         const sample = await load(server, nexts.get(mode)!, options, options.durationSec)
         if (sample.unexpected > 0 || sample.errors > 0 || sample.responses === 0) {
           problems.push(`OpenTelemetry ${mode}: ${sample.responses} answers, ${sample.errors} errors, ${sample.unexpected} not "processed"`)

@@ -50,10 +50,10 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean', default: process.env.BENCH_SMOKE === '1' },
     only: { type: 'string' },
     frameworks: { type: 'string' },
-    duration: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '20' },
     processes: { type: 'string', default: '1' },
-    warmup: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     'verify-ms': { type: 'string', default: '642' },
     'soak-deliveries': { type: 'string', default: '1000000' },
@@ -67,12 +67,12 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`pnpm bench [--smoke] [--only ${PARTS.join(',')}] [--frameworks ${Object.keys(FRAMEWORKS).join(',')}]
-           [--duration 5] [--rounds 3] [--processes 1] [--warmup 1] [--connections 10] [--verify-ms 642] [--profile]
+           [--duration 1] [--rounds 20] [--processes 1] [--warmup 3] [--connections 10] [--verify-ms 642] [--profile]
            [--soak-deliveries 1000000] [--soak-stores ${SOAK_STORES.join(',')}] [--instructions-warmup 4000] [--instructions-requests 2000]
   --only       parts to run (default ${DEFAULT_PARTS.join(',')}; soak and otel run when named, and in --smoke)
   --smoke      every part for a moment (CI): fails only when the harness breaks
   --duration   measured seconds per throughput run       --rounds  rounds of every variant
-  --warmup     unmeasured seconds before each run         --connections  autocannon connections
+  --warmup     unmeasured seconds per server, once        --connections  autocannon connections
   --processes  server processes per throughput variant, each measured every round (the median of theirs counts)
   --verify-ms  CPU time sampled per verifier and pass (2 passes, the faster one kept)
   --profile    CPU-profile each measured run of every server (profiles land in test/bench/results/profiles/)
@@ -281,7 +281,7 @@ if (throughput) {
     throughputTable(throughput, floorMicros),
     smoke
       ? ''
-      : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s warm-up), ` +
+      : `autocannon, ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s (after ${args.warmup} s of warm-up per server process), ` +
           `${processes === 1 ? 'one server process per variant' : `${processes} server processes per variant, a round's figure the median of theirs`}; medians over rounds.`,
   )
 }

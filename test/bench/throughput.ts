@@ -15,9 +15,12 @@ export interface ThroughputOptions {
   frameworks: readonly Framework[]
   /** Rounds of every variant per framework; each ratio is the median over rounds. */
   rounds: number
-  /** Measured seconds per run. */
+  /**
+   * Measured seconds per run. Short runs of every variant back to back, many rounds: this VM's
+   * slow phases last tens of seconds, and long runs put one variant in a phase its rival missed.
+   */
   durationSec: number
-  /** Unmeasured seconds before each run (JIT, connection pools, Redis script cache). */
+  /** Unmeasured seconds of load each server process gets once, before round 1 (JIT, connection pools, Redis script cache). */
   warmupSec: number
   connections: number
   redisUrl: string
@@ -212,6 +215,7 @@ async function startAll(options: ThroughputOptions, runId: string) {
         const url = `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`
         const next = signedDeliveries(url, `msg_${runId}_${framework}_${variant}_${copiesSoFar.length}_`)
         await preflight(server, variant, next, `${FRAMEWORKS[framework].label} ${variant}`)
+        if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
         servers.set(key, [...copiesSoFar, { server, next }])
       }
     }
@@ -222,9 +226,8 @@ async function startAll(options: ThroughputOptions, runId: string) {
   return { servers, stopAll }
 }
 
-/** One measured run of one server process, after its warm-up; profiled as `<name>.cpuprofile`. */
+/** One measured run of one server process; profiled as `<name>.cpuprofile`. */
 async function measureOne({ server, next }: Served, options: ThroughputOptions, name: string): Promise<Sample> {
-  if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
   if (options.profileDir) await server.startProfile()
   const sample = await load(server, next, options, options.durationSec)
   if (options.profileDir) await server.stopProfile(`${options.profileDir}/${name}.cpuprofile`)
