@@ -20,7 +20,7 @@ export interface ThroughputOptions {
    * slow phases last tens of seconds, and long runs put one variant in a phase its rival missed.
    */
   durationSec: number
-  /** Unmeasured seconds of load each server process gets once, before round 1 (JIT, connection pools, Redis script cache). */
+  /** Unmeasured seconds of load each server gets once, before its framework's round 1 (JIT, connection pools, Redis script cache). */
   warmupSec: number
   connections: number
   redisUrl: string
@@ -215,7 +215,6 @@ async function startAll(options: ThroughputOptions, runId: string) {
         const url = `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`
         const next = signedDeliveries(url, `msg_${runId}_${framework}_${variant}_${copiesSoFar.length}_`)
         await preflight(server, variant, next, `${FRAMEWORKS[framework].label} ${variant}`)
-        if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
         servers.set(key, [...copiesSoFar, { server, next }])
       }
     }
@@ -268,9 +267,14 @@ export async function measureThroughput(
     for (const framework of options.frameworks) {
       const { label } = FRAMEWORKS[framework]
       const rounds: Map<Variant, Sample>[] = []
+      const copiesOf = (variant: Variant) => servers.get(`${framework}/${variant}`)!
+      // Just before the framework's own rounds, not while the frameworks before it are measured.
+      if (options.warmupSec > 0) {
+        for (const variant of VARIANTS)
+          for (const { server, next } of copiesOf(variant)) await load(server, next, options, options.warmupSec)
+      }
       for (let round = 0; round < options.rounds; round++) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)
-        const copiesOf = (variant: Variant) => servers.get(`${framework}/${variant}`)!
         const inRound = await measureRound(copiesOf, order, options, (variant) => `${framework}-${variant}-round${round + 1}`)
         for (const [variant, sample] of inRound) {
           if (sample.non2xx > 0 || sample.errors > 0 || sample.unexpected > 0 || sample.responses === 0) {
