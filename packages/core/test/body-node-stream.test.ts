@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { BodyTooLargeError } from '../src/errors.js'
@@ -44,6 +45,15 @@ describe('readBody on a Node stream', () => {
     // Without a listener left, emitting 'error' would throw.
     expect(stream.emit('error', new Error('ECONNRESET'))).toBe(true)
     expect(stream.emit('close')).toBe(true)
+  })
+
+  it('reads a stream-like body without pause(), and refuses it past the limit without throwing', async () => {
+    // Told apart from a web stream by readableEnded and destroyed alone; pause is asked for only past the limit.
+    const stream = Object.assign(new EventEmitter(), { readableEnded: false, destroyed: false })
+    const read = readBody(stream as unknown as Readable, 8)
+    expect(() => stream.emit('data', Buffer.from('0123456789'))).not.toThrow()
+    await expect(read).rejects.toBeInstanceOf(BodyTooLargeError)
+    expect(() => stream.emit('data', Buffer.from('more'))).not.toThrow()
   })
 
   it('does not wait for an end that already happened', async () => {
