@@ -30,7 +30,7 @@ class Entry {
     return this.until < 0
   }
   get expiresAt(): number {
-    return this.until < 0 ? -this.until : this.until
+    return Math.abs(this.until)
   }
   /** Processed: kept, with its token, until `expiresAt`. */
   markDone(expiresAt: number) {
