@@ -9,6 +9,8 @@ import { outcomeOf, routedDeliveryId } from './verify-outcome.js'
 
 const stripe = new Stripe('sk_test_unused')
 const encode = (text: string) => new TextEncoder().encode(text)
+/** A fixed clock, in Unix seconds, for the tests that probe the tolerance edges. */
+const PINNED_NOW = 1_800_000_000
 const input = (headers: HeaderBag, text: string) => ({ method: 'POST', url: '/hook', headers, body: { bytes: encode(text), text } })
 
 afterEach(() => {
@@ -57,14 +59,15 @@ describe('timestampedHmac() / sonuslab()', () => {
     expect(await outcomeOf(() => verifier.verify(input(headers(signature.slice(0, -2)), body)))).toBe('401 malformed_signature')
   })
 
-  it('refuses stale (replayed) and future timestamps beyond the tolerance', async () => {
-    const now = Math.floor(Date.now() / 1000)
-    const stale = await signTimestampedHmac({ body, secret, timestamp: now - 301 })
-    const future = await signTimestampedHmac({ body, secret, timestamp: now + 301 })
-    const edge = await signTimestampedHmac({ body, secret, timestamp: now - 299 })
-    expect(await outcomeOf(() => verifier.verify(input(headers(stale), body)))).toBe('401 signature_expired')
-    expect(await outcomeOf(() => verifier.verify(input(headers(future), body)))).toBe('401 signature_expired')
-    expect(await outcomeOf(() => verifier.verify(input(headers(edge), body)))).toBe('accepted')
+  it('refuses stale (replayed) and future timestamps beyond the tolerance, to the second', async () => {
+    // The clock is pinned: a second ticking between signing and verifying would move the edges.
+    vi.useFakeTimers({ now: PINNED_NOW * 1000, toFake: ['Date'] })
+    const outcomeAt = async (timestamp: number) =>
+      outcomeOf(async () => verifier.verify(input(headers(await signTimestampedHmac({ body, secret, timestamp })), body)))
+    expect(await outcomeAt(PINNED_NOW - 301)).toBe('401 signature_expired')
+    expect(await outcomeAt(PINNED_NOW + 301)).toBe('401 signature_expired')
+    expect(await outcomeAt(PINNED_NOW - 300)).toBe('accepted')
+    expect(await outcomeAt(PINNED_NOW + 300)).toBe('accepted')
   })
 
   it('answers 400 without a delivery header, and fails at construction without a secret', async () => {
@@ -170,7 +173,8 @@ describe('standardWebhooks()', () => {
     expect(await outcomeOf(() => verifier.verify(input(signed, body.replace('a.png', 'b.png'))))).toBe('401 invalid_signature')
     const wrong = await signStandardWebhooks({ body, secret: `whsec_${Buffer.from('another key').toString('base64')}`, id: 'msg_4' })
     expect(await outcomeOf(() => verifier.verify(input(wrong, body)))).toBe('401 invalid_signature')
-    const now = Math.floor(Date.now() / 1000)
+    vi.useFakeTimers({ now: PINNED_NOW * 1000, toFake: ['Date'] })
+    const now = PINNED_NOW
     for (const timestamp of [now - 301, now + 301]) {
       expect(
         await outcomeOf(async () => verifier.verify(input(await signStandardWebhooks({ body, secret, id: 'm', timestamp }), body))),
