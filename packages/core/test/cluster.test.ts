@@ -1,11 +1,12 @@
 // The dedupe protocol on a real three-master Redis Cluster, through ioredis `Cluster` and
-// node-redis `createCluster`. A delivery key and its replay nonce hash to different slots, so the
+// node-redis `createCluster` (v5, and v4, the oldest the peer range allows). A delivery key and its replay nonce hash to different slots, so the
 // store sends them as two commands; these tests pick keys on different nodes to prove it holds.
 import { createWebhookRouter, type DedupeStore, qstash, StoreUnavailableError } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { Cluster } from 'ioredis'
 import { createCluster } from 'redis'
+import { createCluster as createClusterV4 } from 'redis-v4'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { fixture, UPLOADKIT } from './fixtures.js'
 
@@ -18,17 +19,22 @@ const seeds = (clusterNodes ?? []).map((address) => {
 
 let admin: Cluster
 let nodeRedis: ReturnType<typeof createCluster>
+let nodeRedisV4: ReturnType<typeof createClusterV4>
 
 beforeAll(async () => {
   if (!clusterNodes) return
   admin = new Cluster(seeds, { lazyConnect: true })
   await admin.connect()
-  nodeRedis = createCluster({ rootNodes: seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) })
+  const rootNodes = seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` }))
+  nodeRedis = createCluster({ rootNodes })
   await nodeRedis.connect()
+  nodeRedisV4 = createClusterV4({ rootNodes })
+  await nodeRedisV4.connect()
 })
 afterAll(async () => {
   admin?.disconnect()
   await nodeRedis?.close()
+  await nodeRedisV4?.quit()
 })
 
 /** The master serving `key`, as `host:port`, from the cluster's own `CLUSTER KEYSLOT` and slot map. */
@@ -68,6 +74,7 @@ async function masterOf(key: string) {
 const clients: [string, () => DedupeStore][] = [
   ['ioredis Cluster', () => redisStore(admin)],
   ['node-redis createCluster', () => redisStore(nodeRedis)],
+  ['node-redis v4 createCluster', () => redisStore(nodeRedisV4)],
 ]
 
 let n = 0

@@ -1,5 +1,5 @@
 // The dedupe protocol against every store: memory, and real redis-server through ioredis,
-// node-redis, and @upstash/redis (REST bridged to the same server by msw).
+// node-redis (v5, and v4, the oldest the peer range allows), and @upstash/redis (REST bridged to the same server by msw).
 
 import { createWebhookRouter, type DedupeStore, memoryStore, qstash, upstashStore } from '@upload-webhooks/core'
 import { redisStore, StoreUnavailableError } from '@upload-webhooks/core/redis'
@@ -8,6 +8,7 @@ import { Redis as UpstashRedis } from '@upstash/redis'
 import { Redis as IORedis } from 'ioredis'
 import { setupServer } from 'msw/node'
 import { createClient } from 'redis'
+import { createClient as createClientV4 } from 'redis-v4'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { fixture, UPLOADKIT } from './fixtures.js'
 import { UPSTASH_URL, upstashRestHandlers } from './upstash-rest.js'
@@ -16,6 +17,7 @@ const redisUrl = inject('redisUrl')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 let admin: IORedis
 let nodeRedis: ReturnType<typeof createClient>
+let nodeRedisV4: ReturnType<typeof createClientV4>
 const upstashState = { down: false }
 const msw = setupServer()
 
@@ -24,6 +26,8 @@ beforeAll(async () => {
   admin = new IORedis(redisUrl)
   nodeRedis = createClient({ url: redisUrl })
   await nodeRedis.connect()
+  nodeRedisV4 = createClientV4({ url: redisUrl })
+  await nodeRedisV4.connect()
   msw.use(...upstashRestHandlers(admin, upstashState))
   msw.listen({ onUnhandledRequest: 'bypass' })
 })
@@ -31,12 +35,14 @@ afterAll(async () => {
   msw.close()
   admin?.disconnect()
   await nodeRedis?.quit()
+  await nodeRedisV4?.quit()
 })
 
 const stores: [string, () => DedupeStore, boolean][] = [
   ['memoryStore', () => memoryStore(), false],
   ['redisStore(ioredis)', () => redisStore(admin), true],
   ['redisStore(node-redis)', () => redisStore(nodeRedis), true],
+  ['redisStore(node-redis v4)', () => redisStore(nodeRedisV4), true],
   ['upstashStore(@upstash/redis)', () => upstashStore(new UpstashRedis({ url: UPSTASH_URL, token: 't', retry: false })), true],
 ]
 
@@ -176,18 +182,21 @@ describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {
     expect(runs).toBe(1)
   })
 
-  it('store down → 503 with Retry-After for ioredis, node-redis and Upstash; no handler runs', async () => {
+  it('store down → 503 with Retry-After for ioredis, node-redis v5 and v4, and Upstash; no handler runs', async () => {
     let runs = 0
     const deadPort = 1 // nothing listens there
     const io = new IORedis({ port: deadPort, enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0 })
     io.on('error', () => {})
     const nr = createClient({ socket: { port: deadPort, reconnectStrategy: false }, disableOfflineQueue: true })
     nr.on('error', () => {})
+    const nr4 = createClientV4({ socket: { port: deadPort, reconnectStrategy: false }, disableOfflineQueue: true })
+    nr4.on('error', () => {})
     upstashState.down = true
     try {
       for (const store of [
         redisStore(io, { commandTimeoutMs: 500 }),
         redisStore(nr, { commandTimeoutMs: 500 }),
+        redisStore(nr4, { commandTimeoutMs: 500 }),
         upstashStore(new UpstashRedis({ url: UPSTASH_URL, token: 't', retry: false })),
       ]) {
         const res = await makeRouter(() => void runs++, store).handle(
