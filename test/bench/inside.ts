@@ -6,7 +6,7 @@ import { WEBHOOK_PATH } from './payload.js'
 import { forkServer, type RunningServer } from './server-process.js'
 import { INSIDE_WORK, type InsideStats, type InsideWork } from './servers/inside-work.js'
 import { signedDeliveries } from './signed-deliveries.js'
-import { load, median } from './throughput.js'
+import { load, median, warmUp } from './throughput.js'
 
 export interface InsideOptions {
   rounds: number
@@ -46,7 +46,7 @@ export async function measureInside(
   try {
     const next = signedDeliveries(`http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, `msg_inside_${Date.now().toString(36)}_`)
     const rounds: Record<InsideWork, number>[] = []
-    if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
+    await warmUp(server, next, options)
     await server.stats() // the warm-up's figures are dropped
     for (let round = 0; round < options.rounds; round++) {
       await load(server, next, options, options.durationSec)

@@ -6,7 +6,7 @@ import { WEBHOOK_PATH } from './payload.js'
 import { type RunningServer, startServers } from './server-process.js'
 import { TELEMETRY_MODES, type TelemetryMode } from './servers/telemetry-mode.js'
 import { signedDeliveries } from './signed-deliveries.js'
-import { load, median, preflight, type Sample } from './throughput.js'
+import { load, median, preflight, type Sample, warmUp } from './throughput.js'
 
 export interface OtelOptions {
   rounds: number
@@ -43,7 +43,7 @@ export async function measureOtel(options: OtelOptions, log: (line: string) => v
     )
     for (const mode of TELEMETRY_MODES) {
       await preflight(servers.get(mode)!, 'memory', nexts.get(mode)!, `Express memory, OpenTelemetry ${mode}`)
-      if (options.warmupSec > 0) await load(servers.get(mode)!, nexts.get(mode)!, options, options.warmupSec)
+      await warmUp(servers.get(mode)!, nexts.get(mode)!, options)
     }
     const rounds: Map<TelemetryMode, Sample>[] = []
     for (let round = 0; round < options.rounds; round++) {

@@ -98,6 +98,15 @@ export async function preflight(server: RunningServer, variant: Variant, next: N
     throw new Error(`bench: ${name} answered ${again.status} ${againBody} to a duplicate`)
 }
 
+/** The unmeasured load a server gets once before it is measured (JIT, connection pools, Redis script cache). */
+export async function warmUp(
+  server: Pick<RunningServer, 'port' | 'cpuMicros'>,
+  next: NextDelivery,
+  options: { connections: number; warmupSec: number },
+): Promise<void> {
+  if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
+}
+
 /** One autocannon run of `seconds` against `server`, every request a new delivery. */
 export async function load(
   server: Pick<RunningServer, 'port' | 'cpuMicros'>,
@@ -269,10 +278,7 @@ export async function measureThroughput(
       const rounds: Map<Variant, Sample>[] = []
       const copiesOf = (variant: Variant) => servers.get(`${framework}/${variant}`)!
       // Just before the framework's own rounds, not while the frameworks before it are measured.
-      if (options.warmupSec > 0) {
-        for (const variant of VARIANTS)
-          for (const { server, next } of copiesOf(variant)) await load(server, next, options, options.warmupSec)
-      }
+      for (const variant of VARIANTS) for (const { server, next } of copiesOf(variant)) await warmUp(server, next, options)
       for (let round = 0; round < options.rounds; round++) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)
         const inRound = await measureRound(copiesOf, order, options, (variant) => `${framework}-${variant}-round${round + 1}`)

@@ -1,6 +1,7 @@
 // The dedupe protocol on a real three-master Redis Cluster, through ioredis `Cluster` and
-// node-redis `createCluster` (v5, and v4, the oldest the peer range allows). A delivery key and its replay nonce hash to different slots, so the
-// store sends them as two commands; these tests pick keys on different nodes to prove it holds.
+// node-redis `createCluster` (v5, and v4, the oldest the peer range allows). A delivery key and
+// its replay nonce hash to different slots, so the store sends them as two commands; these tests
+// pick keys on different nodes to prove it holds.
 import { createWebhookRouter, type DedupeStore, qstash, StoreUnavailableError } from '@upload-webhooks/core'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
