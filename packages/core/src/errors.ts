@@ -20,6 +20,7 @@ export const REJECTION_REASONS = {
   invalid_delivery_id: 400,
   malformed_json: 400,
   missing_event_type: 400,
+  sender_not_allowed: 403,
   in_flight: 409,
   delivery_conflict: 409,
   handler_failed: 500,

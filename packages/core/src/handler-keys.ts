@@ -1,8 +1,9 @@
 // Handler keys a user cannot get silently wrong: a key no configured sender emits is a typo
-// until proven otherwise (`onUploadCompleted` would answer every real upload 200 `ignored`).
+// until proven otherwise (`onUploadCompleted` would answer every real upload 200 `ignored`), and
+// a type one configured sender declares while another may send it too is said at startup.
 import { WebhookConfigError } from './errors.js'
 import type { WebhookHandlers } from './handlers.js'
-import { DOCTOR_EVENT } from './steps/route.js'
+import { DOCTOR_EVENT, ownersOf } from './steps/route.js'
 import type { Logger, Verifier } from './types.js'
 
 /** Edit distance, for "did you mean": the keys are short, so the quadratic table is fine. */
@@ -49,5 +50,29 @@ export function checkHandlerKeys(handlers: WebhookHandlers, verifiers: readonly 
     logger.warn(
       `[upload-webhooks] ${message} Deliveries of the real type would be answered 200 ignored. (strictHandlers: true makes this an error.)`,
     )
+  }
+}
+
+/**
+ * Handled types that one configured sender declares while another may send them too with its own
+ * payload shape: a sender that declares no types at all (Standard Webhooks, a custom verifier)
+ * may send any, while one that declares its own is taken to send those: that sender's deliveries of the type are refused (403
+ * `sender_not_allowed`) until the user declares it on that verifier. A warning naming the type and
+ * both senders; with `strict` a WebhookConfigError.
+ */
+export function checkSharedTypes(handlers: WebhookHandlers, verifiers: readonly Verifier[], logger: Logger, strict: boolean): void {
+  for (const [type, handler] of Object.entries(handlers)) {
+    if (typeof handler !== 'function') continue
+    const owners = ownersOf(type, verifiers)
+    if (owners.length === 0) continue
+    const others = verifiers.filter((v) => !v.closedEvents && !v.events?.length).map((v) => v.name)
+    if (others.length === 0) continue
+    const message =
+      `handler \`${type}\`: ${owners.map((v) => v.name).join(', ')} declares this type, and ${others.join(', ')} may send it too ` +
+      `with another payload shape. Its "${type}" deliveries are answered 403 sender_not_allowed and never reach the handler. ` +
+      `To run the handler for them as well, declare the type on that verifier (events: ['${type}']) and tell the payloads apart by ctx.sender; ` +
+      'or give each sender a router of its own.'
+    if (strict) throw new WebhookConfigError(`createWebhookRouter(): ${message}`)
+    logger.warn(`[upload-webhooks] ${message} (strictHandlers: true makes this an error.)`)
   }
 }

@@ -98,6 +98,29 @@ export function secretListFrom(owner: string, options: SecretOptions): string[] 
   throw new WebhookConfigError(`${owner}: no signing secret. ${setEnv} { ${oneName} } (${options.where}).`)
 }
 
+/** The `events` option every open sender takes: event types it also delivers, beside its own typed ones. */
+export interface DeclaredEventsOption {
+  /**
+   * Event types this sender delivers to your handlers besides its own typed ones. A handled type
+   * that another configured sender declares (Sonuslab's `upload.completed`) reaches its handler
+   * from this sender only when listed here; otherwise such deliveries are answered 403
+   * `sender_not_allowed`, so the sender retries and dead-letters them where you see it. Types no
+   * configured sender declares reach their handlers from every sender without being listed. Default: none.
+   */
+  events?: readonly string[]
+}
+
+/** A sender's own typed events plus the ones the user declared for it (`events`), each checked. */
+export function declaredEvents(owner: string, own: readonly string[], extra: readonly string[] | undefined): readonly string[] {
+  if (extra === undefined) return own
+  if (!Array.isArray(extra) || extra.some((type) => typeof type !== 'string' || type.trim() === '' || type.length > 200)) {
+    throw new WebhookConfigError(
+      `${owner}: \`events\` must be an array of event type names (non-empty strings), e.g. events: ['upload.completed'], got ${JSON.stringify(extra)}`,
+    )
+  }
+  return [...new Set([...own, ...extra])]
+}
+
 /** A configured public URL must be absolute http(s): an empty or bare-path value would skip QStash's `sub` check. */
 export function checkPublicUrl(owner: string, name: string, value: unknown): string {
   if (typeof value !== 'string' || !/^https?:\/\/[^/\s]+/i.test(value.trim())) {

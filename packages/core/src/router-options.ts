@@ -3,7 +3,7 @@
 import { readEnv } from './env.js'
 import { WebhookConfigError } from './errors.js'
 import type { WebhookEvent } from './events/types.js'
-import { checkHandlerKeys } from './handler-keys.js'
+import { checkHandlerKeys, checkSharedTypes } from './handler-keys.js'
 import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
 import { checkPublicUrl, isProduction, numberOption } from './options.js'
 import { storeFromEnv } from './stores/from-env.js'
@@ -66,8 +66,9 @@ export interface WebhookRouterOptions<V extends VerifyOption = VerifyOption> {
   /** Where warnings and errors go. Default: `console`. */
   logger?: Logger
   /**
-   * A handler key no configured sender emits (a typo such as `onUploadCompleted`) throws a
-   * WebhookConfigError instead of logging a warning that names the closest known type. Default: false.
+   * A handler key no configured sender emits (a typo such as `onUploadCompleted`), or a handled type
+   * one configured sender declares while another may send it too, throws a WebhookConfigError
+   * instead of logging a warning that names the closest known type or both senders. Default: false.
    */
   strictHandlers?: boolean
 }
@@ -163,6 +164,7 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
   }
   const logger: Logger = options.logger ?? console
   checkHandlerKeys(handlers, verifiers, logger, options.strictHandlers === true)
+  checkSharedTypes(handlers, verifiers, logger, options.strictHandlers === true)
   const store = options.store ?? storeFromEnv(logger)
   store.useLogger?.(logger)
   return {

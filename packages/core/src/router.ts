@@ -16,7 +16,7 @@ import { decode } from './steps/decode.js'
 import { preflight } from './steps/preflight.js'
 import { missingRawBody, read, readFailure } from './steps/read.js'
 import { Refusal } from './steps/refusal.js'
-import { router as routeFor } from './steps/route.js'
+import { route as routeFor } from './steps/route.js'
 import { claimToken, joined } from './stores/protocol.js'
 import { type DeliveryRecord, type Instruments, loadTelemetry, timedHandler, timedStore } from './telemetry.js'
 import type { DeliveryBody, HeaderBag, Logger, RawDelivery, VerifiedDelivery, Verifier, WebhookResult } from './types.js'
@@ -40,7 +40,7 @@ const BODY_ALREADY_READ = 'the Request body was already read before router.handl
 export function createWebhookRouter<const V extends VerifyOption>(options: WebhookRouterOptions<V>): WebhookRouter {
   const settings = resolveSettings(options as unknown as WebhookRouterOptions)
   const { logger } = settings
-  const route = routeFor(settings.handlers, logger)
+  const route = routeFor(settings.handlers, settings.verifiers, logger)
   const unreadable = readFailure(logger)
   const unknownTypes = new Set<string>()
   const onceOptions = {

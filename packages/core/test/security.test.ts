@@ -301,19 +301,23 @@ describe('9. an already-read body', () => {
   })
 })
 
-describe('who may reach a handler: a sender cannot name another sender’s typed event', () => {
-  it('a Standard Webhooks delivery typed onUploadComplete is ignored and its handler does not run', async () => {
+describe('who may reach a handler: a sender cannot name another configured sender’s typed event', () => {
+  it('a Standard Webhooks delivery typed onUploadComplete beside qstash() is refused 403 and its handler does not run', async () => {
     let calls = 0
+    const store = memoryStore()
+    const claim = vi.spyOn(store, 'claim')
     const router = createWebhookRouter({
       verify: [qstash({ ...devSigningKeys }), standardWebhooks({ secret: devStandardWebhooksSecret })],
       handlers: { onUploadComplete: () => void calls++ },
+      store,
       logger: silentLogger,
     })
     const res = await json(
       await router.handle(await createTestDelivery({ verifier: 'standard-webhooks', event: { type: 'onUploadComplete', data: {} }, url })),
     )
-    expect(res).toMatchObject({ status: 200, body: { status: 'ignored' } })
+    expect(res).toMatchObject({ status: 403, body: { status: 'rejected', reason: 'sender_not_allowed' } })
     expect(calls).toBe(0)
+    expect(claim).not.toHaveBeenCalled()
   })
 })
 

@@ -8,7 +8,7 @@ import { isObject, type Json, num, str, uploadedFile, withType } from '../events
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { numberOption, secretListFrom } from '../options.js'
+import { type DeclaredEventsOption, declaredEvents, numberOption, secretListFrom } from '../options.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -79,7 +79,7 @@ export function decodeCloudinaryEvent(payload: Json): WebhookEvent | undefined {
 }
 
 // ── Verifier ────────────────────────────────────────────────────────────────
-export interface CloudinaryOptions {
+export interface CloudinaryOptions extends DeclaredEventsOption {
   /** The account's API secret (Cloudinary console → API Keys). Default: `process.env.CLOUDINARY_API_SECRET`. */
   apiSecret?: string
   /** Several API secrets during a rotation. Default: none. */
@@ -147,7 +147,7 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
     matches: (headers) => getHeader(headers, 'x-cld-signature') !== undefined,
     verify,
     toEvent: decodeCloudinaryEvent,
-    events: ['upload'],
+    events: declaredEvents(OWNER, cloudinarySender.events, options.events),
   }
 }
 

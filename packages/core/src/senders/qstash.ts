@@ -9,7 +9,7 @@ import { dataFile, fileIdOf, isObject, type Json, num, str, withType } from '../
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { checkPublicUrl, numberOption, secretFrom } from '../options.js'
+import { checkPublicUrl, type DeclaredEventsOption, declaredEvents, numberOption, secretFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSigningKeys } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -120,7 +120,7 @@ export function decodeQStashEvent(payload: Json): WebhookEvent | undefined {
 }
 
 // ── Verifier ────────────────────────────────────────────────────────────────
-export interface QStashVerifierOptions {
+export interface QStashVerifierOptions extends DeclaredEventsOption {
   /** Current signing key (QStash console → Signing keys). Default: `process.env.QSTASH_CURRENT_SIGNING_KEY`. */
   currentSigningKey?: string
   /** Next signing key, tried when the current one fails (key rotation). Default: `process.env.QSTASH_NEXT_SIGNING_KEY`. */
@@ -274,7 +274,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     matches: (headers) => getHeader(headers, 'upstash-signature') !== undefined,
     verify,
     toEvent: decodeQStashEvent,
-    events: ['onUploadComplete', 'qstash.callback', 'qstash.failure'],
+    events: declaredEvents('qstash()', qstashSender.events, options.events),
     needsPublicUrl: options.url === undefined,
     nonRetryableStatus: 489,
     nonRetryableHeaders: { 'upstash-nonretryable-error': 'true' },

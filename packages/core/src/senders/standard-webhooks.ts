@@ -8,7 +8,7 @@ import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { numberOption, secretListFrom } from '../options.js'
+import { type DeclaredEventsOption, declaredEvents, numberOption, secretListFrom } from '../options.js'
 import type { HeaderBag, VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devStandardWebhooksSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -28,7 +28,7 @@ export function decodeStandardWebhooksEvent(payload: Json): WebhookEvent | undef
 }
 
 // ── Verifier ────────────────────────────────────────────────────────────────
-export interface StandardWebhooksOptions {
+export interface StandardWebhooksOptions extends DeclaredEventsOption {
   /** `whsec_<base64>` secret (the prefix is optional). Default: `process.env.WEBHOOK_SECRET`. */
   secret?: string
   /** Several secrets during a rotation. Default: none. */
@@ -97,6 +97,7 @@ export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifie
     matches: (headers) => header(headers, 'signature') !== undefined,
     verify,
     toEvent: decodeStandardWebhooksEvent,
+    events: declaredEvents('standardWebhooks()', standardWebhooksSender.events, options.events),
   }
 }
 

@@ -9,7 +9,7 @@ import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { numberOption, secretListFrom } from '../options.js'
+import { type DeclaredEventsOption, declaredEvents, numberOption, secretListFrom } from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -42,7 +42,7 @@ export function decodeTimestampedHmacEvent(payload: Json): WebhookEvent | undefi
 }
 
 // ── Verifier ────────────────────────────────────────────────────────────────
-export interface TimestampedHmacOptions {
+export interface TimestampedHmacOptions extends DeclaredEventsOption {
   /** Verifier name, part of the dedupe key. Default: `'hmac'`. */
   name?: string
   /** Signing secret. One of `secret` or `secrets` is required. */
@@ -128,11 +128,11 @@ export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
     matches: (headers) => getHeader(headers, signatureKey) !== undefined,
     verify,
     toEvent: decodeTimestampedHmacEvent,
-    events: ['upload.completed'],
+    events: declaredEvents(owner, sonuslabSender.events, options.events),
   }
 }
 
-export interface SonuslabOptions {
+export interface SonuslabOptions extends DeclaredEventsOption {
   /** Default: `process.env.SONUSLAB_WEBHOOK_SECRET`. */
   secret?: string
   secrets?: readonly string[]

@@ -141,7 +141,7 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
     matches: (headers) => getHeader(headers, 'x-uc-signature') !== undefined,
     verify,
     toEvent: decodeUploadcareEvent,
-    events: ['file.uploaded', 'file.infected'],
+    events: uploadcareSender.events,
     otherEvents: ['file.stored', 'file.deleted', 'file.info_updated'],
     closedEvents: true,
   }

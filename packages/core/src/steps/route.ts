@@ -1,41 +1,67 @@
-// Step 5, route: the handler for the event's type, if this sender may reach it. A typed event
-// belongs to the senders that emit it (docs/architecture.md, "Who may reach a handler"): an
-// authentic delivery from one sender naming another sender's type is ignored, not run.
+// Step 5, route: the handler for the event's type, if this sender may reach it. A type belongs to
+// the configured senders that declare it (docs/architecture.md, "Who may reach a handler"): an
+// authentic delivery from another sender naming it is refused, never answered 2xx unrun.
 
 import type { Handler, WebhookHandlers } from '../handlers.js'
-import { senders } from '../senders/registry.js'
 import type { Logger, Verifier } from '../types.js'
+import { refuse } from './refusal.js'
 
 /** The event type `upload-webhooks doctor` sends: verified, store probed, no handler, nothing kept. */
 export const DOCTOR_EVENT = 'upload-webhooks.doctor'
-
-/** Every typed event type, and the verifiers' kinds that may send it. */
-const typedEvents: ReadonlySet<string> = new Set(senders.flatMap((sender) => sender.events))
 
 export type Route = { kind: 'handler'; handler: Handler } | { kind: 'doctor' } | { kind: 'ignored' }
 
 const DOCTOR: Route = Object.freeze({ kind: 'doctor' })
 const IGNORED: Route = Object.freeze({ kind: 'ignored' })
 
-export function router(handlers: WebhookHandlers, logger: Logger): (type: string, verifier: Verifier) => Route {
-  const warned = new Set<string>()
-  // Routes made once, not per delivery. A Map, so an event typed "constructor" or "__proto__"
-  // never reaches Object.prototype; only functions, as `handlers` held them when the router was made.
-  const routes = new Map<string, Route>()
-  for (const [type, handler] of Object.entries(handlers)) if (typeof handler === 'function') routes.set(type, { kind: 'handler', handler })
+/** A handled type and the configured senders that declare it: only they reach its handler. */
+interface Scoped {
+  kind: 'scoped'
+  type: string
+  owners: readonly string[]
+}
+
+/** The configured senders that declare `type`; none means every configured sender may send it. */
+export function ownersOf(type: string, verifiers: readonly Verifier[]): readonly Verifier[] {
+  return verifiers.filter((verifier) => verifier.events?.includes(type))
+}
+
+/**
+ * Each configured sender's routes, made once: a Map per sender, so an event typed "constructor"
+ * or "__proto__" never reaches Object.prototype, and only functions, as `handlers` held them.
+ */
+function routeTables(handlers: WebhookHandlers, verifiers: readonly Verifier[]): Map<Verifier, Map<string, Route | Scoped>> {
+  const tables = new Map(verifiers.map((verifier) => [verifier, new Map<string, Route | Scoped>()]))
+  for (const [type, handler] of Object.entries(handlers)) {
+    if (typeof handler !== 'function') continue
+    const route: Route = { kind: 'handler', handler }
+    const owners = ownersOf(type, verifiers)
+    const scoped: Scoped = { kind: 'scoped', type, owners: owners.map((owner) => owner.name) }
+    for (const [verifier, table] of tables) table.set(type, owners.length === 0 || owners.includes(verifier) ? route : scoped)
+  }
+  return tables
+}
+
+export function route(
+  handlers: WebhookHandlers,
+  verifiers: readonly Verifier[],
+  logger: Logger,
+): (type: string, verifier: Verifier) => Route {
+  const tables = routeTables(handlers, verifiers)
+  const logged = new Set<string>()
   return (type, verifier) => {
     if (type === DOCTOR_EVENT) return DOCTOR
-    const route = routes.get(type)
-    if (!route) return IGNORED
-    if (typedEvents.has(type) && !verifier.events?.includes(type)) {
-      if (!warned.has(`${verifier.name} ${type}`)) {
-        warned.add(`${verifier.name} ${type}`)
-        logger.warn(
-          `[upload-webhooks] ${verifier.name} sent a "${type}" event, which only other senders emit; ignored without running its handler`,
-        )
-      }
-      return IGNORED
+    const found = tables.get(verifier)?.get(type) ?? IGNORED
+    if (found.kind !== 'scoped') return found
+    // Answered non-2xx so the sender retries and, in the end, dead-letters it where a person looks.
+    if (!logged.has(`${verifier.name} ${type}`)) {
+      logged.add(`${verifier.name} ${type}`)
+      logger.error(
+        `[upload-webhooks] ${verifier.name} sent a "${type}" event, whose handler only ${found.owners.join(', ')} may reach: ` +
+          `answered 403 sender_not_allowed so the sender retries. To run the handler for ${verifier.name}'s deliveries too, ` +
+          `declare the type on its verifier: events: ['${type}'].`,
+      )
     }
-    return route
+    return refuse(403, 'sender_not_allowed', 'this sender may not deliver this event type to this endpoint')
   }
 }
