@@ -89,9 +89,8 @@ const defaults: Partial<Record<SenderName, Record<string, () => Json>>> = {
       file: uploadcareFileInfo.original_file_url,
     }),
   },
-  // Not `upload.completed`: that type is Sonuslab's, and core runs a typed handler only for its own sender.
   'standard-webhooks': {
-    'upload.created': () => ({ type: 'upload.created', timestamp: new Date().toISOString(), data: { file: storageFile } }),
+    'upload.completed': () => ({ type: 'upload.completed', timestamp: new Date().toISOString(), data: { file: storageFile } }),
   },
   cloudinary: {
     upload: () => ({

@@ -2,16 +2,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createTestDelivery, devSigningKeys } from '@upload-webhooks/core/testing'
+import { createTestDelivery, devSigningKeys, senders as registry } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listReceived } from '../../../examples/express/src/received.js'
 import { freePort } from '../../../test/support/redis-server.js'
+import { knownEvents } from '../src/payloads.js'
 import {
   everySenderServer,
   healthyExample,
   jsonParserFirst,
   type RunningServer,
   type Seen,
+  soleSenderServer,
   storeDownExample,
   wrongUrlExample,
 } from './support/example-servers.js'
@@ -130,7 +132,7 @@ describe('send as each sender', () => {
     { sender: 'qstash', event: 'onUploadComplete', fileName: 'photo.jpg' },
     { sender: 'sonuslab', event: 'upload.completed', fileName: 'track.wav' },
     { sender: 'uploadcare', event: 'file.uploaded', fileName: 'photo.jpg' },
-    { sender: 'standard-webhooks', event: 'upload.created', fileName: 'track.wav' },
+    { sender: 'standard-webhooks', event: 'upload.completed', fileName: 'track.wav' },
     { sender: 'cloudinary', event: 'upload', fileName: undefined },
   ]
   it.each(cases)(
@@ -144,6 +146,23 @@ describe('send as each sender', () => {
       expect(handled).toEqual([{ type: event, sender, deliveryId: result.deliveryId, fileName }])
     },
   )
+})
+
+describe('send to an endpoint that verifies one sender only', () => {
+  // The CLI's every default type, each reaching its handler when its sender is the only one configured.
+  const cases = registry.flatMap(({ id: sender }) => knownEvents(sender).map((event) => ({ sender, event })))
+  it.each(cases)('$sender alone: its $event delivery runs the handler', async ({ sender, event }) => {
+    const handled: Seen[] = []
+    const server = await soleSenderServer(sender, knownEvents(sender), handled)
+    try {
+      const run = await runCli(['send', event, '--sender', sender, '--to', server.url, '--json'])
+      expect(run.code, run.stdout + run.stderr).toBe(0)
+      expect(run.json().attempts.map((a: any) => a.outcome)).toEqual(['processed'])
+      expect(handled.map((entry) => `${entry.sender} ${entry.type}`)).toEqual([`${sender} ${event}`])
+    } finally {
+      await server.close()
+    }
+  })
 })
 
 describe('send diagnoses a broken endpoint', () => {
