@@ -1,5 +1,5 @@
 // Core inside workerd (Miniflare), bundled from its built `dist` the way a Workers build resolves
-// packages: workerd/worker/browser conditions, no `node`, no nodejs_compat (docs/architecture.md, "Tests").
+// packages: workerd/worker/browser conditions, no `node`, no nodejs_compat (docs/architecture.md, "Crypto").
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
