@@ -154,10 +154,14 @@ async function ignore(event: WebhookEvent, context: HandlerContext, settings: Ro
 /**
  * Claim tokens only need to be unique: a random per-process prefix and a counter, not a UUID each.
  * 72 random bits tell processes apart; the memory store keeps every token, so each byte counts.
+ * Drawn on first use, not at import: workerd refuses randomness in global scope.
  */
-const CLAIM_PREFIX = base64Url(crypto.getRandomValues(new Uint8Array(9)))
+let claimPrefix: string | undefined
 let claims = 0
-const nextClaimId = () => `${CLAIM_PREFIX}${(claims++).toString(36)}`
+const nextClaimId = () => {
+  claimPrefix ??= base64Url(crypto.getRandomValues(new Uint8Array(9)))
+  return `${claimPrefix}${(claims++).toString(36)}`
+}
 
 /**
  * Where this delivery lives in the store: its key, a token bound to the body, and its replay nonce.
