@@ -13,7 +13,7 @@ export type RawBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIt
 /** What an adapter hands the router: one HTTP request, body still raw. */
 export interface RawDelivery {
   method: string
-  /** Absolute URL as the sender addressed it (used for QStash's `sub` check); a bare path skips that check. */
+  /** Absolute URL as the sender addressed it; QStash's `sub` is checked against it when no public URL is configured, and a bare path never matches. */
   url: string
   headers: HeaderBag
   /** Raw body. Streams are read by the router up to `maxBodyBytes` and no further. */

@@ -106,15 +106,15 @@ const ENV = 'UPLOADCARE_WEBHOOK_SECRET'
 /** An HMAC-SHA256 in lower-case hex. */
 const HEX_MAC = /^[0-9a-f]{64}$/
 
+/** Every event type Uploadcare documents: the set is closed, so a mistyped handler key is a type error. */
+export type UploadcareEventType = 'file.uploaded' | 'file.infected' | 'file.stored' | 'file.deleted' | 'file.info_updated'
+
 /**
  * Verifies Uploadcare webhooks: `X-Uc-Signature: v1=<hex HMAC-SHA256 of the raw body>`.
  * Uploadcare sends no delivery ID and resends the same body on retry, so the router keys the
  * delivery by the body's SHA-256. Its scheme has no timestamp: the dedupe TTL (72 h+) is what
  * stops a replay of a captured delivery.
  */
-/** Every event type Uploadcare documents: the set is closed, so a mistyped handler key is a type error. */
-export type UploadcareEventType = 'file.uploaded' | 'file.infected' | 'file.stored' | 'file.deleted' | 'file.info_updated'
-
 export function uploadcare(options: UploadcareOptions = {}): Verifier<UploadcareEventType> {
   const keys: HmacKey[] = secretListFrom('uploadcare()', {
     one: ['secret', options.secret],

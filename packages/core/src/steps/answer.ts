@@ -1,4 +1,4 @@
-// Step 6's second half: the exactly-once outcome as an HTTP answer, with the log line and the
+// The answer step: the exactly-once outcome as an HTTP answer, with the log line and the
 // onError report each outcome deserves. docs/architecture.md lists every status and reason.
 import { NonRetryableError } from '../errors.js'
 import type { WebhookEvent } from '../events/types.js'

@@ -1,4 +1,4 @@
-// The dedupe protocol's wire format, shared by every store (docs/architecture.md, "Dedupe").
+// The dedupe protocol's wire format, shared by every store (docs/architecture.md, "Dedupe protocol").
 // A key holds a claim token (a handler is running) or a done marker (processed); both carry the
 // body's fingerprint. A nonce key holds the delivery ID its signature first came with.
 import type { ClaimOutcome } from '../types.js'
