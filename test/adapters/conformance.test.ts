@@ -2,6 +2,7 @@
 // the cases that matter to a webhook sender. Deliveries are signed as QStash signs them.
 import {
   type DedupeStore,
+  type DeliveryReport,
   memoryStore,
   NonRetryableError,
   qstash,
@@ -218,6 +219,64 @@ describe.each(adapters)('$name', (row) => {
     expect(res.headers.get('retry-after')).toBe('5')
     expect(res.json).toMatchObject({ reason: 'store_unavailable' })
     expect(calls).toBe(0)
+  })
+
+  it.skipIf(skip)('onDelivery sees each request once: processed, duplicate, tampered, wrong method', async () => {
+    const reports: DeliveryReport[] = []
+    const ep = await mount({ onUploadComplete: () => {} }, { onDelivery: (report) => void reports.push(report) })
+    await send(await delivery(ep, { messageId: 'msg_observed' }))
+    await send(await delivery(ep, { messageId: 'msg_observed', retried: 1 }))
+    const signedBody = JSON.stringify(upload)
+    await send(await delivery(ep, { signedBody, body: signedBody.replace('abc123', 'evil99') }))
+    await send(await delivery(ep, { method: 'GET' }))
+    expect(
+      reports.map(({ status, outcome, reason, sender, type, deliveryId, attempt }) => ({
+        status,
+        outcome,
+        reason,
+        sender,
+        type,
+        deliveryId,
+        attempt,
+      })),
+    ).toEqual([
+      {
+        status: 200,
+        outcome: 'processed',
+        reason: undefined,
+        sender: 'qstash',
+        type: 'onUploadComplete',
+        deliveryId: 'msg_observed',
+        attempt: 0,
+      },
+      {
+        status: 200,
+        outcome: 'duplicate',
+        reason: undefined,
+        sender: 'qstash',
+        type: 'onUploadComplete',
+        deliveryId: 'msg_observed',
+        attempt: 1,
+      },
+      {
+        status: 401,
+        outcome: 'rejected',
+        reason: 'body_hash_mismatch',
+        sender: undefined,
+        type: undefined,
+        deliveryId: undefined,
+        attempt: undefined,
+      },
+      {
+        status: 405,
+        outcome: 'rejected',
+        reason: 'method_not_allowed',
+        sender: undefined,
+        type: undefined,
+        deliveryId: undefined,
+        attempt: undefined,
+      },
+    ])
   })
 
   // ── The attacker holds one captured, validly signed delivery and controls every unsigned header. ──

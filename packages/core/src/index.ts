@@ -9,6 +9,7 @@ export {
 } from './errors.js'
 export type * from './events/types.js'
 export { getHeader } from './headers.js'
+export type { DeliveryObserver, DeliveryReport, DeliveryVerdict } from './observe.js'
 export type {
   DedupeOptions,
   ErrorContext,

@@ -5,6 +5,7 @@ import { WebhookConfigError } from './errors.js'
 import type { WebhookEvent } from './events/types.js'
 import { checkHandlerKeys, checkSharedTypes } from './handler-keys.js'
 import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
+import type { DeliveryObserver } from './observe.js'
 import { checkPublicUrl, isProduction, numberOption } from './options.js'
 import { storeFromEnv } from './stores/from-env.js'
 import { joined } from './stores/protocol.js'
@@ -63,6 +64,13 @@ export interface WebhookRouterOptions<V extends VerifyOption = VerifyOption> {
   onUnknownEvent?: (event: WebhookEvent, context: HandlerContext) => void | Promise<void>
   /** Called when a handler throws or the store fails (after the claim is released). Default: none. */
   onError?: (error: unknown, context: ErrorContext) => void
+  /**
+   * Called once per request, after its answer is made, with a `DeliveryReport` (outcome, reason,
+   * sender, type, delivery ID, attempt, duration; never the body or a secret): for audit logs,
+   * metrics and live views. A throwing (or rejecting) observer is logged and the answer stands.
+   * Default: none (and no cost).
+   */
+  onDelivery?: DeliveryObserver
   /** Where warnings and errors go. Default: `console`. */
   logger?: Logger
   /**
@@ -88,6 +96,7 @@ export interface RouterSettings {
   /** The URL policy's answer: a fixed URL, `false` (unchecked), or undefined (the request URL, outside production). */
   publicUrl: string | false | undefined
   onUnknownEvent: WebhookRouterOptions['onUnknownEvent']
+  onDelivery: DeliveryObserver | undefined
   /** onError, shielded: a throwing hook is logged, never breaks the answer. */
   reportError(error: unknown, context: ErrorContext): void
 }
@@ -162,6 +171,11 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
   if (options.onStoreError !== undefined && options.onStoreError !== 'reject' && options.onStoreError !== 'process') {
     throw new WebhookConfigError(`${OWNER}: \`onStoreError\` must be 'reject' or 'process', got ${JSON.stringify(options.onStoreError)}`)
   }
+  for (const hook of ['onDelivery', 'onUnknownEvent', 'onError'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      throw new WebhookConfigError(`${OWNER}: \`${hook}\` must be a function or left out, got ${typeof options[hook]}`)
+    }
+  }
   const logger: Logger = options.logger ?? console
   checkHandlerKeys(handlers, verifiers, logger, options.strictHandlers === true)
   checkSharedTypes(handlers, verifiers, logger, options.strictHandlers === true)
@@ -179,6 +193,7 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
     failOpen: options.onStoreError === 'process',
     publicUrl: publicUrlOf(options.url, verifiers),
     onUnknownEvent: options.onUnknownEvent,
+    onDelivery: options.onDelivery,
     reportError(error, context) {
       try {
         options.onError?.(error, context)

@@ -8,6 +8,7 @@ import type { WebhookEvent } from './events/types.js'
 import { type DeliveryClaim, exactlyOnce } from './exactly-once.js'
 import type { HandlerContext } from './handlers.js'
 import { andThen, type MaybeAsync } from './maybe-async.js'
+import { observing } from './observe.js'
 import { accepted, storeUnavailable } from './result.js'
 import { type RouterSettings, resolveSettings, type WebhookRouterOptions } from './router-options.js'
 import { answer } from './steps/answer.js'
@@ -51,6 +52,7 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
     logger,
   }
   const once = exactlyOnce(onceOptions)
+  const watch = observing(settings.onDelivery, logger)
   let instruments: Instruments | undefined
   loadTelemetry((loaded) => {
     instruments = loaded
@@ -60,12 +62,16 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
   // Not `async`: a layer that only passes on the steps' promise would cost another promise and turn.
   function receive(delivery: RawDelivery): Promise<WebhookResult> {
     const active = instruments
+    if (watch)
+      return watch((record) =>
+        active ? active.traceDelivery(() => steps(delivery, active, record), record) : steps(delivery, undefined, record),
+      )
     return active ? active.traceDelivery((record) => steps(delivery, active, record)) : steps(delivery)
   }
 
   /**
    * The request path (docs/architecture.md, "Request path"); `record` collects what the span
-   * reports. A step answers at once when it can (bytes already read, node:crypto): only a real
+   * and the `onDelivery` report say, as soon as each fact is known (a later refusal keeps them). A step answers at once when it can (bytes already read, node:crypto): only a real
    * promise is awaited, so a delivery costs a microtask turn where it waits, not at every step.
    */
   async function steps(delivery: RawDelivery, telemetry?: Instruments, record?: DeliveryRecord): Promise<WebhookResult> {
@@ -75,14 +81,13 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
       const body = reading instanceof Promise ? await reading : reading
       const authenticating = authenticate(delivery, body, settings.verifiers, settings.publicUrl, logger)
       const { verifier, verified } = authenticating instanceof Promise ? await authenticating : authenticating
+      if (record) {
+        record.sender = verifier.name
+        record.deliveryId = verified.deliveryId
+        record.attempt = verified.attempt ?? 0
+      }
       const event = decode(body, verifier, delivery.headers)
-      if (record)
-        Object.assign(record, {
-          sender: verifier.name,
-          deliveryId: verified.deliveryId,
-          attempt: verified.attempt ?? 0,
-          eventType: event.type,
-        })
+      if (record) record.eventType = event.type
       const context = handlerContext(verified, verifier, delivery.headers, body, logger)
       const target = route(event.type, verifier)
       if (target.kind === 'ignored') return await ignore(event, context, settings, unknownTypes)

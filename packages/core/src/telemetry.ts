@@ -13,8 +13,8 @@ export interface DeliveryRecord {
 }
 
 export interface Instruments {
-  /** Runs `work` inside a delivery span and records its answer on the span and the counter. */
-  traceDelivery(work: (record: DeliveryRecord) => Promise<WebhookResult>): Promise<WebhookResult>
+  /** Runs `work` inside a delivery span and records its answer on the span and the counter; `record` when another reader shares it. */
+  traceDelivery(work: (record: DeliveryRecord) => Promise<WebhookResult>, record?: DeliveryRecord): Promise<WebhookResult>
   /** Times a handler run. */
   handlerDone(record: DeliveryRecord, seconds: number, failed: boolean): void
   /** Times one store call. */
@@ -40,9 +40,8 @@ function instrumentsOf(api: OtelApi): Instruments {
   const handlerDuration = meter.createHistogram('upload_webhooks.handler.duration', { unit: 's', description: 'Handler run time' })
   const storeDuration = meter.createHistogram('upload_webhooks.store.duration', { unit: 's', description: 'Dedupe store call time' })
   return {
-    traceDelivery: (work) =>
+    traceDelivery: (work, record: DeliveryRecord = {}) =>
       tracer.startActiveSpan('upload-webhooks.delivery', async (span) => {
-        const record: DeliveryRecord = {}
         try {
           const result = await work(record)
           const { outcome, reason } = outcomeOf(result)
