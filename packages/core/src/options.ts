@@ -4,10 +4,12 @@
 import { readEnvRaw } from './env.js'
 import { WebhookConfigError } from './errors.js'
 import { publishedDevKeys } from './senders/dev-keys.js'
+import type { Verifier } from './types.js'
 
 /** Empty, whitespace, or what `process.env.X = undefined` / a template's `null` leave behind. */
 const PLACEHOLDER = /^\s*(?:undefined|null)?\s*$/i
 
+/** NODE_ENV's verdict, for what has no `production` option to ask (a verifier, a store made alone). */
 export const isProduction = (): boolean => readEnvRaw('NODE_ENV') === 'production'
 
 /** Where a secret may come from, for messages: the option's name and its env variable. */
@@ -16,40 +18,47 @@ export interface SecretSource {
   env?: string
 }
 
-function checkSecret(owner: string, value: string, where: string): string {
+/** Where a verifier's published dev keys came from, filled in while its secrets are read. */
+export type DevKeySources = string[]
+
+function checkSecret(owner: string, value: string, where: string, devKeys?: DevKeySources): string {
   if (PLACEHOLDER.test(value)) {
     throw new WebhookConfigError(
       `${owner}: ${where} is empty or a placeholder (${JSON.stringify(value)}). Set it to the sender's real secret.`,
     )
   }
-  if (isProduction() && publishedDevKeys.has(value.trim())) {
+  if (!publishedDevKeys.has(value.trim())) return value
+  if (isProduction()) {
     throw new WebhookConfigError(
       `${owner}: ${where} is a published development key from @upload-webhooks/core/testing and never verifies in production ` +
         "(NODE_ENV=production). Set it to the real key from the sender's dashboard.",
     )
   }
+  // Outside NODE_ENV=production it verifies, until a router told `production: true` refuses it.
+  devKeys?.push(where)
   return value
 }
 
 /**
  * The secret from the option, else from its env variable; undefined when neither is set.
- * Placeholders, and published dev keys under NODE_ENV=production, are a WebhookConfigError.
+ * Placeholders, and published dev keys under NODE_ENV=production, are a WebhookConfigError; a
+ * published dev key elsewhere is added to `devKeys` (by its option or variable name).
  */
-export function secretFrom(owner: string, value: string | undefined, source: SecretSource): string | undefined {
+export function secretFrom(owner: string, value: string | undefined, source: SecretSource, devKeys?: DevKeySources): string | undefined {
   if (value !== undefined) {
     if (typeof value !== 'string') throw new WebhookConfigError(`${owner}: \`${source.option}\` must be a string`)
-    return checkSecret(owner, value, `\`${source.option}\``)
+    return checkSecret(owner, value, `\`${source.option}\``, devKeys)
   }
   const fromEnv = source.env === undefined ? undefined : readEnvRaw(source.env)
-  return fromEnv === undefined ? undefined : checkSecret(owner, fromEnv, source.env!)
+  return fromEnv === undefined ? undefined : checkSecret(owner, fromEnv, source.env!, devKeys)
 }
 
 /** Checks a list of secrets (rotation); each entry like one secret. */
-export function secretsFrom(owner: string, values: readonly string[], option: string): string[] {
+export function secretsFrom(owner: string, values: readonly string[], option: string, devKeys?: DevKeySources): string[] {
   if (!Array.isArray(values)) throw new WebhookConfigError(`${owner}: \`${option}\` must be an array of strings`)
   return values.map((value, i) => {
     if (typeof value !== 'string') throw new WebhookConfigError(`${owner}: \`${option}[${i}]\` must be a string`)
-    return checkSecret(owner, value, `\`${option}[${i}]\``)
+    return checkSecret(owner, value, `\`${option}[${i}]\``, devKeys)
   })
 }
 
@@ -79,6 +88,8 @@ export interface SecretOptions {
   env: string | undefined
   /** Where the user finds the secret, for the error. */
   where: string
+  /** Collects where each published dev key came from, for `withDevKeySources`. */
+  devKeys?: DevKeySources
 }
 
 /**
@@ -88,11 +99,11 @@ export interface SecretOptions {
 export function secretListFrom(owner: string, options: SecretOptions): string[] {
   const [manyName, many] = options.many
   if (many !== undefined) {
-    const list = secretsFrom(owner, many, manyName)
+    const list = secretsFrom(owner, many, manyName, options.devKeys)
     if (list.length > 0) return list
   }
   const [oneName, one] = options.one
-  const secret = secretFrom(owner, one, { option: oneName, ...(options.env ? { env: options.env } : {}) })
+  const secret = secretFrom(owner, one, { option: oneName, ...(options.env ? { env: options.env } : {}) }, options.devKeys)
   if (secret !== undefined) return [secret]
   const setEnv = options.env ? `Set ${options.env} or pass` : 'Pass'
   throw new WebhookConfigError(`${owner}: no signing secret. ${setEnv} { ${oneName} } (${options.where}).`)
@@ -129,4 +140,13 @@ export function checkPublicUrl(owner: string, name: string, value: unknown): str
     )
   }
   return value.trim()
+}
+
+/**
+ * The verifier, carrying where its published dev keys came from (`Verifier.devKeySources`) so a
+ * router in production refuses it, however it was told it is in production. Enumerable on
+ * purpose: a verifier copied with a spread keeps it.
+ */
+export function withDevKeySources<V extends Verifier<string>>(verifier: V, devKeys: DevKeySources): V {
+  return devKeys.length === 0 ? verifier : { ...verifier, devKeySources: devKeys }
 }

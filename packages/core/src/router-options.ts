@@ -43,7 +43,7 @@ export interface WebhookRouterOptions<V extends VerifyOption = VerifyOption> {
   /**
    * Dedupe store. Default: from the environment — `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`
    * → Upstash (`@upstash/redis`); `REDIS_URL` → Redis over ioredis (Node); neither → `memoryStore()`
-   * (one process only; warns when `NODE_ENV=production`). One startup line says which.
+   * (one process only; warns in production, see `production`). One startup line says which.
    */
   store?: DedupeStore
   /** Dedupe key and timing. Defaults: see each field. */
@@ -51,10 +51,17 @@ export interface WebhookRouterOptions<V extends VerifyOption = VerifyOption> {
   /** When the store is unreachable: `'reject'` answers 503 so the sender retries (fail closed); `'process'` runs the handler without dedupe. Default: `'reject'`. */
   onStoreError?: 'reject' | 'process'
   /**
+   * Whether this router runs in production: a verifier made with a published development key is
+   * then refused at construction, a router with `qstash()` needs a public URL (`url` or
+   * WEBHOOK_PUBLIC_URL), and `memoryStore()` warns. Wins over NODE_ENV; the h3 adapter sets it in
+   * a Nitro production build. Default: `NODE_ENV === 'production'`.
+   */
+  production?: boolean
+  /**
    * This endpoint's absolute public URL, as senders address it (QStash signs it as `sub`).
    * Default: `WEBHOOK_PUBLIC_URL`, else — outside production only — the request URL as the adapter
-   * rebuilt it (forwarded headers only where the adapter trusts the proxy). Under NODE_ENV=production
-   * a router with `qstash()` needs one of the two. `false` turns the check off: unsafe, since a
+   * rebuilt it (forwarded headers only where the adapter trusts the proxy). In production (the
+   * `production` option) a router with `qstash()` needs one of the two. `false` turns the check off: unsafe, since a
    * token QStash issued for another endpoint of your account then verifies here.
    */
   url?: string | false
@@ -135,16 +142,35 @@ function verifiersOf(verify: WebhookRouterOptions['verify'] | undefined): readon
   return list
 }
 
+/** The `production` option, else NODE_ENV's verdict. */
+function productionOf(value: unknown): boolean {
+  if (value === undefined) return isProduction()
+  if (typeof value !== 'boolean')
+    throw new WebhookConfigError(`${OWNER}: \`production\` must be true or false, got ${JSON.stringify(value)}`)
+  return value
+}
+
+/** In production no verifier may hold a published development key: anyone can sign with those. */
+function refuseDevKeys(verifiers: readonly Verifier[]): void {
+  const found = verifiers.flatMap((v) => (v.devKeySources ?? []).map((source) => `${source} (${v.name}())`))
+  if (found.length === 0) return
+  throw new WebhookConfigError(
+    `${OWNER}: this router runs in production (the \`production\` option, or NODE_ENV=production), and ${found.join(', ')} ` +
+      `${found.length === 1 ? 'is a published development key' : 'are published development keys'} from @upload-webhooks/core/testing: ` +
+      "anyone can sign deliveries with them. Set each to the real key from the sender's dashboard.",
+  )
+}
+
 /** The URL policy (docs/architecture.md, "Public URL"): option, else env, else the request URL outside production. */
-function publicUrlOf(url: WebhookRouterOptions['url'], verifiers: readonly Verifier[]): string | false | undefined {
+function publicUrlOf(url: WebhookRouterOptions['url'], verifiers: readonly Verifier[], production: boolean): string | false | undefined {
   if (url === false) return false
   if (url !== undefined) return checkPublicUrl(OWNER, 'url', url)
   const fromEnv = readEnv('WEBHOOK_PUBLIC_URL')
   if (fromEnv !== undefined) return checkPublicUrl(OWNER, 'WEBHOOK_PUBLIC_URL', fromEnv)
   const needing = verifiers.filter((v) => v.needsPublicUrl).map((v) => `${v.name}()`)
-  if (needing.length > 0 && isProduction()) {
+  if (needing.length > 0 && production) {
     throw new WebhookConfigError(
-      `${OWNER}: ${needing.join(', ')} checks the URL each delivery was signed for, and under NODE_ENV=production the request's ` +
+      `${OWNER}: ${needing.join(', ')} checks the URL each delivery was signed for, and in production the request's ` +
         "Host header cannot be trusted to say it. Set WEBHOOK_PUBLIC_URL (or the `url` option) to this endpoint's public URL, " +
         'e.g. https://your.app/api/webhooks/upload.',
     )
@@ -176,11 +202,13 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
       throw new WebhookConfigError(`${OWNER}: \`${hook}\` must be a function or left out, got ${typeof options[hook]}`)
     }
   }
+  const production = productionOf(options.production)
+  if (production) refuseDevKeys(verifiers)
   const logger: Logger = options.logger ?? console
   checkHandlerKeys(handlers, verifiers, logger, options.strictHandlers === true)
   checkSharedTypes(handlers, verifiers, logger, options.strictHandlers === true)
   const store = options.store ?? storeFromEnv(logger)
-  store.useLogger?.(logger)
+  store.useLogger?.(logger, { production })
   return {
     verifiers,
     handlers,
@@ -191,7 +219,7 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
     lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 30, { min: 1, max: 86_400, integer: true }),
     ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
     failOpen: options.onStoreError === 'process',
-    publicUrl: publicUrlOf(options.url, verifiers),
+    publicUrl: publicUrlOf(options.url, verifiers, production),
     onUnknownEvent: options.onUnknownEvent,
     onDelivery: options.onDelivery,
     reportError(error, context) {

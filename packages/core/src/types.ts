@@ -116,10 +116,18 @@ export interface Verifier<Events extends string = string> {
   /** True when the sender emits only `events` and `otherEvents`: any other handler key is then a mistake. Default: false. */
   readonly closedEvents?: boolean
   /**
-   * True when `verify` checks `publicUrl` (QStash's `sub`) and has no URL of its own: under
-   * NODE_ENV=production the router then requires its `url` option or WEBHOOK_PUBLIC_URL. Default: false.
+   * True when `verify` checks `publicUrl` (QStash's `sub`) and has no URL of its own: in production
+   * (the router's `production` option) the router then requires its `url` option or WEBHOOK_PUBLIC_URL.
+   * Default: false.
    */
   readonly needsPublicUrl?: boolean
+  /**
+   * Where each of its secrets that is a published development key came from (an option such as
+   * `` `currentSigningKey` `` or a variable such as `QSTASH_CURRENT_SIGNING_KEY`). Those keys ship in
+   * the npm package, so a router in production refuses the verifier, naming these. The shipped
+   * factories set it. Default: none.
+   */
+  readonly devKeySources?: readonly string[]
   /** Status telling this sender not to retry (QStash: 489). Defaults to 422. */
   readonly nonRetryableStatus?: number
   /** Extra headers sent with the non-retryable status. */
@@ -171,8 +179,11 @@ export interface DedupeStore {
   commit(key: string, token: string, ttlSeconds: number): boolean | Promise<boolean>
   /** If `key` still holds `token`, delete it. Returns whether it did. */
   release(key: string, token: string): boolean | Promise<boolean>
-  /** Called once by the router with its logger, so the store's warnings reach the same place. Optional. */
-  useLogger?(logger: Logger): void
+  /**
+   * Called once by the router with its logger, so the store's warnings reach the same place, and
+   * whether the router runs in production (its `production` option). Optional.
+   */
+  useLogger?(logger: Logger, router?: { production: boolean }): void
 }
 
 /** Minimal structured logger; `console` fits. */

@@ -54,6 +54,16 @@ describe('memoryStore', () => {
     expect(warn.mock.calls[0]![0]).toMatch(/redisStore|upstashStore/)
   })
 
+  it("follows the router's `production` over NODE_ENV", async () => {
+    const warn = vi.fn()
+    vi.stubEnv('NODE_ENV', 'development')
+    const memoryStore = await load()
+    memoryStore().useLogger?.({ warn, error() {} }, { production: false })
+    expect(warn).not.toHaveBeenCalled()
+    memoryStore().useLogger?.({ warn, error() {} }, { production: true })
+    expect(warn).toHaveBeenCalledTimes(1)
+  })
+
   it('stays quiet outside production', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     vi.stubEnv('NODE_ENV', 'development')

@@ -77,6 +77,52 @@ describe('1. published dev keys never verify in production', () => {
   )
 })
 
+describe('1b. `production: true` wins over NODE_ENV: a verifier built on dev keys outside NODE_ENV=production is refused by the router', () => {
+  const router =
+    (verify: WebhookRouterOptions['verify'], extra: Partial<WebhookRouterOptions> = {}) =>
+    () =>
+      createWebhookRouter({ verify, handlers: {}, store: memoryStore(), logger: silentLogger, url: false, ...extra })
+
+  it.each([
+    ['qstash()', () => qstash({ ...devSigningKeys }), /`currentSigningKey` \(qstash\(\)\), `nextSigningKey` \(qstash\(\)\)/],
+    ['sonuslab()', () => sonuslab({ secrets: ['real_secret', devSecret] }), /`secrets\[1\]` \(sonuslab\(\)\)/],
+    ['uploadcare()', () => uploadcare({ secret: devSecret }), /`secret` \(uploadcare\(\)\)/],
+    ['standardWebhooks()', () => standardWebhooks({ secret: devStandardWebhooksSecret }), /`secret` \(standard-webhooks\(\)\)/],
+    ['cloudinary()', () => cloudinary({ apiSecret: devSecret }), /`apiSecret` \(cloudinary\(\)\)/],
+  ])('%s on dev keys: WebhookConfigError naming the option', (_name, make, names) => {
+    vi.stubEnv('NODE_ENV', '')
+    const verifier = make() as ReturnType<typeof qstash>
+    expect(router(verifier)).not.toThrow()
+    expect(router(verifier, { production: true })).toThrow(WebhookConfigError)
+    expect(router(verifier, { production: true })).toThrow(names)
+    expect(router(verifier, { production: true })).toThrow(/published development key/)
+  })
+
+  it('names the env variable a dev key was read from, also for a verifier copied with a spread', () => {
+    vi.stubEnv('NODE_ENV', '')
+    vi.stubEnv('QSTASH_CURRENT_SIGNING_KEY', devSigningKeys.currentSigningKey)
+    vi.stubEnv('QSTASH_NEXT_SIGNING_KEY', 'sig_real_next')
+    expect(router({ ...qstash(), name: 'uploadkit' }, { production: true })).toThrow(
+      /QSTASH_CURRENT_SIGNING_KEY \(uploadkit\(\)\) is a published development key/,
+    )
+  })
+
+  it('real keys pass in production; `production: false` keeps the router out of production under NODE_ENV=production', () => {
+    expect(router(qstash({ currentSigningKey: 'k1', nextSigningKey: 'k2' }), { production: true })).not.toThrow()
+    const needsUrl = { verify: qstash({ currentSigningKey: 'k1', nextSigningKey: 'k2' }), handlers: {}, logger: silentLogger }
+    expect(() => createWebhookRouter({ ...needsUrl, production: true })).toThrow(/WEBHOOK_PUBLIC_URL/)
+    vi.stubEnv('NODE_ENV', 'production')
+    expect(() => createWebhookRouter({ ...needsUrl, production: false })).not.toThrow()
+    expect(() => createWebhookRouter(needsUrl)).toThrow(/WEBHOOK_PUBLIC_URL/)
+  })
+
+  it.each(['true', 1, null])('production %j is a WebhookConfigError', (value) => {
+    expect(router(qstash({ currentSigningKey: 'k1', nextSigningKey: 'k2' }), { production: value as never })).toThrow(
+      /`production` must be true or false/,
+    )
+  })
+})
+
 describe('2. placeholder secrets are refused at construction, naming the option or variable', () => {
   const placeholders = ['', '   ', 'undefined', 'NULL', 'null']
   it.each(placeholders)('option %j', (value) => {

@@ -4,8 +4,14 @@
 import { createWebhookRouter, type RawDelivery, type VerifyOption, type WebhookRouterOptions } from '@upload-webhooks/core'
 import type { WebResponseHeadLike } from '@upload-webhooks/core/adapter'
 import { nodeRequestBody, nodeRequestUrl, webRequestBody, webRequestUrl, writeNodeHead, writeWebHead } from '@upload-webhooks/core/adapter'
+import { inNitroProductionBuild } from './nitro.js'
 
 export interface UploadWebhooksOptions<V extends VerifyOption = VerifyOption> extends WebhookRouterOptions<V> {
+  /**
+   * Core's `production` rules (published dev keys refused, a public URL required). Default: true in
+   * a server Nitro (Nuxt) built for production, however it is started; elsewhere `NODE_ENV === 'production'`.
+   */
+  production?: boolean
   /**
    * Build the request URL from `X-Forwarded-Proto` / `X-Forwarded-Host`: only behind a proxy
    * that sets them and strips clients' own. Default: false (`Host` and the connection itself).
@@ -77,8 +83,8 @@ function fromV2(event: H3V2Event, trustProxy: boolean): RawDelivery {
 export function uploadWebhooks<const V extends VerifyOption>(
   options: UploadWebhooksOptions<V>,
 ): ((event: H3EventLike) => Promise<string>) & { __is_handler__: true } {
-  const { trustProxy = false, ...routerOptions } = options
-  const router = createWebhookRouter(routerOptions as WebhookRouterOptions)
+  const { trustProxy = false, production = inNitroProductionBuild() || undefined, ...routerOptions } = options
+  const router = createWebhookRouter({ ...routerOptions, ...(production === undefined ? {} : { production }) } as WebhookRouterOptions)
   async function uploadWebhooksHandler(event: H3EventLike): Promise<string> {
     // v2's `req` is a web Request (v1's deprecated `req` is the Node request, which has no `text()`);
     // probing `text` leaves srvx's lazily built headers wrapper unbuilt, where `headers.get` would not.

@@ -8,7 +8,14 @@ import { isObject, type Json, num, str, uploadedFile, withType } from '../events
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { type DeclaredEventsOption, declaredEvents, numberOption, secretListFrom } from '../options.js'
+import {
+  type DeclaredEventsOption,
+  type DevKeySources,
+  declaredEvents,
+  numberOption,
+  secretListFrom,
+  withDevKeySources,
+} from '../options.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -99,11 +106,13 @@ const OWNER = 'cloudinary()'
  * delivery ID: the body's SHA-256 is the dedupe key, and the signature the replay nonce.
  */
 export function cloudinary(options: CloudinaryOptions = {}): Verifier {
+  const devKeys: DevKeySources = []
   const secrets = secretListFrom(OWNER, {
     one: ['apiSecret', options.apiSecret],
     many: ['apiSecrets', options.apiSecrets],
     env: ENV,
     where: 'Cloudinary console → API Keys',
+    devKeys,
   })
   const algorithm = options.signatureAlgorithm ?? 'sha1'
   if (algorithm !== 'sha1' && algorithm !== 'sha256') {
@@ -142,13 +151,16 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
     }
   }
 
-  return {
-    name: 'cloudinary',
-    matches: (headers) => getHeader(headers, 'x-cld-signature') !== undefined,
-    verify,
-    toEvent: decodeCloudinaryEvent,
-    events: declaredEvents(OWNER, cloudinarySender.events, options.events),
-  }
+  return withDevKeySources(
+    {
+      name: 'cloudinary',
+      matches: (headers) => getHeader(headers, 'x-cld-signature') !== undefined,
+      verify,
+      toEvent: decodeCloudinaryEvent,
+      events: declaredEvents(OWNER, cloudinarySender.events, options.events),
+    },
+    devKeys,
+  )
 }
 
 // ── Signer ──────────────────────────────────────────────────────────────────

@@ -9,7 +9,15 @@ import { dataFile, fileIdOf, isObject, type Json, num, str, withType } from '../
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { checkPublicUrl, type DeclaredEventsOption, declaredEvents, numberOption, secretFrom } from '../options.js'
+import {
+  checkPublicUrl,
+  type DeclaredEventsOption,
+  type DevKeySources,
+  declaredEvents,
+  numberOption,
+  secretFrom,
+  withDevKeySources,
+} from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSigningKeys } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -219,8 +227,9 @@ function checkClaims(claims: JwtClaims, tolerance: number, expectedUrl: string |
  * trying the current signing key and then the next one.
  */
 export function qstash(options: QStashVerifierOptions = {}): Verifier {
-  const current = secretFrom('qstash()', options.currentSigningKey, { option: 'currentSigningKey', env: ENV.current })
-  const next = secretFrom('qstash()', options.nextSigningKey, { option: 'nextSigningKey', env: ENV.next })
+  const devKeys: DevKeySources = []
+  const current = secretFrom('qstash()', options.currentSigningKey, { option: 'currentSigningKey', env: ENV.current }, devKeys)
+  const next = secretFrom('qstash()', options.nextSigningKey, { option: 'nextSigningKey', env: ENV.next }, devKeys)
   if (!current || !next) {
     const missing = [!current && ENV.current, !next && ENV.next].filter(Boolean).join(' and ')
     throw new WebhookConfigError(
@@ -269,16 +278,19 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
     return verified
   }
 
-  return {
-    name: 'qstash',
-    matches: (headers) => getHeader(headers, 'upstash-signature') !== undefined,
-    verify,
-    toEvent: decodeQStashEvent,
-    events: declaredEvents('qstash()', qstashSender.events, options.events),
-    needsPublicUrl: options.url === undefined,
-    nonRetryableStatus: 489,
-    nonRetryableHeaders: { 'upstash-nonretryable-error': 'true' },
-  }
+  return withDevKeySources(
+    {
+      name: 'qstash',
+      matches: (headers) => getHeader(headers, 'upstash-signature') !== undefined,
+      verify,
+      toEvent: decodeQStashEvent,
+      events: declaredEvents('qstash()', qstashSender.events, options.events),
+      needsPublicUrl: options.url === undefined,
+      nonRetryableStatus: 489,
+      nonRetryableHeaders: { 'upstash-nonretryable-error': 'true' },
+    },
+    devKeys,
+  )
 }
 
 // ── Signer ──────────────────────────────────────────────────────────────────

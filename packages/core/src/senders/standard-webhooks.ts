@@ -8,7 +8,14 @@ import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { type DeclaredEventsOption, declaredEvents, numberOption, secretListFrom } from '../options.js'
+import {
+  type DeclaredEventsOption,
+  type DevKeySources,
+  declaredEvents,
+  numberOption,
+  secretListFrom,
+  withDevKeySources,
+} from '../options.js'
 import type { HeaderBag, VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devStandardWebhooksSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -55,11 +62,13 @@ function secretBytes(secret: string): Uint8Array | undefined {
  * it is both the dedupe key and the replay guard.
  */
 export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifier {
+  const devKeys: DevKeySources = []
   const keys: HmacKey[] = secretListFrom('standardWebhooks()', {
     one: ['secret', options.secret],
     many: ['secrets', options.secrets],
     env: ENV,
     where: 'a whsec_... secret',
+    devKeys,
   }).map((s) => {
     const bytes = secretBytes(s)
     if (!bytes) throw new WebhookConfigError('standardWebhooks(): the secret is not base64 (expected whsec_<base64>)')
@@ -92,13 +101,16 @@ export function standardWebhooks(options: StandardWebhooksOptions = {}): Verifie
     })
   }
 
-  return {
-    name: 'standard-webhooks',
-    matches: (headers) => header(headers, 'signature') !== undefined,
-    verify,
-    toEvent: decodeStandardWebhooksEvent,
-    events: declaredEvents('standardWebhooks()', standardWebhooksSender.events, options.events),
-  }
+  return withDevKeySources(
+    {
+      name: 'standard-webhooks',
+      matches: (headers) => header(headers, 'signature') !== undefined,
+      verify,
+      toEvent: decodeStandardWebhooksEvent,
+      events: declaredEvents('standardWebhooks()', standardWebhooksSender.events, options.events),
+    },
+    devKeys,
+  )
 }
 
 // ── Signer ──────────────────────────────────────────────────────────────────

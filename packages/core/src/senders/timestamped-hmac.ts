@@ -9,7 +9,14 @@ import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { type DeclaredEventsOption, declaredEvents, numberOption, secretListFrom } from '../options.js'
+import {
+  type DeclaredEventsOption,
+  type DevKeySources,
+  declaredEvents,
+  numberOption,
+  secretListFrom,
+  withDevKeySources,
+} from '../options.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -96,11 +103,13 @@ export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
   const owner = `${name === 'hmac' ? 'timestampedHmac' : name}()`
   const signatureHeader = headerName(owner, 'signatureHeader', options.signatureHeader)
   const deliveryHeader = headerName(owner, 'deliveryHeader', options.deliveryHeader).toLowerCase()
+  const devKeys: DevKeySources = []
   const keys: HmacKey[] = secretListFrom(owner, {
     one: ['secret', options.secret],
     many: ['secrets', options.secrets],
     env: options.secretEnv,
     where: "the sender's webhook signing secret",
+    devKeys,
   }).map((s) => importHmacKey(utf8(s)))
   const tolerance = numberOption(owner, 'toleranceSeconds', options.toleranceSeconds, 300, { min: 1, max: 3600 })
   const signatureKey = signatureHeader.toLowerCase()
@@ -123,13 +132,16 @@ export function timestampedHmac(options: TimestampedHmacOptions): Verifier {
     })
   }
 
-  return {
-    name,
-    matches: (headers) => getHeader(headers, signatureKey) !== undefined,
-    verify,
-    toEvent: decodeTimestampedHmacEvent,
-    events: declaredEvents(owner, sonuslabSender.events, options.events),
-  }
+  return withDevKeySources(
+    {
+      name,
+      matches: (headers) => getHeader(headers, signatureKey) !== undefined,
+      verify,
+      toEvent: decodeTimestampedHmacEvent,
+      events: declaredEvents(owner, sonuslabSender.events, options.events),
+    },
+    devKeys,
+  )
 }
 
 export interface SonuslabOptions extends DeclaredEventsOption {

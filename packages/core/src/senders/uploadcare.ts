@@ -8,7 +8,7 @@ import { isObject, type Json, num, str, uploadedFile, withType } from '../events
 import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
-import { secretListFrom } from '../options.js'
+import { type DevKeySources, secretListFrom, withDevKeySources } from '../options.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'
@@ -116,11 +116,13 @@ export type UploadcareEventType = 'file.uploaded' | 'file.infected' | 'file.stor
  * stops a replay of a captured delivery.
  */
 export function uploadcare(options: UploadcareOptions = {}): Verifier<UploadcareEventType> {
+  const devKeys: DevKeySources = []
   const keys: HmacKey[] = secretListFrom('uploadcare()', {
     one: ['secret', options.secret],
     many: ['secrets', options.secrets],
     env: ENV,
     where: 'the signing secret set on the webhook',
+    devKeys,
   }).map((s) => importHmacKey(utf8(s)))
 
   function verify({ headers, body }: VerifyInput): MaybeAsync<VerifierResult> {
@@ -136,15 +138,18 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
     })
   }
 
-  return {
-    name: 'uploadcare',
-    matches: (headers) => getHeader(headers, 'x-uc-signature') !== undefined,
-    verify,
-    toEvent: decodeUploadcareEvent,
-    events: uploadcareSender.events,
-    otherEvents: ['file.stored', 'file.deleted', 'file.info_updated'],
-    closedEvents: true,
-  }
+  return withDevKeySources(
+    {
+      name: 'uploadcare',
+      matches: (headers) => getHeader(headers, 'x-uc-signature') !== undefined,
+      verify,
+      toEvent: decodeUploadcareEvent,
+      events: uploadcareSender.events,
+      otherEvents: ['file.stored', 'file.deleted', 'file.info_updated'],
+      closedEvents: true,
+    },
+    devKeys,
+  )
 }
 
 // ── Signer ──────────────────────────────────────────────────────────────────

@@ -128,9 +128,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       entries.delete(key)
       return true
     },
-    useLogger(routerLogger) {
+    useLogger(routerLogger, router) {
       logger = routerLogger
-      if (isProduction() && !warnedInProduction) {
+      if ((router?.production ?? isProduction()) && !warnedInProduction) {
         warnedInProduction = true
         logger.warn(
           '[upload-webhooks] memoryStore() in production: duplicates are only caught within this process and are forgotten on restart. ' +
