@@ -1,5 +1,6 @@
 // What handlers are and what they receive.
-import type { GenericEvent, KnownEvents, WebhookEvent } from './events/types.js'
+import type { GenericEvent } from './events/types.js'
+import type { KnownEvents, WebhookEvent } from './senders/registry.js'
 import type { HeaderBag, Logger, VerifiedDelivery, Verifier } from './types.js'
 
 /** What a handler gets besides the event. */

@@ -1,4 +1,5 @@
-import type { HeaderBag } from './types.js'
+/** Request headers as a web `Headers` object or a Node-style lower-cased record. */
+export type HeaderBag = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
 
 /**
  * Reads one header from web `Headers` or a Node-style record. `name` must be lower-case.

@@ -7,7 +7,6 @@ export {
   VerificationError,
   WebhookConfigError,
 } from './errors.js'
-export type * from './events/types.js'
 export { getHeader } from './headers.js'
 export type { DeliveryObserver, DeliveryReport, DeliveryVerdict } from './observe.js'
 export type {
@@ -25,6 +24,24 @@ export type {
 export { createWebhookRouter } from './router.js'
 export { type CloudinaryOptions, cloudinary, decodeCloudinaryEvent } from './senders/cloudinary.js'
 export { decodeQStashEvent, type QStashVerifierOptions, qstash } from './senders/qstash.js'
+export type {
+  CloudinaryUploadEvent,
+  EventBase,
+  GenericEvent,
+  KnownEvents,
+  QStashCallbackEvent,
+  SonuslabFile,
+  SonuslabUploadCompletedEvent,
+  StandardWebhookEvent,
+  UploadcareEvent,
+  UploadcareFileInfo,
+  UploadcareHook,
+  UploadcareVirusScan,
+  UploadedFile,
+  UploadKitFile,
+  UploadKitUploadCompleteEvent,
+  WebhookEvent,
+} from './senders/registry.js'
 export { decodeStandardWebhooksEvent, type StandardWebhooksOptions, standardWebhooks } from './senders/standard-webhooks.js'
 export {
   decodeTimestampedHmacEvent,

@@ -2,11 +2,11 @@
 // construction: a bad one is a WebhookConfigError naming the fix, never a per-request surprise.
 import { readEnv } from './env.js'
 import { WebhookConfigError } from './errors.js'
-import type { WebhookEvent } from './events/types.js'
 import { checkHandlerKeys, checkSharedTypes } from './handler-keys.js'
 import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
 import type { DeliveryObserver } from './observe.js'
 import { checkPublicUrl, isProduction, numberOption } from './options.js'
+import type { WebhookEvent } from './senders/registry.js'
 import { storeFromEnv } from './stores/from-env.js'
 import { joined } from './stores/protocol.js'
 import type { DedupeStore, Logger, Verifier } from './types.js'

@@ -1,11 +1,11 @@
 import type { RejectionReason } from './errors.js'
-import type { WebhookEvent } from './events/types.js'
+import type { GenericEvent } from './events/types.js'
+import type { HeaderBag } from './headers.js'
+
+export type { HeaderBag } from './headers.js'
 
 /** Outcomes of a delivery that was accepted (all answered 200). */
 export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored'
-
-/** Request headers as a web `Headers` object or a Node-style lower-cased record. */
-export type HeaderBag = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
 
 /** A request body the router can read: bytes, text, a web stream or a Node stream (async iterable). */
 export type RawBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string> | null | undefined
@@ -108,7 +108,7 @@ export interface Verifier<Events extends string = string> {
    * Turns the parsed JSON body into a typed event; undefined when it names no event type.
    * Default (custom verifiers): the body's string `type` field.
    */
-  toEvent?(payload: Record<string, unknown>, headers: HeaderBag): WebhookEvent | undefined
+  toEvent?(payload: Record<string, unknown>, headers: HeaderBag): GenericEvent | undefined
   /** Event types with typed payloads only this kind of sender emits; other senders cannot reach their handlers. Default: none. */
   readonly events?: readonly string[]
   /** Further event types the sender documents, without typed payloads. Default: none. */

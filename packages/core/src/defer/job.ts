@@ -1,7 +1,7 @@
 // What the ingress hands a durable engine (docs/architecture.md, "Answer fast, process later"):
 // one JSON job per verified delivery, and the engine-side dedupe ID that names it.
 import { toBase64, utf8 } from '../encoding.js'
-import type { WebhookEvent } from '../events/types.js'
+import type { WebhookEvent } from '../senders/registry.js'
 
 /** The job an engine carries from the ingress to the worker. JSON; `v` changes only with its shape. */
 export interface DeferredJob<E extends WebhookEvent = WebhookEvent> {

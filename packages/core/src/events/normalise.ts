@@ -1,6 +1,6 @@
 // Helpers every sender's decoder shares: building an event from a payload, and the field
 // readers behind the normalised `UploadedFile`. No sender-specific knowledge lives here.
-import type { UploadedFile, WebhookEvent } from './types.js'
+import type { GenericEvent, UploadedFile } from './types.js'
 
 export type Json = Record<string, unknown>
 
@@ -9,13 +9,13 @@ export type Json = Record<string, unknown>
  * path it takes when properties follow a spread-first literal; the spread still copies the
  * sender's keys as plain data (`__proto__` included), which Object.assign would not.
  */
-export function withType(payload: Json, type: string, file: UploadedFile | undefined, extra?: Json): WebhookEvent {
+export function withType(payload: Json, type: string, file: UploadedFile | undefined, extra?: Json): GenericEvent {
   const event: Json = { type, ...payload }
   event['type'] = type
   event['sender'] = ''
   if (file) event['file'] = file
   if (extra) Object.assign(event, extra) // our own fields: no setters involved
-  return event as unknown as WebhookEvent
+  return event as unknown as GenericEvent
 }
 
 export const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -48,7 +48,7 @@ export function dataFile(data: unknown): UploadedFile | undefined {
 }
 
 /** The decoder for custom verifiers without `toEvent`: the body's string `type`. */
-export function typeFieldEvent(payload: Json): WebhookEvent | undefined {
+export function typeFieldEvent(payload: Json): GenericEvent | undefined {
   const type = str(payload['type'])
   return type === undefined ? undefined : withType(payload, type, dataFile(payload['data']))
 }

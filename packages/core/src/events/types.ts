@@ -1,13 +1,11 @@
 /**
- * Event types, as handlers see them. Each event keeps the fields its sender wrote and adds
- * `type` (the handler key) and `sender` (the verifier's name); upload events replace `file`
- * with one normalised `UploadedFile` (keeping the sender's own file fields alongside), so one
- * handler can serve every sender. Each sender's own event types live in its module under
- * senders/; `KnownEvents` (senders/registry.ts) gathers them.
+ * The base every event shares, as handlers see it. Each event keeps the fields its sender wrote
+ * and adds `type` (the handler key) and `sender` (the verifier's name); upload events replace
+ * `file` with one normalised `UploadedFile` (keeping the sender's own file fields alongside), so
+ * one handler can serve every sender. Each sender's own event types live in its module under
+ * senders/; senders/registry.ts gathers them into `KnownEvents` and `WebhookEvent`. This file
+ * imports nothing, so the verifier contract does not depend on any sender.
  */
-import type { KnownEvents } from '../senders/registry.js'
-
-export type { KnownEvents } from '../senders/registry.js'
 
 /** One uploaded file, the same shape whichever sender reported it. */
 export interface UploadedFile {
@@ -39,14 +37,3 @@ export interface GenericEvent extends EventBase<string> {
   file?: UploadedFile
   [field: string]: unknown
 }
-
-export type WebhookEvent = KnownEvents[keyof KnownEvents] | StandardWebhookEvent | GenericEvent
-
-export type { CloudinaryUploadEvent } from '../senders/cloudinary.js'
-export type { QStashCallbackEvent, UploadKitFile, UploadKitUploadCompleteEvent } from '../senders/qstash.js'
-
-import type { StandardWebhookEvent } from '../senders/standard-webhooks.js'
-
-export type { StandardWebhookEvent } from '../senders/standard-webhooks.js'
-export type { SonuslabFile, SonuslabUploadCompletedEvent } from '../senders/timestamped-hmac.js'
-export type { UploadcareEvent, UploadcareFileInfo, UploadcareHook, UploadcareVirusScan } from '../senders/uploadcare.js'

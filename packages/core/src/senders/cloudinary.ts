@@ -5,7 +5,7 @@ import { bytesOf, fromHex, toBase64, toHex } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
-import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
+import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import {
@@ -70,7 +70,7 @@ function mediaType(kind: string | undefined, format: string | undefined): string
 }
 
 /** The type is `notification_type`; an upload's file is normalised from its top-level fields. */
-export function decodeCloudinaryEvent(payload: Json): WebhookEvent | undefined {
+export function decodeCloudinaryEvent(payload: Json): GenericEvent | undefined {
   const type = str(payload['notification_type'])
   if (type === undefined) return undefined
   const file = uploadedFile(payload['public_id'], {

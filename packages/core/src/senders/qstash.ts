@@ -6,7 +6,7 @@ import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } 
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, fileIdOf, isObject, type Json, num, str, withType } from '../events/normalise.js'
-import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
+import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import {
@@ -108,7 +108,7 @@ const decodeBase64Text = (value: unknown): string => {
  * `sourceMessageId`) becomes `qstash.callback` / `qstash.failure` with its base64 bodies
  * decoded. A published message's type is its `event` field (UploadKit), else its `type`.
  */
-export function decodeQStashEvent(payload: Json): WebhookEvent | undefined {
+export function decodeQStashEvent(payload: Json): GenericEvent | undefined {
   if (typeof payload['sourceMessageId'] !== 'string') {
     const event = str(payload['event'])
     if (event) return withType(payload, event, uploadKitFile(payload) ?? dataFile(payload['data']))

@@ -17,10 +17,22 @@ export function senderById(id: string): SenderModule | undefined {
   return senders.find((sender) => sender.id === id)
 }
 
+import type { GenericEvent } from '../events/types.js'
 import type { CloudinaryEvents } from './cloudinary.js'
 import type { QStashEvents } from './qstash.js'
+import type { StandardWebhookEvent } from './standard-webhooks.js'
 import type { SonuslabEvents } from './timestamped-hmac.js'
 import type { UploadcareEvents } from './uploadcare.js'
 
 /** Event types with typed payloads, keyed by handler name: every sender's, gathered here. */
 export interface KnownEvents extends QStashEvents, SonuslabEvents, UploadcareEvents, CloudinaryEvents {}
+
+/** Every event a handler can receive: a known sender's typed event, or a generic one. */
+export type WebhookEvent = KnownEvents[keyof KnownEvents] | StandardWebhookEvent | GenericEvent
+
+export type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
+export type { CloudinaryUploadEvent } from './cloudinary.js'
+export type { QStashCallbackEvent, UploadKitFile, UploadKitUploadCompleteEvent } from './qstash.js'
+export type { StandardWebhookEvent } from './standard-webhooks.js'
+export type { SonuslabFile, SonuslabUploadCompletedEvent } from './timestamped-hmac.js'
+export type { UploadcareEvent, UploadcareFileInfo, UploadcareHook, UploadcareVirusScan } from './uploadcare.js'

@@ -5,7 +5,7 @@ import { bytesOf, fromBase64, toBase64 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
-import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
+import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import {
@@ -29,7 +29,7 @@ export interface StandardWebhookEvent<T extends string = string> extends EventBa
 }
 
 /** The body's `type`; the file is `data.file`. */
-export function decodeStandardWebhooksEvent(payload: Json): WebhookEvent | undefined {
+export function decodeStandardWebhooksEvent(payload: Json): GenericEvent | undefined {
   const type = str(payload['type'])
   return type === undefined ? undefined : withType(payload, type, dataFile(payload['data']))
 }

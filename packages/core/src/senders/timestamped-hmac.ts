@@ -6,7 +6,7 @@ import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
 import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
-import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
+import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import {
@@ -43,7 +43,7 @@ export interface SonuslabEvents {
 }
 
 /** The event type is the body's `event` (Sonuslab), else its `type` (Stripe); the file is `data.file`. */
-export function decodeTimestampedHmacEvent(payload: Json): WebhookEvent | undefined {
+export function decodeTimestampedHmacEvent(payload: Json): GenericEvent | undefined {
   const type = str(payload['event']) ?? str(payload['type'])
   return type === undefined ? undefined : withType(payload, type, dataFile(payload['data']))
 }

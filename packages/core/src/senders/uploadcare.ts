@@ -5,7 +5,7 @@ import { bytesOf, toHex, utf8 } from '../encoding.js'
 import { readEnv } from '../env.js'
 import { VerificationError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
-import type { EventBase, UploadedFile, WebhookEvent } from '../events/types.js'
+import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
 import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
 import { type DevKeySources, secretListFrom, withDevKeySources } from '../options.js'
@@ -75,7 +75,7 @@ export interface UploadcareEvents {
 }
 
 /** `{ hook: { event }, data: <file info>, file: <CDN URL> }`; the type is `hook.event`. */
-export function decodeUploadcareEvent(payload: Json): WebhookEvent | undefined {
+export function decodeUploadcareEvent(payload: Json): GenericEvent | undefined {
   const hook = payload['hook']
   const type = isObject(hook) ? str(hook['event']) : undefined
   if (type === undefined) return undefined

@@ -1,10 +1,10 @@
 // The answer step: the exactly-once outcome as an HTTP answer, with the log line and the
 // onError report each outcome deserves. docs/architecture.md lists every status and reason.
 import { NonRetryableError } from '../errors.js'
-import type { WebhookEvent } from '../events/types.js'
 import type { DeliveryOutcome } from '../exactly-once.js'
 import { accepted, refused, storeUnavailable } from '../result.js'
 import type { RouterSettings } from '../router-options.js'
+import type { WebhookEvent } from '../senders/registry.js'
 import type { Verifier, WebhookResult } from '../types.js'
 
 export function answer(

@@ -2,7 +2,7 @@
 // guessing across senders: each verifier decodes only its own format.
 
 import { typeFieldEvent } from '../events/normalise.js'
-import type { WebhookEvent } from '../events/types.js'
+import type { WebhookEvent } from '../senders/registry.js'
 import type { DeliveryBody, HeaderBag, Verifier } from '../types.js'
 import { refuse } from './refusal.js'
 
