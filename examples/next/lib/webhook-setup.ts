@@ -40,7 +40,10 @@ const REQUIRED_IN_PRODUCTION = ['QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNI
 
 function requireProductionEnv(env: WebhookEnv): void {
   const missing = REQUIRED_IN_PRODUCTION.filter((name) => !isSet(env[name]))
-  if (missing.length === 0) return refuseDevKeys(env)
+  if (missing.length === 0) {
+    refuseDevKeys(env)
+    return
+  }
   throw new WebhookConfigError(
     `This is a production start and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Production needs real ` +
       'QStash signing keys, because the dev keys used without them are public (they ship in @upload-webhooks/core/testing: ' +
