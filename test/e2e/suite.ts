@@ -23,6 +23,8 @@ export interface ExampleCommands {
   start: [string, ...string[]]
   /** Type check (TypeScript 7 `tsc`: Next's and Nuxt's own checks need the JS API it lacks). */
   typecheck: [string, ...string[]]
+  /** Other ways the framework documents to start the production build, run without NODE_ENV like the rest. */
+  productionStarts?: [string, ...string[]][]
   /** The home page renders the received list too (server-rendered from another bundle than the webhook route). */
   homePageListsUploads?: boolean
 }
@@ -73,6 +75,29 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
       expect(refused.output).toContain('QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, WEBHOOK_PUBLIC_URL are not set')
       expect(refused.output).toContain('the dev keys used without them are public')
     })
+
+    // `nuxt build` ends with "You can preview this build using node .output/server/index.mjs": no NODE_ENV.
+    const starts = [commands.start, ...(commands.productionStarts ?? [])]
+    for (const start of starts.slice(1)) {
+      it(`\`${start.join(' ')}\` without NODE_ENV or keys refuses to start too, naming the variables`, async () => {
+        const refused = await startRefused(start[0], start.slice(1), cwd)
+        expect(refused.exitCode).toBeGreaterThan(0)
+        expect(refused.output).toContain('QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, WEBHOOK_PUBLIC_URL are not set')
+      })
+    }
+    it.each(starts.map((start) => [start.join(' '), start] as const))(
+      '`%s` with the published dev keys set as its keys refuses to start, so no dev-signed delivery is answered',
+      async (_name, start) => {
+        const devKeysAsReal = (origin: string) => ({
+          QSTASH_CURRENT_SIGNING_KEY: devSigningKeys.currentSigningKey,
+          QSTASH_NEXT_SIGNING_KEY: devSigningKeys.nextSigningKey,
+          WEBHOOK_PUBLIC_URL: `${origin}${WEBHOOK_PATH}`,
+        })
+        const refused = await startRefused(start[0], start.slice(1), cwd, devKeysAsReal)
+        expect(refused.exitCode).toBeGreaterThan(0)
+        expect(refused.output).toMatch(/QSTASH_CURRENT_SIGNING_KEY.*QSTASH_NEXT_SIGNING_KEY.*published development key/)
+      },
+    )
 
     it('starts with nothing received', async () => {
       expect(await received()).toEqual({ uploads: [], failures: [] })

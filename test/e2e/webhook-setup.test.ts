@@ -24,7 +24,7 @@ describe('webhookPlanFromEnv', () => {
   it('in production, names only what is missing (values copied empty from .env.example count as missing)', () => {
     const keys = { QSTASH_CURRENT_SIGNING_KEY: 'sig_current', QSTASH_NEXT_SIGNING_KEY: 'sig_next' }
     expect(() => webhookPlanFromEnv({ NODE_ENV: 'production', ...keys, WEBHOOK_PUBLIC_URL: ' ' })).toThrow(
-      /^NODE_ENV=production and WEBHOOK_PUBLIC_URL is not set/,
+      /^This is a production start and WEBHOOK_PUBLIC_URL is not set/,
     )
     expect(() =>
       webhookPlanFromEnv({
@@ -32,7 +32,14 @@ describe('webhookPlanFromEnv', () => {
         QSTASH_CURRENT_SIGNING_KEY: 'sig_current',
         WEBHOOK_PUBLIC_URL: 'https://a.example/hook',
       }),
-    ).toThrow(/^NODE_ENV=production and QSTASH_NEXT_SIGNING_KEY is not set/)
+    ).toThrow(/^This is a production start and QSTASH_NEXT_SIGNING_KEY is not set/)
+  })
+
+  it('refuses a production build started without NODE_ENV (`production` from the framework), naming each variable', () => {
+    expect(webhookPlanFromEnv({}, false).keys).toEqual(devSigningKeys)
+    expect(() => webhookPlanFromEnv({}, true)).toThrow(
+      /QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, WEBHOOK_PUBLIC_URL are not set/,
+    )
   })
 
   it('runs in production with real keys and a public URL', () => {
@@ -73,7 +80,7 @@ describe('webhookSetupFromEnv', () => {
   it('builds a QStash verifier, and leaves the store to core', () => {
     const setup = webhookSetupFromEnv({})
     expect(setup.verify.name).toBe('qstash')
-    expect(Object.keys(setup).sort()).toEqual(['summary', 'verify'])
+    expect(Object.keys(setup).sort()).toEqual(['production', 'summary', 'verify'])
   })
 })
 
@@ -90,6 +97,17 @@ describe('webhookSetupFromEnv as the startup check of Nuxt and Next, which build
       QSTASH_NEXT_SIGNING_KEY: devSigningKeys.nextSigningKey,
     }
     expect(() => webhookSetupFromEnv({ ...production, ...devKeysAsReal })).toThrow(/published development key/)
+  })
+
+  it('refuses the published dev keys set as real keys in a production build without NODE_ENV, naming the variables', () => {
+    const devKeysAsReal = {
+      QSTASH_CURRENT_SIGNING_KEY: devSigningKeys.currentSigningKey,
+      QSTASH_NEXT_SIGNING_KEY: devSigningKeys.nextSigningKey,
+    }
+    expect(webhookSetupFromEnv({ ...production, NODE_ENV: '', ...devKeysAsReal }, false).production).toBe(false)
+    expect(() => webhookSetupFromEnv({ ...production, NODE_ENV: '', ...devKeysAsReal }, true)).toThrow(
+      /QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY hold the published development keys/,
+    )
   })
 
   it('returns the summary when the environment is fine', () => {

@@ -20,7 +20,14 @@ export function createApp({ setup, handlers, store, logger }: AppOptions): Expre
   const app = express()
   // Before any body parser: the signature covers the raw bytes, which the adapter reads itself.
   app.use(
-    uploadWebhooks({ path: WEBHOOK_PATH, verify: setup.verify, handlers, ...(store ? { store } : {}), ...(logger ? { logger } : {}) }),
+    uploadWebhooks({
+      path: WEBHOOK_PATH,
+      verify: setup.verify,
+      production: setup.production,
+      handlers,
+      ...(store ? { store } : {}),
+      ...(logger ? { logger } : {}),
+    }),
   )
   app.use(express.json())
   app.get('/uploads', (_req, res) => {

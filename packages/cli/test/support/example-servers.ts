@@ -62,7 +62,7 @@ export function jsonParserFirst(): Promise<RunningServer> {
 export async function storeDownExample(): Promise<RunningServer> {
   const client = new Redis(`redis://127.0.0.1:${await freePort()}`, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
   client.on('error', () => {}) // connection refused, over and over: the state under test
-  const setup = { verify: qstash({ ...devSigningKeys }), summary: [] }
+  const setup = { verify: qstash({ ...devSigningKeys }), production: false, summary: [] }
   return listen(createApp({ setup, store: redisStore(client), handlers, logger: silentLogger }), () => client.disconnect())
 }
 

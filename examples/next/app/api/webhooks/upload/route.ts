@@ -13,7 +13,8 @@ let handle: ((request: Request) => Promise<Response>) | undefined
 
 export function POST(request: Request): Promise<Response> {
   if (!handle) {
-    handle = uploadWebhooks({ verify: webhookSetupFromEnv().verify, handlers })
+    const { verify, production } = webhookSetupFromEnv()
+    handle = uploadWebhooks({ verify, production, handlers })
   }
   return handle(request)
 }
