@@ -4,16 +4,20 @@
 import { WebhookConfigError } from '@upload-webhooks/core'
 import { webhookSetupFromEnv } from './lib/webhook-setup.js'
 
-export function logWebhookSetupOrExit(): void {
-  let summary: string[]
+/** The startup summary, or exit 1 naming the fix when the environment is refused. */
+export function webhookSummaryOrExit(production?: boolean): string[] {
   try {
-    summary = webhookSetupFromEnv().summary
+    return webhookSetupFromEnv(process.env, production).summary
   } catch (error) {
     if (!(error instanceof WebhookConfigError)) throw error
     // Exit ourselves: `next start` logs a failing register() and keeps serving.
     console.error(`[example-next] cannot start: ${error.message}`)
     process.exit(1)
   }
+}
+
+export function logWebhookSetupOrExit(): void {
+  const summary = webhookSummaryOrExit()
   for (const line of summary) console.log(`[example-next] ${line}`)
   console.log('[example-next] webhook: POST /api/webhooks/upload · received: GET /uploads')
 }

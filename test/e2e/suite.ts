@@ -74,6 +74,8 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
       expect(refused.exitCode).toBeGreaterThan(0)
       expect(refused.output).toContain('QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, WEBHOOK_PUBLIC_URL are not set')
       expect(refused.output).toContain('the dev keys used without them are public')
+      // Next prints "Ready" before it loads the app's code: the documented start refuses before that line.
+      expect(refused.output).not.toMatch(/\bReady\b/)
     })
 
     // `nuxt build` ends with "You can preview this build using node .output/server/index.mjs": no NODE_ENV.
