@@ -11,6 +11,8 @@ const OUTPUT = new URL('./output/', import.meta.url)
 const WEBHOOK_PATH = '/api/webhooks/upload'
 /** New rows must show within this long of the CLI's answer. */
 const LIVE_MS = 5_000
+/** A user's shell has none of the variables vitest sets, which make Nuxt's logger drop info lines. */
+const USER_SHELL = { TEST: '', VITEST: '' }
 
 describe.each(['express', 'nuxt', 'next'])('examples/%s: the live delivery log in a browser', (name) => {
   let app: RunningApp
@@ -20,7 +22,7 @@ describe.each(['express', 'nuxt', 'next'])('examples/%s: the live delivery log i
   const deliveryId = `msg_browser_${name}_${Date.now()}`
 
   beforeAll(async () => {
-    ;[app, browser] = await Promise.all([startApp('pnpm', ['dev'], exampleDir(name)), launchChromium()])
+    ;[app, browser] = await Promise.all([startApp('pnpm', ['dev'], exampleDir(name), USER_SHELL), launchChromium()])
     endpoint = `${app.origin}${WEBHOOK_PATH}`
     page = await browser.context.newPage()
     await page.goto(app.origin)
@@ -63,7 +65,9 @@ describe.each(['express', 'nuxt', 'next'])('examples/%s: the live delivery log i
   })
 
   it('logs one line per delivery in the terminal, the rejection at warn', async () => {
-    await expect.poll(() => app.output()).toMatch(new RegExp(`\\[delivery\\] 200 processed · qstash onUploadComplete ${deliveryId}`))
+    await expect
+      .poll(() => app.output(), { timeout: LIVE_MS })
+      .toMatch(new RegExp(`\\[delivery\\] 200 processed · qstash onUploadComplete ${deliveryId}`))
     expect(app.output()).toMatch(/\[delivery\] 401 rejected body_hash_mismatch/)
     expect(app.output()).toMatch(new RegExp(`\\[delivery\\] 200 duplicate · qstash onUploadComplete ${deliveryId}`))
   })
