@@ -108,7 +108,8 @@
 
   // A page the server rendered with the log in it paints that first.
   const initial = document.getElementById('delivery-log-data')
-  if (initial?.textContent) render(JSON.parse(initial.textContent))
+  const first = initial?.textContent ? JSON.parse(initial.textContent) : null
+  if (first) render(first)
 
   // Polling where EventSource is missing; EventSource itself reconnects after a drop.
   if (!('EventSource' in window)) {
