@@ -8,7 +8,7 @@ export default defineProject({
   test: {
     name: 'test',
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'e2e/**', 'reliability/**', 'bench/**', 'packaging/**'],
+    exclude: ['**/node_modules/**', 'e2e/**', 'browser/**', 'reliability/**', 'bench/**', 'packaging/**'],
     globalSetup: ['./support/redis-global-setup.ts'],
   },
 })

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { type Logger, memoryStore, type WebhookHandlers } from '@upload-webhooks/core'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 import { createApp, WEBHOOK_PATH } from './app.js'
+import { keepDelivery } from './delivery-log.js'
 import { handlers } from './handlers.js'
 import type { Received } from './received.js'
 import { webhookSetupFromEnv } from './webhook-setup.js'
@@ -57,7 +58,7 @@ const logger: Logger = {
 
 // Dev keys and the in-memory store whatever the shell has set: the demo signs with the dev key.
 const setup = webhookSetupFromEnv({})
-const server = createApp({ setup, handlers: demoHandlers, store: memoryStore(), logger }).listen(0, '127.0.0.1')
+const server = createApp({ setup, handlers: demoHandlers, store: memoryStore(), logger, onDelivery: keepDelivery }).listen(0, '127.0.0.1')
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
 const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`
 

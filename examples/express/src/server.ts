@@ -31,7 +31,7 @@ const ready = (error?: Error) => {
   }
   const { port: actual } = server.address() as AddressInfo
   console.log(`[example-express] listening on http://${host ?? 'localhost'}:${actual}`)
-  console.log(`[example-express] webhook: POST ${WEBHOOK_PATH} · received: GET /uploads`)
+  console.log(`[example-express] webhook: POST ${WEBHOOK_PATH} · live delivery log: http://${host ?? 'localhost'}:${actual}/`)
   for (const line of setup.summary) console.log(`[example-express] ${line}`)
 }
 const server = host ? app.listen(port, host, ready) : app.listen(port, ready)

@@ -6,16 +6,34 @@ import { type SenderName, senders } from './senders.js'
 
 type Json = Record<string, unknown>
 
-const uploadKitFile = {
+const CONTENT_TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  json: 'application/json',
+  zip: 'application/zip',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  mp4: 'video/mp4',
+}
+
+/** An UploadKit file whose key, URL and content type follow its name, so `--data` can rename it alone. */
+const uploadKitFile = (fileName = 'photo.jpg') => ({
   id: 'file_cli_1',
-  key: 'uploads/cli_1/photo.jpg',
-  url: 'https://cdn.uploadkit.dev/uploads/cli_1/photo.jpg',
-  fileName: 'photo.jpg',
+  key: `uploads/cli_1/${fileName}`,
+  url: `https://cdn.uploadkit.dev/uploads/cli_1/${encodeURIComponent(fileName)}`,
+  fileName,
   fileSize: 1048576,
-  contentType: 'image/jpeg',
+  contentType: CONTENT_TYPES[fileName.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream',
   status: 'UPLOADED',
   createdAt: '2026-04-08T12:00:00.000Z',
-}
+})
 
 const storageFile = {
   id: 'f_cli_1',
@@ -52,10 +70,21 @@ const uploadcareHook = (event: string) => ({
   updated_at: '2026-01-18T10:34:05.246676Z',
 })
 
-/** Payloads for the events each sender documents; any other event reuses the sender's first one. */
-const defaults: Partial<Record<SenderName, Record<string, () => Json>>> = {
+/** `--data`'s `file.fileName`, when it is a string: the default file is then made for that name. */
+const fileNameIn = (data: Json | undefined): string | undefined => {
+  const file = data?.['file']
+  const name = isObject(file) ? file['fileName'] : undefined
+  return typeof name === 'string' && name !== '' ? name : undefined
+}
+
+/** Payloads for the events each sender documents (given `--data`); any other event reuses the sender's first one. */
+const defaults: Partial<Record<SenderName, Record<string, (data?: Json) => Json>>> = {
   qstash: {
-    onUploadComplete: () => ({ event: 'onUploadComplete', file: uploadKitFile, metadata: { userId: 'user_123', category: 'avatar' } }),
+    onUploadComplete: (data) => ({
+      event: 'onUploadComplete',
+      file: uploadKitFile(fileNameIn(data)),
+      metadata: { userId: 'user_123', category: 'avatar' },
+    }),
     // QStash's failure callback: its type comes from `sourceMessageId`, not from a field.
     'qstash.failure': () => ({
       status: 500,
@@ -159,13 +188,17 @@ export function readData(data: string): Json {
   return parsed
 }
 
-/** The body `send` posts: the sender's payload for `event` (its type field set to `event`), `data` merged over it. */
+/**
+ * The body `send` posts: the sender's payload for `event` (its type field set to `event`), `data`
+ * merged over it. A QStash `file.fileName` in `data` also renames the default file's key and URL and
+ * sets its content type, unless `data` gives those too.
+ */
 export function buildPayload(sender: SenderName, event: string, data?: Json): Json {
   const samples = defaults[sender] ?? {}
   const known = samples[event]
   // A sender without samples here (one added to core later) still gets a body its decoder reads.
   const first = Object.values(samples)[0]
-  const payload = known ? known() : setEventType(first ? first() : {}, senders[sender].eventTypeField, event)
+  const payload = known ? known(data) : setEventType(first ? first(data) : {}, senders[sender].eventTypeField, event)
   return data ? deepMerge(payload, data) : payload
 }
 

@@ -51,13 +51,40 @@ describe('send to the healthy example', () => {
     expect(saved[0]).toMatchObject({ attempt: 0, file: { name: 'photo.jpg', contentType: 'image/jpeg' } })
   })
 
+  it('--data file.fileName renames the key and URL and sets the content type to match, unless --data gives them', async () => {
+    const data = JSON.stringify({ file: { fileName: 'notes.txt' } })
+    const run = await runCli(['send', 'onUploadComplete', '--to', healthy.url, '--id', 'msg_cli_test_name', '--data', data])
+    expect(run.code).toBe(0)
+    expect(listReceived().uploads.find((upload) => upload.deliveryId === 'msg_cli_test_name')?.file).toMatchObject({
+      name: 'notes.txt',
+      key: 'uploads/cli_1/notes.txt',
+      url: 'https://cdn.uploadkit.dev/uploads/cli_1/notes.txt',
+      contentType: 'text/plain',
+    })
+    const kept = JSON.stringify({ file: { fileName: 'a.png', key: 'mine/a.png', contentType: 'image/x-mine' } })
+    await runCli(['send', 'onUploadComplete', '--to', healthy.url, '--id', 'msg_cli_test_kept', '--data', kept])
+    expect(listReceived().uploads.find((upload) => upload.deliveryId === 'msg_cli_test_kept')?.file).toMatchObject({
+      key: 'mine/a.png',
+      url: 'https://cdn.uploadkit.dev/uploads/cli_1/a.png',
+      contentType: 'image/x-mine',
+    })
+  })
+
+  it('--tamper changes the body after signing: exit 0 when the endpoint refuses it with 401, and no handler ran', async () => {
+    const run = await runCli(['send', 'onUploadComplete', '--to', healthy.url, '--id', 'msg_cli_test_tamper', '--tamper'])
+    expect(run.stdout).toMatch(/401 body_hash_mismatch/)
+    expect(run.stdout).toContain('refused as it should be')
+    expect(run.code).toBe(0)
+    expect(listReceived().uploads.some((upload) => upload.deliveryId === 'msg_cli_test_tamper')).toBe(false)
+  })
+
   it('merges --data over the default payload (objects merge, values replace)', async () => {
     const data = JSON.stringify({ file: { fileName: 'report.pdf', fileSize: 42 }, metadata: { userId: 'u_cli' } })
     const run = await runCli(['send', 'onUploadComplete', '--to', healthy.url, '--id', 'msg_cli_test_data', '--data', data])
     expect(run.code).toBe(0)
     const saved = listReceived().uploads.find((upload) => upload.deliveryId === 'msg_cli_test_data')
     expect(saved).toMatchObject({
-      file: { name: 'report.pdf', size: 42, contentType: 'image/jpeg' },
+      file: { name: 'report.pdf', size: 42, contentType: 'application/pdf' },
       metadata: { userId: 'u_cli', category: 'avatar' },
     })
   })

@@ -17,6 +17,7 @@ interface SendOptions extends KeyFlags {
   repeat: number
   timeout: number
   json?: boolean
+  tamper?: boolean
 }
 
 const idPrefix: Record<SenderName, string> = {
@@ -50,6 +51,7 @@ export function registerSend(program: Command): void {
     .option('--repeat <n>', 'send the same delivery n times in all (2 = a duplicate test)', integer(1), 1)
     .option('--timeout <ms>', 'give up on an answer after this long', integer(1), 10_000)
     .option('--json', 'print one JSON object for scripts')
+    .option('--tamper', 'change the body after signing it, as an attacker in transit would: the endpoint must refuse it (exit 0 on a 401)')
   addKeyOptions(command)
   command.addHelpText(
     'after',
@@ -61,12 +63,19 @@ Exit code 0 only when every attempt got a 2xx answer.
 Examples:
   upload-webhooks send onUploadComplete --to http://localhost:3000/api/webhooks/upload
   upload-webhooks send onUploadComplete --to http://localhost:3000/api/webhooks/upload --repeat 2
+  upload-webhooks send onUploadComplete --to http://localhost:3000/api/webhooks/upload --tamper
   upload-webhooks send upload.completed --sender sonuslab --to http://localhost:3000/api/webhooks/upload --data '{"data":{"file":{"name":"a.wav"}}}'`,
   )
   command.action(action(send))
 }
 
 type Attempt = Answer & { attempt: number }
+
+/** The signed request with one field added to its body: its signature no longer covers what is sent. */
+async function tampered(request: Request): Promise<Request> {
+  const body = JSON.parse(await request.text()) as Record<string, unknown>
+  return new Request(request.url, { method: request.method, headers: request.headers, body: JSON.stringify({ ...body, tampered: true }) })
+}
 
 /** Everything about the delivery that stays the same across `--repeat`s. */
 function prepare(event: string, options: SendOptions) {
@@ -126,18 +135,20 @@ async function send(event: string, options: SendOptions): Promise<number> {
   const paint = painter(process.stdout)
   const json = options.json === true
   // Signed before anything is printed: a sender core cannot sign fails with nothing half-shown.
-  let request = await sign(1)
+  const signed = (attempt: number) => (options.tamper ? sign(attempt).then(tampered) : sign(attempt))
+  let request = await signed(1)
   if (!json) printHeader(prepared, event, options, paint)
   else if (keys.signing.dev) note(`${spec.signingEnv} is not set: signed with the public development key`)
 
   const attempts: Attempt[] = []
   for (let attempt = 1; attempt <= options.repeat; attempt++) {
-    if (attempt > 1) request = await sign(attempt)
+    if (attempt > 1) request = await signed(attempt)
     const answer = { attempt, ...(await exchange(request, options.timeout)) }
     attempts.push(answer)
     if (!json) printAttempt(answer, paint)
   }
 
+  if (options.tamper) return tamperOutcome(attempts, json, paint)
   const failed = attempts.find((answer) => answer.status === undefined || answer.status < 200 || answer.status >= 300)
   const keyLine = `${keys.signing.source} ${fingerprint(keys.signing.value)}`
   const diagnosis = failed ? diagnose(failed, { url, spec, keyLine }) : undefined
@@ -147,4 +158,14 @@ async function send(event: string, options: SendOptions): Promise<number> {
     printJson({ ok: !failed, sender: spec.name, event, url, deliveryId, signingKey, attempts, ...(diagnosis ? { diagnosis } : {}) })
   }
   return failed ? 1 : 0
+}
+
+/** With `--tamper` the endpoint passes when it refuses every attempt as not authentic (401). */
+function tamperOutcome(attempts: Attempt[], json: boolean, paint: Paint): number {
+  const accepted = attempts.find((answer) => answer.status !== 401)
+  if (json) printJson({ ok: !accepted, tampered: true, attempts })
+  else if (accepted) {
+    console.log(`\n${paint('red', '✗ tampered body not refused:')} the endpoint answered ${accepted.status ?? 'nothing'}, not 401`)
+  } else console.log(paint('green', '\n✓ refused as it should be: the body changed after signing'))
+  return accepted ? 1 : 0
 }

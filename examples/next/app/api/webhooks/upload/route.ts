@@ -1,5 +1,6 @@
 // The webhook route: QStash delivers here (POST /api/webhooks/upload).
 import { uploadWebhooks } from '@upload-webhooks/next'
+import { recordDelivery } from '../../../../lib/delivery-log.js'
 import { handlers } from '../../../../lib/handlers.js'
 import { webhookSetupFromEnv } from '../../../../lib/webhook-setup.js'
 
@@ -14,7 +15,11 @@ let handle: ((request: Request) => Promise<Response>) | undefined
 export function POST(request: Request): Promise<Response> {
   if (!handle) {
     const { verify, production } = webhookSetupFromEnv()
-    handle = uploadWebhooks({ verify, production, handlers })
+    handle = uploadWebhooks({ verify, production, handlers, onDelivery: recordDelivery })
   }
   return handle(request)
 }
+
+// Other methods reach the router too, so they get its 405: a JSON body and `Allow: POST`
+// (Next's own 405 for a method a route does not export has neither).
+export { POST as DELETE, POST as GET, POST as PATCH, POST as PUT }
