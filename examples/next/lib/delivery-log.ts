@@ -37,6 +37,7 @@ const EXPLANATIONS: Record<RejectionReason, string> = {
   invalid_delivery_id: 'authentic, but the delivery ID is too long or not printable',
   malformed_json: 'authentic, but the body is not valid JSON',
   missing_event_type: 'authentic, but the body names no event type',
+  sender_not_allowed: 'authentic, but this event type belongs to another configured sender',
   in_flight: 'the same delivery is still being handled: the sender retries later',
   delivery_conflict: 'this delivery ID already arrived with a different body',
   handler_failed: 'the handler threw: the sender retries',
