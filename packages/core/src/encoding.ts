@@ -86,8 +86,8 @@ export function fromBase64(text: string): Uint8Array | undefined {
 }
 
 /** A body to sign: exact text or bytes. */
-export type Body = string | Uint8Array
-export const bytesOf = (body: Body): Uint8Array => (typeof body === 'string' ? utf8(body) : body)
+export type BodyInput = string | Uint8Array
+export const bytesOf = (body: BodyInput): Uint8Array => (typeof body === 'string' ? utf8(body) : body)
 /** `prefix` plus 32 random hex digits: message and delivery IDs for signers, and the doctor probe's throwaway key and token. */
 export const randomId = (prefix: string): string => `${prefix}${crypto.randomUUID().replace(/-/g, '')}`
 /** One JWT segment: base64url of the value's JSON. */

@@ -102,6 +102,25 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** An answer that refuses a delivery: what `Refusal` carries. Structurally a `WebhookResult`. */
+export interface RefusalAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+  outcome: RejectionReason
+}
+
+/**
+ * How a step stops a delivery: it throws a Refusal carrying the answer, and the router returns it.
+ * Only refusals travel this way; anything else thrown is a bug and propagates.
+ */
+export class Refusal extends Error {
+  override readonly name = 'Refusal'
+  constructor(readonly result: RefusalAnswer) {
+    super(result.body)
+  }
+}
+
 /** The body grew past `maxBodyBytes`; reading stopped there (413). Internal to the read step. */
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError'

@@ -42,14 +42,14 @@ export type {
   UploadKitUploadCompleteEvent,
   WebhookEvent,
 } from './senders/registry.js'
-export { decodeStandardWebhooksEvent, type StandardWebhooksOptions, standardWebhooks } from './senders/standard-webhooks.js'
 export {
   decodeTimestampedHmacEvent,
   type SonuslabOptions,
   sonuslab,
   type TimestampedHmacOptions,
   timestampedHmac,
-} from './senders/timestamped-hmac.js'
+} from './senders/sonuslab.js'
+export { decodeStandardWebhooksEvent, type StandardWebhooksOptions, standardWebhooks } from './senders/standard-webhooks.js'
 export { decodeUploadcareEvent, type UploadcareOptions, uploadcare } from './senders/uploadcare.js'
 export { missingRawBody } from './steps/read.js'
 export { DOCTOR_EVENT } from './steps/route.js'

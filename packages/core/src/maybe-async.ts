@@ -5,12 +5,9 @@
 /** A value node:crypto returns at once and Web Crypto (or a stream, or a store) as a promise. */
 export type MaybeAsync<T> = T | Promise<T>
 
-/** Resolves a maybe-async value; the sync branch stays sync for callers that check first. */
-export const settle = async <T>(value: MaybeAsync<T>): Promise<T> => (value instanceof Promise ? await value : value)
-
 /** `next(value)` now when `value` is ready, else once it is: a promise only when there was one. */
 export function andThen<T, U>(value: MaybeAsync<T>, next: (value: T) => MaybeAsync<U>): MaybeAsync<U> {
-  return value instanceof Promise ? value.then(next) : next(value)
+  return isPromiseLike(value) ? Promise.resolve(value).then(next) : next(value as T)
 }
 
 /** True for any thenable, as `await` sees it: what user code (a verifier, a handler) returns may be one. */

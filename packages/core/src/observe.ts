@@ -2,6 +2,7 @@
 // metrics and live views. Its policy lives here: what a report holds (never the body or a
 // secret), how an answer maps to an outcome, and that a failing observer cannot change the answer.
 import type { RejectionReason } from './errors.js'
+import { isPromiseLike } from './maybe-async.js'
 import type { DeliveryRecord } from './telemetry.js'
 import type { Logger, WebhookResult } from './types.js'
 
@@ -67,7 +68,7 @@ function notify(observer: DeliveryObserver, report: DeliveryReport, logger: Logg
   try {
     const returned = observer(report) as unknown
     // An async observer's rejection would otherwise be unhandled and could end the process.
-    if (returned instanceof Promise) returned.catch(failed)
+    if (isPromiseLike(returned)) Promise.resolve(returned).catch(failed)
   } catch (error) {
     failed(error)
   }

@@ -7,8 +7,8 @@ import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from 
 import type { DeliveryObserver } from './observe.js'
 import { checkPublicUrl, isProduction, numberOption } from './options.js'
 import type { WebhookEvent } from './senders/registry.js'
+import { type KeySpace, keySpacesOf } from './steps/exactly-once.js'
 import { storeFromEnv } from './stores/from-env.js'
-import { joined } from './stores/protocol.js'
 import type { DedupeStore, Logger, Verifier } from './types.js'
 
 export interface DedupeOptions {
@@ -100,8 +100,8 @@ export interface RouterSettings {
   lockSeconds: number
   ttlSeconds: number
   failOpen: boolean
-  /** The URL policy's answer: a fixed URL, `false` (unchecked), or undefined (the request URL, outside production). */
-  publicUrl: string | false | undefined
+  /** The URL a signature bound to a destination must name, given the request's URL: the URL policy, decided once. */
+  publicUrlFor(requestUrl: string): string | false
   onUnknownEvent: WebhookRouterOptions['onUnknownEvent']
   onDelivery: DeliveryObserver | undefined
   /** onError, shielded: a throwing hook is logged, never breaks the answer. */
@@ -109,25 +109,6 @@ export interface RouterSettings {
 }
 
 const OWNER = 'createWebhookRouter()'
-
-/** Where one sender's records live, each namespace followed by a delivery ID, a nonce or a random probe ID. */
-export interface KeySpace {
-  /** `<prefix>:<sender>:` */
-  deliveries: string
-  /** `<prefix>~nonce:<sender>:` */
-  nonces: string
-  /** `<prefix>~doctor:<sender>:`, the doctor's throwaway claims. */
-  probes: string
-}
-
-function keySpacesOf(keyPrefix: string, verifiers: readonly Verifier[]): ReadonlyMap<Verifier, KeySpace> {
-  const space = (v: Verifier): KeySpace => ({
-    deliveries: joined(keyPrefix, ':', v.name, ':'),
-    nonces: joined(keyPrefix, '~nonce:', v.name, ':'),
-    probes: joined(keyPrefix, '~doctor:', v.name, ':'),
-  })
-  return new Map(verifiers.map((v) => [v, space(v)]))
-}
 
 function verifiersOf(verify: WebhookRouterOptions['verify'] | undefined): readonly Verifier[] {
   const list: readonly Verifier[] = Array.isArray(verify) ? verify : verify ? [verify as Verifier] : []
@@ -162,11 +143,20 @@ function refuseDevKeys(verifiers: readonly Verifier[]): void {
 }
 
 /** The URL policy (docs/architecture.md, "Public URL"): option, else env, else the request URL outside production. */
-function publicUrlOf(url: WebhookRouterOptions['url'], verifiers: readonly Verifier[], production: boolean): string | false | undefined {
-  if (url === false) return false
-  if (url !== undefined) return checkPublicUrl(OWNER, 'url', url)
-  const fromEnv = readEnv('WEBHOOK_PUBLIC_URL')
-  if (fromEnv !== undefined) return checkPublicUrl(OWNER, 'WEBHOOK_PUBLIC_URL', fromEnv)
+function publicUrlPolicy(
+  url: WebhookRouterOptions['url'],
+  verifiers: readonly Verifier[],
+  production: boolean,
+): RouterSettings['publicUrlFor'] {
+  if (url === false) return () => false
+  const fromEnv = url === undefined ? readEnv('WEBHOOK_PUBLIC_URL') : undefined
+  const fixed =
+    url !== undefined
+      ? checkPublicUrl(OWNER, 'url', url)
+      : fromEnv !== undefined
+        ? checkPublicUrl(OWNER, 'WEBHOOK_PUBLIC_URL', fromEnv)
+        : undefined
+  if (fixed !== undefined) return () => fixed
   const needing = verifiers.filter((v) => v.needsPublicUrl).map((v) => `${v.name}()`)
   if (needing.length > 0 && production) {
     throw new WebhookConfigError(
@@ -175,7 +165,7 @@ function publicUrlOf(url: WebhookRouterOptions['url'], verifiers: readonly Verif
         'e.g. https://your.app/api/webhooks/upload.',
     )
   }
-  return undefined
+  return (requestUrl) => requestUrl
 }
 
 function keyPrefixOf(value: string | undefined): string {
@@ -219,7 +209,7 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
     lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 30, { min: 1, max: 86_400, integer: true }),
     ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
     failOpen: options.onStoreError === 'process',
-    publicUrl: publicUrlOf(options.url, verifiers, production),
+    publicUrlFor: publicUrlPolicy(options.url, verifiers, production),
     onUnknownEvent: options.onUnknownEvent,
     onDelivery: options.onDelivery,
     reportError(error, context) {

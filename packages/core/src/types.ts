@@ -81,7 +81,8 @@ export interface VerifyInput {
   url: string
   /**
    * The URL a signature bound to a destination must name (QStash's `sub`), as the router's URL
-   * policy resolved it; `false` when the user turned that check off. Default: `url`.
+   * policy resolved it (docs/architecture.md, "Public URL"); `false` when the user turned that check off.
+   * The router always sets it. Default, for a direct `verify()` call: `url`.
    */
   publicUrl?: string | false
   headers: HeaderBag

@@ -1,7 +1,7 @@
 // The one crypto contract every verifier uses: node:crypto answers synchronously, Web Crypto
 // with promises; these helpers await only what is a promise, so the Node path costs no tick.
 import { type HmacKey, hmacSha256, hmacSha256Text, timingSafeEqual } from '#crypto'
-import type { MaybeAsync } from '../maybe-async.js'
+import { isPromiseLike, type MaybeAsync } from '../maybe-async.js'
 import type { MacEncoding } from './mac-encoding.js'
 
 /**
@@ -52,7 +52,7 @@ function firstMatch<M>(
 ): MaybeAsync<M | undefined> {
   for (let i = 0; i < keys.length; i++) {
     const mac = macOf(keys[i]!)
-    if (mac instanceof Promise) return firstMatchAsync(keys, i, mac, macOf, matches)
+    if (isPromiseLike(mac)) return firstMatchAsync(keys, i, mac, macOf, matches)
     if (matches(mac)) return mac
   }
   return undefined

@@ -7,7 +7,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
+import { andThen, isPromiseLike, type MaybeAsync } from '../maybe-async.js'
 import {
   type DeclaredEventsOption,
   type DevKeySources,
@@ -130,7 +130,7 @@ export function cloudinary(options: CloudinaryOptions = {}): Verifier {
       throw new VerificationError('malformed_signature', `X-Cld-Signature must be a hex ${algorithm} digest with a numeric X-Cld-Timestamp`)
     }
     const digests = secrets.map((secret) => digest(algorithm, body.bytes, stamp, secret))
-    const computed = digests.some((one) => one instanceof Promise) ? Promise.all(digests) : (digests as Uint8Array[])
+    const computed = digests.some(isPromiseLike) ? Promise.all(digests) : (digests as Uint8Array[])
     return andThen(computed, (all) => verdict(all, signature, stamp))
   }
 
@@ -176,7 +176,7 @@ export interface SignCloudinaryOptions {
 /** The `X-Cld-Signature` and `X-Cld-Timestamp` headers Cloudinary sends. */
 export async function signCloudinary(options: SignCloudinaryOptions): Promise<Record<string, string>> {
   const timestamp = String(options.timestamp ?? nowSeconds())
-  const mac = await settle(digest(options.signatureAlgorithm ?? 'sha1', bytesOf(options.body), timestamp, options.apiSecret))
+  const mac = await digest(options.signatureAlgorithm ?? 'sha1', bytesOf(options.body), timestamp, options.apiSecret)
   return { 'x-cld-signature': toHex(mac), 'x-cld-timestamp': timestamp }
 }
 

@@ -8,7 +8,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, fileIdOf, isObject, type Json, num, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync } from '../maybe-async.js'
 import {
   checkPublicUrl,
   type DeclaredEventsOption,
@@ -242,7 +242,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
   const tolerance = numberOption('qstash()', 'clockToleranceSeconds', options.clockToleranceSeconds, 10, { min: 0, max: 300 })
 
   // Synchronous on Node (node:crypto answers at once); Web Crypto's MAC and hash are awaited.
-  function verify({ url, publicUrl, headers, body }: VerifyInput): MaybeAsync<VerifiedDelivery> {
+  function verify({ url, publicUrl = url, headers, body }: VerifyInput): MaybeAsync<VerifiedDelivery> {
     const token = getHeader(headers, 'upstash-signature')
     if (!token) throw reject('missing_signature', 'Upstash-Signature header is missing')
     const parts = jwtParts(token)
@@ -250,7 +250,7 @@ export function qstash(options: QStashVerifierOptions = {}): Verifier {
       if (!matched) throw reject('invalid_signature', 'Upstash-Signature does not match the current or next signing key')
       const claims = decodeJson<JwtClaims>(parts.claims)
       if (!claims) throw reject('malformed_signature', 'Upstash-Signature claims are not JSON')
-      checkClaims(claims, tolerance, options.url ?? publicUrl ?? url)
+      checkClaims(claims, tolerance, options.url ?? publicUrl)
       return andThen(sha256Base64Url(body.bytes), (bodyHash) => verifiedDelivery(claims, bodyHash, parts.signature, headers))
     })
   }
@@ -314,7 +314,7 @@ export interface SignQStashOptions {
 export async function signQStash(options: SignQStashOptions): Promise<Record<string, string>> {
   const key = options.signingKey ?? readEnv(ENV.current) ?? devSigningKeys.currentSigningKey
   const now = options.now ?? nowSeconds()
-  const bodyHash = toBase64(await settle(sha256(bytesOf(options.body))), true)
+  const bodyHash = toBase64(await sha256(bytesOf(options.body)), true)
   const claims = {
     iss: 'Upstash',
     sub: options.url,
@@ -325,7 +325,7 @@ export async function signQStash(options: SignQStashOptions): Promise<Record<str
     body: bodyHash,
   }
   const signingInput = `${jsonSegment({ alg: 'HS256', typ: 'JWT' })}.${jsonSegment(claims)}`
-  const signature = toBase64(await settle(hmacSha256(importHmacKey(utf8(key)), signingInput)), true)
+  const signature = toBase64(await hmacSha256(importHmacKey(utf8(key)), signingInput), true)
   return {
     'upstash-signature': `${signingInput}.${signature}`,
     'upstash-message-id': options.messageId ?? randomId('msg_'),

@@ -2,8 +2,8 @@
 // table and the reliability corpus iterate it. A new sender is one module and one line here.
 import { cloudinarySender } from './cloudinary.js'
 import { qstashSender } from './qstash.js'
+import { sonuslabSender } from './sonuslab.js'
 import { standardWebhooksSender } from './standard-webhooks.js'
-import { sonuslabSender } from './timestamped-hmac.js'
 import type { SenderModule } from './types.js'
 import { uploadcareSender } from './uploadcare.js'
 
@@ -20,8 +20,8 @@ export function senderById(id: string): SenderModule | undefined {
 import type { GenericEvent } from '../events/types.js'
 import type { CloudinaryEvents } from './cloudinary.js'
 import type { QStashEvents } from './qstash.js'
+import type { SonuslabEvents } from './sonuslab.js'
 import type { StandardWebhookEvent } from './standard-webhooks.js'
-import type { SonuslabEvents } from './timestamped-hmac.js'
 import type { UploadcareEvents } from './uploadcare.js'
 
 /** Event types with typed payloads, keyed by handler name: every sender's, gathered here. */
@@ -33,6 +33,6 @@ export type WebhookEvent = KnownEvents[keyof KnownEvents] | StandardWebhookEvent
 export type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 export type { CloudinaryUploadEvent } from './cloudinary.js'
 export type { QStashCallbackEvent, UploadKitFile, UploadKitUploadCompleteEvent } from './qstash.js'
+export type { SonuslabFile, SonuslabUploadCompletedEvent } from './sonuslab.js'
 export type { StandardWebhookEvent } from './standard-webhooks.js'
-export type { SonuslabFile, SonuslabUploadCompletedEvent } from './timestamped-hmac.js'
 export type { UploadcareEvent, UploadcareFileInfo, UploadcareHook, UploadcareVirusScan } from './uploadcare.js'

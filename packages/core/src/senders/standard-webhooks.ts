@@ -7,7 +7,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync } from '../maybe-async.js'
 import {
   type DeclaredEventsOption,
   type DevKeySources,
@@ -129,7 +129,7 @@ export async function signStandardWebhooks(options: SignStandardWebhooksOptions)
   const timestamp = options.timestamp ?? nowSeconds()
   const key = secretBytes(options.secret)
   if (!key) throw new Error('signStandardWebhooks(): secret is not whsec_<base64>')
-  const mac = await settle(hmacSha256(importHmacKey(key), `${options.id}.${timestamp}.`, bytesOf(options.body)))
+  const mac = await hmacSha256(importHmacKey(key), `${options.id}.${timestamp}.`, bytesOf(options.body))
   return { 'webhook-id': options.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${toBase64(mac)}` }
 }
 

@@ -1,12 +1,12 @@
 // The contract every sender module fulfils: one file per sender holds its verifier factory,
 // signer, decoder, event types, env names and defaults; senders/registry.ts lists them.
-import type { Body } from '../encoding.js'
+import type { BodyInput } from '../encoding.js'
 import type { Verifier } from '../types.js'
 
 /** What a signer needs to sign one delivery the way the sender does. */
 export interface SignInput {
   /** The exact body text or bytes. */
-  body: Body
+  body: BodyInput
   /** The URL the delivery is addressed to (QStash signs it as `sub`). */
   url: string
   /** The delivery ID the sender puts in its ID header (QStash message ID, `webhook-id`, ...). */

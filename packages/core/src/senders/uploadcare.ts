@@ -7,7 +7,7 @@ import { VerificationError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync } from '../maybe-async.js'
 import { type DevKeySources, secretListFrom, withDevKeySources } from '../options.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
@@ -155,7 +155,7 @@ export function uploadcare(options: UploadcareOptions = {}): Verifier<Uploadcare
 // ── Signer ──────────────────────────────────────────────────────────────────
 /** The `X-Uc-Signature` header value Uploadcare writes: `v1=<hex>`. */
 export async function signUploadcare(options: { body: string | Uint8Array; secret: string }): Promise<string> {
-  return `v1=${toHex(await settle(hmacSha256(importHmacKey(utf8(options.secret)), '', bytesOf(options.body))))}`
+  return `v1=${toHex(await hmacSha256(importHmacKey(utf8(options.secret)), '', bytesOf(options.body)))}`
 }
 
 // ── Module ──────────────────────────────────────────────────────────────────

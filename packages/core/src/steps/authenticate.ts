@@ -1,11 +1,11 @@
-// Step 3, authenticate: choose the verifier whose signature header is present, verify, key a
+// The authenticate step: choose the verifier whose signature header is present, verify, key a
 // delivery its sender sent no ID for by its body, and bound the delivery ID before it can become
 // a store key or be echoed back.
 import { base64Url, hex, sha256 } from '#crypto'
 import { VerificationError } from '../errors.js'
 import { andThen, isPromiseLike, type MaybeAsync } from '../maybe-async.js'
 import type { DeliveryBody, Logger, RawDelivery, VerifiedDelivery, Verifier, VerifierResult } from '../types.js'
-import { refuse } from './refusal.js'
+import { refuse } from './answer.js'
 
 export interface Authenticated {
   verifier: Verifier
@@ -29,7 +29,7 @@ export function authenticate(
   delivery: RawDelivery,
   body: DeliveryBody,
   verifiers: readonly Verifier[],
-  publicUrl: string | false | undefined,
+  publicUrlFor: (requestUrl: string) => string | false,
   logger: Logger,
 ): MaybeAsync<Authenticated> {
   const { headers } = delivery
@@ -37,7 +37,7 @@ export function authenticate(
   if (!verifier) refuse(401, 'missing_signature', `no signature header for: ${verifiers.map((v) => v.name).join(', ')}`)
   let verifying: ReturnType<Verifier['verify']>
   try {
-    verifying = verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrl ?? delivery.url, headers, body })
+    verifying = verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrlFor(delivery.url), headers, body })
   } catch (error) {
     return rejected(error, verifier, logger)
   }

@@ -1,10 +1,10 @@
-// Step 4, decode: the verified bytes as JSON, then as the verifier's own sender's event. No
+// The decode step: the verified bytes as JSON, then as the verifier's own sender's event. No
 // guessing across senders: each verifier decodes only its own format.
 
 import { typeFieldEvent } from '../events/normalise.js'
 import type { WebhookEvent } from '../senders/registry.js'
 import type { DeliveryBody, HeaderBag, Verifier } from '../types.js'
-import { refuse } from './refusal.js'
+import { refuse } from './answer.js'
 
 export function decode(body: DeliveryBody, verifier: Verifier, headers: HeaderBag): WebhookEvent {
   let payload: unknown

@@ -1,8 +1,8 @@
-// Step 1, preflight: what can be refused from the request line and headers alone, before a
+// The preflight step: what can be refused from the request line and headers alone, before a
 // byte of the body is read.
 import { getHeader } from '../headers.js'
 import type { RawDelivery } from '../types.js'
-import { refuse } from './refusal.js'
+import { refuse } from './answer.js'
 
 const JSON_TYPE = /^(application\/(?:[\w.+-]+\+)?json|text\/json)\s*(?:;|$)/i
 

@@ -3,7 +3,7 @@ import { fromUtf8, utf8 } from '../encoding.js'
 import { BodyTooLargeError, RawBodyUnavailableError } from '../errors.js'
 import type { MaybeAsync } from '../maybe-async.js'
 import type { DeliveryBody, Logger, RawBody } from '../types.js'
-import { refusal } from './refusal.js'
+import { refusal } from './answer.js'
 
 class Body implements DeliveryBody {
   #text: string | undefined
@@ -157,7 +157,7 @@ export function readBody(body: RawBody, limit: number, failure: ReadFailure = as
 }
 
 /**
- * Step 2, read: the body, or a Refusal (413 past the limit, 500 when a body parser ate it), which
+ * The read step: the body, or a Refusal (413 past the limit, 500 when a body parser ate it), which
  * `unreadable` (from `readFailure`, made once per router) gives. A stream's own promise rejects
  * with the refusal: a `.catch()` to map it would cost every delivery another promise and turn.
  */

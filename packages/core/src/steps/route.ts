@@ -1,10 +1,11 @@
-// Step 5, route: the handler for the event's type, if this sender may reach it. A type belongs to
+// The route step: the handler for the event's type, if this sender may reach it. A type belongs to
 // the configured senders that declare it (docs/architecture.md, "Who may reach a handler"): an
 // authentic delivery from another sender naming it is refused, never answered 2xx unrun.
 
-import type { Handler, WebhookHandlers } from '../handlers.js'
-import type { Logger, Verifier } from '../types.js'
-import { refuse } from './refusal.js'
+import type { Handler, HandlerContext, WebhookHandlers } from '../handlers.js'
+import type { WebhookEvent } from '../senders/registry.js'
+import type { DeliveryBody, HeaderBag, Logger, VerifiedDelivery, Verifier, WebhookResult } from '../types.js'
+import { accepted, refuse } from './answer.js'
 
 /** The event type `upload-webhooks doctor` sends: verified, store probed, no handler, nothing kept. */
 export const DOCTOR_EVENT = 'upload-webhooks.doctor'
@@ -63,5 +64,57 @@ export function route(
       )
     }
     return refuse(403, 'sender_not_allowed', 'this sender may not deliver this event type to this endpoint')
+  }
+}
+
+/** What a handler gets besides the event: the verified delivery, its sender, headers and raw body. */
+export function handlerContext(
+  verified: VerifiedDelivery,
+  verifier: Verifier,
+  headers: HeaderBag,
+  body: DeliveryBody,
+  logger: Logger,
+): HandlerContext {
+  // Not `{ ...verified, attempt, ... }`: V8 builds a spread-first literal as a clone and every
+  // property added after it takes a slow path; nor a second Object.assign source, a literal made
+  // only to be copied key by key. `verified` comes from verifier code, not from the payload, so
+  // Object.assign's setters are no concern here.
+  const context = Object.assign({}, verified) as HandlerContext
+  context.attempt = verified.attempt ?? 0
+  context.sender = verifier.name
+  context.headers = headers
+  context.rawBody = body.text
+  context.logger = logger
+  return context
+}
+
+/** What answering an unhandled type needs from the router's settings. */
+export interface Ignoring {
+  logger: Logger
+  handlers: WebhookHandlers
+  onUnknownEvent: ((event: WebhookEvent, context: HandlerContext) => void | Promise<void>) | undefined
+  reportError(error: unknown, context: { phase: 'unknown-event'; deliveryId: string; event: WebhookEvent }): void
+}
+
+/** Unknown types logged once each, up to this many: a sender cannot grow the set without bound. */
+const MAX_LOGGED_UNKNOWN_TYPES = 100
+
+/** 200 `ignored` for a verified type with no handler, after `onUnknownEvent`; each type logged once. */
+export function ignoring(settings: Ignoring): (event: WebhookEvent, context: HandlerContext) => Promise<WebhookResult> {
+  const logged = new Set<string>()
+  return async (event, context) => {
+    if (!logged.has(event.type) && logged.size < MAX_LOGGED_UNKNOWN_TYPES) {
+      logged.add(event.type)
+      settings.logger.info?.(
+        `[upload-webhooks] no handler for ${JSON.stringify(event.type.slice(0, 100))} from ${event.sender}: answered 200 ignored`,
+        { handlers: Object.keys(settings.handlers) },
+      )
+    }
+    try {
+      await settings.onUnknownEvent?.(event, context)
+    } catch (error) {
+      settings.reportError(error, { phase: 'unknown-event', deliveryId: context.deliveryId, event })
+    }
+    return accepted('ignored', context.deliveryId)
   }
 }

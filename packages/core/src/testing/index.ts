@@ -8,8 +8,8 @@ export { type SignCloudinaryOptions, signCloudinary } from '../senders/cloudinar
 export { devSecret, devSigningKeys, devStandardWebhooksSecret } from '../senders/dev-keys.js'
 export { type SignQStashOptions, signQStash } from '../senders/qstash.js'
 export { type SenderId, senderById, senders } from '../senders/registry.js'
+export { type SignTimestampedHmacOptions, signTimestampedHmac } from '../senders/sonuslab.js'
 export { type SignStandardWebhooksOptions, signStandardWebhooks } from '../senders/standard-webhooks.js'
-export { type SignTimestampedHmacOptions, signTimestampedHmac } from '../senders/timestamped-hmac.js'
 export type { SenderModule, SignInput } from '../senders/types.js'
 export { signUploadcare } from '../senders/uploadcare.js'
 

@@ -8,7 +8,7 @@ import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
 import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync, settle } from '../maybe-async.js'
+import { andThen, type MaybeAsync } from '../maybe-async.js'
 import {
   type DeclaredEventsOption,
   type DevKeySources,
@@ -176,7 +176,7 @@ export interface SignTimestampedHmacOptions {
 /** The `t=<unix>,v1=<hex>` header value a Stripe-style sender writes. */
 export async function signTimestampedHmac(options: SignTimestampedHmacOptions): Promise<string> {
   const t = options.timestamp ?? nowSeconds()
-  return `t=${t},v1=${toHex(await settle(hmacSha256(importHmacKey(utf8(options.secret)), `${t}.`, bytesOf(options.body))))}`
+  return `t=${t},v1=${toHex(await hmacSha256(importHmacKey(utf8(options.secret)), `${t}.`, bytesOf(options.body)))}`
 }
 
 // ── Module ──────────────────────────────────────────────────────────────────
