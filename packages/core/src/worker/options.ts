@@ -4,10 +4,11 @@ import type { DeferredJob } from '../defer/job.js'
 import { WebhookConfigError } from '../errors.js'
 import type { KnownEvents } from '../events/types.js'
 import type { HandlerContext } from '../handlers.js'
-import { numberOption } from '../options.js'
+import { checkPublicUrl, numberOption } from '../options.js'
+import { type QStashVerifierOptions, qstash } from '../senders/qstash.js'
 import { storeFromEnv } from '../stores/from-env.js'
 import { joined } from '../stores/protocol.js'
-import type { DedupeStore, Logger } from '../types.js'
+import type { DedupeStore, Logger, Verifier } from '../types.js'
 
 const OWNER = 'createWorker()'
 
@@ -59,6 +60,15 @@ export interface WorkerOptions {
    * is cleared so the sender's re-delivery is enqueued again. An error it throws is logged. Default: none (the error log only).
    */
   onDeadLetter?: (job: DeferredJob, error: unknown) => unknown
+  /**
+   * Needed by `handle()`, the QStash consumer route: the route's public URL (QStash signs it as the
+   * token's `sub`) and, optionally, the signing keys. Checked here, with `qstash()`'s rules.
+   * Default: none (`handle()` then answers 500 and logs this fix).
+   */
+  qstash?: Omit<QStashVerifierOptions, 'url' | 'events'> & {
+    /** The consumer route's absolute public URL, as given to `deferToQStash({ url })`. Required. */
+    url: string
+  }
   /** Default: `console`. */
   logger?: Logger
 }
@@ -73,6 +83,8 @@ export interface WorkerSettings {
   lockSeconds: number
   ttlSeconds: number
   onDeadLetter: ((job: DeferredJob, error: unknown) => unknown) | undefined
+  /** The QStash consumer's verifier and URL, when `qstash` was given. */
+  qstash: { verifier: Verifier; url: string } | undefined
   logger: Logger
 }
 
@@ -108,6 +120,15 @@ function storeOf(store: DedupeStore | undefined, logger: Logger): WorkerSettings
   return chosen as WorkerSettings['store']
 }
 
+function qstashOf(options: WorkerOptions['qstash']): WorkerSettings['qstash'] {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) {
+    throw new WebhookConfigError(`${OWNER}: \`qstash\` must be an object, e.g. { url: 'https://your.app/api/jobs' }`)
+  }
+  const url = checkPublicUrl(`${OWNER} qstash`, 'url', options.url)
+  return { verifier: qstash({ ...options, url }), url }
+}
+
 export function resolveWorkerSettings(options: WorkerOptions): WorkerSettings {
   if (!options || typeof options !== 'object') throw new WebhookConfigError(`${OWNER}: pass an options object with \`handlers\``)
   const logger = options.logger ?? console
@@ -123,6 +144,7 @@ export function resolveWorkerSettings(options: WorkerOptions): WorkerSettings {
     lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 300, { min: 1, max: 86_400, integer: true }),
     ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
     onDeadLetter: options.onDeadLetter,
+    qstash: qstashOf(options.qstash),
     logger,
   }
 }

@@ -25,7 +25,11 @@ export class JobInFlightError extends Error {
   override readonly name = 'JobInFlightError'
 }
 
-export type ProcessJob = (data: unknown, attempt?: JobAttempt) => Promise<JobOutcome>
+/**
+ * `refusalsDeadLetter: false` leaves a `NonRetryableError` to the engine's own dead-letter path
+ * (QStash's failure callback), so the job is dead-lettered once.
+ */
+export type ProcessJob = (data: unknown, attempt?: JobAttempt, refusalsDeadLetter?: boolean) => Promise<JobOutcome>
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)))
 
@@ -83,7 +87,7 @@ export function jobProcessor(settings: WorkerSettings): {
     }
   }
 
-  async function process(data: unknown, { attempt = 0, final = false }: JobAttempt = {}): Promise<JobOutcome> {
+  async function process(data: unknown, { attempt = 0, final = false }: JobAttempt = {}, refusalsDeadLetter = true): Promise<JobOutcome> {
     const job = parseJob(data)
     if (typeof job === 'string') {
       logger.error(`[upload-webhooks] a deferred job is malformed (${job}): failed without a retry`)
@@ -92,7 +96,7 @@ export function jobProcessor(settings: WorkerSettings): {
     try {
       return await run(job, attempt)
     } catch (error) {
-      if (final || error instanceof NonRetryableError) await deadLetter(job, error)
+      if (final || (refusalsDeadLetter && error instanceof NonRetryableError)) await deadLetter(job, error)
       else logger.warn('[upload-webhooks] a deferred job failed; the engine retries it', { deliveryId: job.deliveryId, attempt, error })
       throw error
     }
