@@ -84,10 +84,10 @@ export class LocalQStash {
     for (let i = 0; i < count; i++) this.forced.push({ status, headers })
   }
 
-  /** The publish API: `POST /v2/publish/{urlGroup}`. Anything else answers 404. */
+  /** The publish API: `POST /v2/publish/{urlGroup}` or `/v2/publish/{destination URL}`. Anything else answers 404. */
   async handle(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname
-    const match = /^\/v2\/publish\/([^/]+)$/.exec(path)
+    const match = /^\/v2\/publish\/(https?:\/\/.+|[^/]+)$/.exec(path)
     if (request.method !== 'POST' || !match) return Response.json({ error: `no route for ${request.method} ${path}` }, { status: 404 })
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
@@ -116,7 +116,8 @@ export class LocalQStash {
       record(forced.status)
       return new Response('local QStash: forced failure', { status: forced.status, headers: forced.headers })
     }
-    const endpoints = this.urlGroups[urlGroup]
+    // A URL destination is delivered to itself, as QStash does; a name is a URL group.
+    const endpoints = /^https?:\/\//.test(urlGroup) ? [urlGroup] : this.urlGroups[urlGroup]
     if (!endpoints) {
       record(404)
       return Response.json({ error: `topic ${urlGroup} not found` }, { status: 404 })
@@ -152,11 +153,17 @@ export class LocalQStash {
   /** Delivers with retries; after the last failure, calls the failure callback if one was given. */
   private async deliver(url: string, messageId: string, body: string, publishHeaders: Record<string, string>, urlGroup: string) {
     const contentType = publishHeaders['content-type'] ?? 'application/json'
-    let last = { status: 0, responseBody: '' }
-    for (let retried = 0; retried <= this.options.deliveryRetries; retried++) {
+    // `Upstash-Retries` caps the retries per message, as on QStash.
+    const asked = Number(publishHeaders['upstash-retries'])
+    const maxRetries = Number.isInteger(asked) && asked >= 0 ? asked : this.options.deliveryRetries
+    let last = { status: 0, responseBody: '', nonRetryable: false }
+    let retried = 0
+    for (; retried <= maxRetries; retried++) {
       if (retried > 0) await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs))
       last = await this.post(url, messageId, body, contentType, retried, false)
       if (last.status >= 200 && last.status < 300) return
+      // 489 with the header: no more retries, straight to the DLQ and the failure callback.
+      if (last.nonRetryable) break
     }
     const callback = publishHeaders['upstash-failure-callback']
     if (!callback) return
@@ -164,8 +171,8 @@ export class LocalQStash {
       status: last.status,
       header: { 'Content-Type': ['application/json'] },
       body: Buffer.from(last.responseBody).toString('base64'),
-      retried: this.options.deliveryRetries,
-      maxRetries: this.options.deliveryRetries,
+      retried: Math.min(retried, maxRetries),
+      maxRetries,
       dlqId: `${Date.now()}-0`,
       sourceMessageId: messageId,
       topicName: urlGroup,
@@ -182,9 +189,11 @@ export class LocalQStash {
     const signed = await signQStash({ body, url, messageId, retried, signingKey: this.options.signingKey })
     let status = 0
     let responseBody = ''
+    let nonRetryable = false
     try {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, ...signed }, body })
       status = response.status
+      nonRetryable = status === 489 && response.headers.get('upstash-nonretryable-error') === 'true'
       responseBody = await response.text()
     } catch (err) {
       responseBody = String(err)
@@ -192,7 +201,7 @@ export class LocalQStash {
     const entry = { url, messageId, retried, status, responseBody, failureCallback }
     this.deliveries.push(entry)
     this.options.onEvent?.({ type: 'delivery', ...entry })
-    return { status, responseBody }
+    return { status, responseBody, nonRetryable }
   }
 
   /** Resolves once every delivery started so far (retries included) has finished. */

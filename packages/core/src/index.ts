@@ -1,3 +1,4 @@
+export type { DeferEngine, DeferredJob, EnqueueRequest } from './defer/job.js'
 export {
   NonRetryableError,
   RawBodyUnavailableError,
@@ -56,3 +57,7 @@ export { DOCTOR_EVENT } from './steps/route.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export { type UpstashRedisLike, upstashStore } from './stores/upstash.js'
 export type * from './types.js'
+export type { BullMQJobLike, BullMQProcessor } from './worker/bullmq.js'
+export { createWorker, type WebhookWorker } from './worker/create-worker.js'
+export type { WorkerContext, WorkerDedupeOptions, WorkerHandler, WorkerHandlers, WorkerOptions } from './worker/options.js'
+export { type JobAttempt, JobInFlightError, type JobOutcome } from './worker/process.js'

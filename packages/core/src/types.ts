@@ -181,6 +181,13 @@ export interface DedupeStore {
   /** If `key` still holds `token`, delete it. Returns whether it did. */
   release(key: string, token: string): boolean | Promise<boolean>
   /**
+   * Delete `key`, whatever it holds. Returns whether it was there. Used by `createWorker()` when an
+   * engine dead-letters a deferred delivery: the ingress record goes, so the sender's re-delivery
+   * is enqueued again instead of answered `duplicate`. Required by `createWorker()`; the shipped
+   * stores have it. Optional for the router.
+   */
+  forget?(key: string): boolean | Promise<boolean>
+  /**
    * Called once by the router with its logger, so the store's warnings reach the same place, and
    * whether the router runs in production (its `production` option). Optional.
    */

@@ -120,6 +120,16 @@ describe.each(stores)('dedupe protocol on %s', (_name, makeStore, needsRedis) =>
     await sleep(1100)
     expect(await s.claim(key, 'claim:b', 30)).toEqual({ state: 'claimed' })
   })
+
+  it.skipIf(skip)('forget deletes a done record, so the next claim is a first one', async () => {
+    const s = store()
+    const key = freshKey()
+    await s.claim(key, 'claim:f:1', 30)
+    await s.commit(key, 'claim:f:1', 60)
+    expect(await s.forget!(key)).toBe(true)
+    expect(await s.forget!(key)).toBe(false)
+    expect(await s.claim(key, 'claim:f:2', 30)).toEqual({ state: 'claimed' })
+  })
 })
 
 describe.skipIf(!redisUrl)('routers sharing one real Redis', () => {

@@ -24,6 +24,7 @@ function lazyStore(pending: Promise<DedupeStore>, logger: Logger, fix: string): 
     claim: async (key, token, lockSeconds, nonce) => (await ready).claim(key, token, lockSeconds, nonce),
     commit: async (key, token, ttlSeconds) => (await ready).commit(key, token, ttlSeconds),
     release: async (key, token) => (await ready).release(key, token),
+    forget: async (key) => (await ready).forget!(key),
   }
 }
 

@@ -128,6 +128,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       entries.delete(key)
       return true
     },
+    forget: (key) => live(key, clock()) !== undefined && entries.delete(key),
     useLogger(routerLogger, router) {
       logger = routerLogger
       if ((router?.production ?? isProduction()) && !warnedInProduction) {

@@ -38,6 +38,9 @@ export const COMMIT_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redi
 /** `KEYS[1]` still holds our token `ARGV[1]` → delete it. */
 export const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end return 0`
 
+/** Deletes `KEYS[1]` whatever it holds (a dead-lettered delivery's ingress record). */
+export const FORGET_SCRIPT = `return redis.call('DEL', KEYS[1])`
+
 /**
  * Nonce and claim in one atomic step (single-node Redis, Upstash). `KEYS[1]` the delivery,
  * `KEYS[2]` the nonce; `ARGV`: token, lock seconds, owner (delivery ID), nonce seconds.

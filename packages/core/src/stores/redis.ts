@@ -150,5 +150,6 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     commit: (key, token, ttlSeconds) =>
       send(key, ['EVALSHA', commitSha, '1', key, token, String(ttlSeconds), doneValue(token)], COMMIT_SCRIPT).then(isOne),
     release: (key, token) => release(key, token).then(isOne),
+    forget: (key) => send(key, ['DEL', key]).then(isOne),
   }
 }

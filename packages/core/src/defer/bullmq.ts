@@ -1,0 +1,67 @@
+// `@upload-webhooks/core/bullmq`: the router hands deliveries to a BullMQ queue. Structural types,
+// so core never imports bullmq (an optional peer): the user's own `Queue` is passed in.
+import { WebhookConfigError } from '../errors.js'
+import type { DeferEngine } from './job.js'
+
+export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'
+
+/** The part of a BullMQ `Job` that `add` answers with. */
+export interface BullMQAddedJobLike {
+  getState(): Promise<string>
+  retry(state?: 'failed' | 'completed'): Promise<void>
+}
+
+/** The part of a BullMQ `Queue` the adapter uses: `new Queue(name, { connection })`. */
+export interface BullMQQueueLike {
+  readonly name: string
+  add(name: string, data: unknown, options?: Record<string, unknown>): Promise<BullMQAddedJobLike>
+}
+
+/**
+ * BullMQ job options (`attempts`, `backoff`, `removeOnComplete`, `removeOnFail`, `priority`, …),
+ * passed to every `queue.add`. `jobId` is the adapter's. Defaults: `attempts: 8`,
+ * `backoff: { type: 'exponential', delay: 1000 }` (about four minutes of retries).
+ */
+export type BullMQJobOptions = Record<string, unknown> & { jobId?: never }
+
+const OWNER = 'deferToBullMQ()'
+
+/** Without attempts BullMQ runs a job once: a transient failure would dead-letter it at once. */
+const DEFAULTS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } }
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(signal.reason ?? new Error('the ingress stopped waiting for the queue'))
+    if (signal.aborted) fail()
+    else signal.addEventListener('abort', fail, { once: true })
+  })
+}
+
+/**
+ * Defers deliveries to a BullMQ queue: `defer: deferToBullMQ(new Queue('webhooks', { connection }))`.
+ * Each job's `jobId` is the delivery's dedupe ID, so BullMQ adds it once while it keeps the job;
+ * a job it failed for good (a dead letter) is retried when the sender re-delivers. The worker's
+ * own guard, not the `jobId`, is what keeps an effect from running twice.
+ */
+export function deferToBullMQ(queue: BullMQQueueLike, jobOptions: BullMQJobOptions = {}): DeferEngine {
+  if (typeof queue?.add !== 'function') {
+    throw new WebhookConfigError(`${OWNER}: pass a BullMQ Queue, e.g. deferToBullMQ(new Queue('webhooks', { connection }))`)
+  }
+  if (typeof jobOptions !== 'object' || jobOptions === null) throw new WebhookConfigError(`${OWNER}: \`jobOptions\` must be an object`)
+  if ('jobId' in jobOptions) {
+    throw new WebhookConfigError(`${OWNER}: \`jobOptions.jobId\` is set per delivery (its dedupe ID); remove it`)
+  }
+  const options = { ...DEFAULTS, ...jobOptions }
+  return {
+    name: 'bullmq',
+    async enqueue({ job, dedupeId, signal }) {
+      const adding = (async () => {
+        const added = await queue.add(job.type, job, { ...options, jobId: dedupeId })
+        // A duplicate jobId leaves the existing job as it is; one that failed for good runs again.
+        if ((await added.getState()) === 'failed') await added.retry('failed')
+      })()
+      adding.catch(() => {}) // after an abort the ingress has answered; a late failure has no one to tell
+      await Promise.race([adding, aborted(signal)])
+    },
+  }
+}

@@ -1,0 +1,41 @@
+// `createWorker()`: the consumer side of "Answer fast, process later" (docs/architecture.md). One
+// job processor, and a thin entry per engine over it.
+import { type BullMQProcessor, bullmqProcessor } from './bullmq.js'
+import { resolveWorkerSettings, type WorkerOptions } from './options.js'
+import { type JobAttempt, type JobOutcome, jobProcessor } from './process.js'
+import { qstashConsumer } from './qstash.js'
+
+export interface WebhookWorker {
+  /**
+   * Runs one job's handler at most once across every worker sharing the store. Resolves with
+   * `processed` or `duplicate`; rejects when the engine should retry (the claim is released), and
+   * with a `NonRetryableError` for a malformed job or one its handler refused. With `final`, a
+   * failure first dead-letters the job (`onDeadLetter`, the router's record cleared).
+   */
+  process(job: unknown, attempt?: JobAttempt): Promise<JobOutcome>
+  /** A BullMQ processor: `new Worker(queueName, worker.bullmq, { connection })`. Its last attempt dead-letters. */
+  readonly bullmq: BullMQProcessor
+  /**
+   * The QStash consumer route (`deferToQStash({ url })` publishes to it): verifies QStash's
+   * signature for the `qstash.url` option, runs the job, and answers 200, 500 (QStash retries),
+   * 489 (a job that can never succeed) or 401. QStash's failure callback to it dead-letters the job.
+   */
+  handle(request: Request): Promise<Response>
+}
+
+/** Builds the worker that runs deferred deliveries' handlers. Options are checked here. */
+export function createWorker(options: WorkerOptions): WebhookWorker {
+  const settings = resolveWorkerSettings(options)
+  settings.store.useLogger?.(settings.logger)
+  const { process, deadLetter } = jobProcessor(settings)
+  const { logger } = settings
+  const handle = settings.qstash
+    ? qstashConsumer({ ...settings.qstash, process, deadLetter, logger })
+    : async () => {
+        logger.error(
+          "[upload-webhooks] createWorker().handle() needs the `qstash` option: createWorker({ qstash: { url: <this route's public URL> } })",
+        )
+        return Response.json({ status: 'error', reason: 'worker_not_configured' }, { status: 500 })
+      }
+  return { process, bullmq: bullmqProcessor(process), handle }
+}
