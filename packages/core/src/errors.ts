@@ -26,6 +26,7 @@ export const REJECTION_REASONS = {
   handler_failed: 500,
   non_retryable: 422,
   store_unavailable: 503,
+  enqueue_failed: 503,
 } as const
 
 export type RejectionReason = keyof typeof REJECTION_REASONS

@@ -1,4 +1,5 @@
 export type { DeferEngine, DeferredJob, EnqueueRequest } from './defer/job.js'
+export { jobDedupeId } from './defer/job.js'
 export {
   NonRetryableError,
   RawBodyUnavailableError,

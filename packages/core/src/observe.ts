@@ -14,7 +14,7 @@ import type { Logger, WebhookResult } from './types.js'
  *   the sender may retry, and a handler's `NonRetryableError` (`non_retryable`);
  * - `error`: any 5xx (a handler that threw, an unreachable store, an unreadable body), and a bug
  *   thrown out of the router, reported as 500 with no `reason`;
- * - `accepted`: reserved for a delivery queued to be handled later; no answer maps to it yet.
+ * - `accepted`: the 202 of a delivery handed to a durable engine (`defer`), to run later.
  */
 export type DeliveryVerdict = 'processed' | 'duplicate' | 'ignored' | 'rejected' | 'error' | 'accepted'
 
@@ -44,7 +44,7 @@ export type DeliveryObserver = (report: DeliveryReport) => void
 
 type Work = (record: DeliveryRecord) => Promise<WebhookResult>
 
-const ACCEPTED: ReadonlySet<string> = new Set(['processed', 'duplicate', 'ignored'])
+const ACCEPTED: ReadonlySet<string> = new Set(['processed', 'duplicate', 'ignored', 'accepted'])
 
 function outcomeOf(result: WebhookResult): Pick<DeliveryReport, 'outcome' | 'reason'> {
   if (ACCEPTED.has(result.outcome)) return { outcome: result.outcome as DeliveryVerdict }

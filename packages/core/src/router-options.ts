@@ -1,5 +1,7 @@
 // The router's options, and their checked, defaulted form. Every option is validated here, at
 // construction: a bad one is a WebhookConfigError naming the fix, never a per-request surprise.
+
+import type { DeferEngine } from './defer/job.js'
 import { readEnv } from './env.js'
 import { WebhookConfigError } from './errors.js'
 import { checkHandlerKeys, checkSharedTypes } from './handler-keys.js'
@@ -7,6 +9,7 @@ import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from 
 import type { DeliveryObserver } from './observe.js'
 import { checkPublicUrl, isProduction, numberOption } from './options.js'
 import type { WebhookEvent } from './senders/registry.js'
+import type { Deferral } from './steps/defer.js'
 import { type KeySpace, keySpacesOf } from './steps/exactly-once.js'
 import { storeFromEnv } from './stores/from-env.js'
 import type { DedupeStore, Logger, Verifier } from './types.js'
@@ -86,6 +89,25 @@ export interface WebhookRouterOptions<V extends VerifyOption = VerifyOption> {
    * instead of logging a warning that names the closest known type or both senders. Default: false.
    */
   strictHandlers?: boolean
+  /**
+   * Answer fast, process later: hand each delivery of a deferred type to a durable engine
+   * (`deferToBullMQ`, `deferToQStash`, `deferToCloudflareQueue`) and answer 202 `accepted` once
+   * the engine acknowledged it; `createWorker` runs the handler. Default: none (handlers run inline).
+   */
+  defer?: DeferEngine
+  /** The handled types `defer` takes; the others run inline. Each must have a handler. Default: every handled type. */
+  deferTypes?: readonly string[]
+  /**
+   * How long the ingress waits for the engine's acknowledgement before it releases the claim and
+   * answers 503 `enqueue_failed`, in milliseconds (100 to 25 000): well inside the sender's answer
+   * window. Default: 10 000.
+   */
+  enqueueTimeoutMs?: number
+  /**
+   * The sender's answer window, in seconds (1 to 3600): an inline handler still running at 80 % of
+   * it logs a warning naming `defer`. Default: 30 (QStash and UploadKit).
+   */
+  answerBudgetSeconds?: number
 }
 
 /** The options, checked and defaulted. */
@@ -104,6 +126,9 @@ export interface RouterSettings {
   publicUrlFor(requestUrl: string): string | false
   onUnknownEvent: WebhookRouterOptions['onUnknownEvent']
   onDelivery: DeliveryObserver | undefined
+  /** The engine and the types it takes, when `defer` is set. */
+  deferral: Deferral | undefined
+  answerBudgetMs: number
   /** onError, shielded: a throwing hook is logged, never breaks the answer. */
   reportError(error: unknown, context: ErrorContext): void
 }
@@ -168,6 +193,30 @@ function publicUrlPolicy(
   return (requestUrl) => requestUrl
 }
 
+function deferralOf(options: WebhookRouterOptions, handlers: WebhookHandlers): Deferral | undefined {
+  const { defer: engine, deferTypes } = options
+  if (engine === undefined) {
+    if (deferTypes !== undefined) throw new WebhookConfigError(`${OWNER}: \`deferTypes\` needs \`defer\`, e.g. defer: deferToBullMQ(queue)`)
+    return undefined
+  }
+  if (typeof engine?.enqueue !== 'function' || typeof engine.name !== 'string') {
+    throw new WebhookConfigError(
+      `${OWNER}: \`defer\` must be an engine such as deferToBullMQ(queue), deferToQStash({ url }) or deferToCloudflareQueue(env.QUEUE)`,
+    )
+  }
+  const handled = Object.keys(handlers).filter((type) => typeof handlers[type] === 'function')
+  if (deferTypes !== undefined && !Array.isArray(deferTypes))
+    throw new WebhookConfigError(`${OWNER}: \`deferTypes\` must be an array of handled event types`)
+  const unhandled = (deferTypes ?? []).filter((type) => !handled.includes(type))
+  if (unhandled.length > 0) {
+    throw new WebhookConfigError(
+      `${OWNER}: \`deferTypes\` lists ${unhandled.map((t) => JSON.stringify(t)).join(', ')} with no handler: add each to \`handlers\` (createWorker runs it) or drop it`,
+    )
+  }
+  const timeoutMs = numberOption(OWNER, 'enqueueTimeoutMs', options.enqueueTimeoutMs, 10_000, { min: 100, max: 25_000 })
+  return { engine, types: new Set(deferTypes ?? handled), timeoutMs }
+}
+
 function keyPrefixOf(value: string | undefined): string {
   if (value === undefined) return 'upload-webhooks'
   if (typeof value !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(value)) {
@@ -212,6 +261,8 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
     publicUrlFor: publicUrlPolicy(options.url, verifiers, production),
     onUnknownEvent: options.onUnknownEvent,
     onDelivery: options.onDelivery,
+    deferral: deferralOf(options, handlers),
+    answerBudgetMs: numberOption(OWNER, 'answerBudgetSeconds', options.answerBudgetSeconds, 30, { min: 1, max: 3600 }) * 1000,
     reportError(error, context) {
       try {
         options.onError?.(error, context)

@@ -9,6 +9,7 @@ import { resolveSettings, type WebhookRouterOptions } from './router-options.js'
 import { accepted, answer, storeUnavailable } from './steps/answer.js'
 import { authenticate } from './steps/authenticate.js'
 import { decode } from './steps/decode.js'
+import { enqueue, jobOf, withinBudget } from './steps/defer.js'
 import { exactlyOnce } from './steps/exactly-once.js'
 import { preflight } from './steps/preflight.js'
 import { missingRawBody, read, readFailure } from './steps/read.js'
@@ -31,7 +32,7 @@ const BODY_ALREADY_READ = 'the Request body was already read before router.handl
 /** Builds the verified, deduping event router every adapter wraps. */
 export function createWebhookRouter<const V extends VerifyOption>(options: WebhookRouterOptions<V>): WebhookRouter {
   const settings = resolveSettings(options as unknown as WebhookRouterOptions)
-  const { logger } = settings
+  const { logger, deferral } = settings
   const routeOf = route(settings.handlers, settings.verifiers, logger)
   const ignore = ignoring(settings)
   const unreadable = readFailure(logger)
@@ -81,7 +82,11 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
       if (target.kind === 'doctor')
         return (await once.probe(verifier, report)) ? accepted('ignored', verified.deliveryId) : storeUnavailable()
       const claim = await once.claimFor(verifier, verified, body)
-      const run = () => target.handler(event, context)
+      if (deferral?.types.has(event.type)) {
+        const job = jobOf(event, verifier, verified)
+        return answer(await once.run(claim, () => enqueue(deferral, job), report), verified.deliveryId, event, verifier, settings, true)
+      }
+      const run = () => withinBudget(() => target.handler(event, context), settings.answerBudgetMs, event.type, verifier.name, logger)
       const outcome = await once.run(claim, telemetry && record ? () => timedHandler(telemetry, record, run) : run, report)
       return answer(outcome, verified.deliveryId, event, verifier, settings)
     } catch (error) {

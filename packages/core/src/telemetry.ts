@@ -25,7 +25,7 @@ type OtelApi = typeof import('@opentelemetry/api')
 const load = (name: string): Promise<OtelApi> => import(/* webpackIgnore: true */ /* @vite-ignore */ name)
 let loading: Promise<OtelApi | undefined> | undefined
 
-const ACCEPTED: ReadonlySet<string> = new Set(['processed', 'duplicate', 'ignored'])
+const ACCEPTED: ReadonlySet<string> = new Set(['processed', 'duplicate', 'ignored', 'accepted'])
 
 /** `processed | duplicate | ignored` for a 200, `failed` for a 5xx, else `rejected`; and the reason code. */
 function outcomeOf(result: WebhookResult): { outcome: string; reason?: string } {

@@ -4,8 +4,8 @@ import type { HeaderBag } from './headers.js'
 
 export type { HeaderBag } from './headers.js'
 
-/** Outcomes of a delivery that was accepted (all answered 200). */
-export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored'
+/** Outcomes of a delivery that was accepted: 200, or 202 `accepted` for one handed to a durable engine (`defer`). */
+export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored' | 'accepted'
 
 /** A request body the router can read: bytes, text, a web stream or a Node stream (async iterable). */
 export type RawBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string> | null | undefined

@@ -43,6 +43,7 @@ const EXPLANATIONS: Record<RejectionReason, string> = {
   handler_failed: 'the handler threw: the sender retries',
   non_retryable: 'the handler refused it for good: the sender does not retry',
   store_unavailable: 'the dedupe store is unreachable: the sender retries',
+  enqueue_failed: 'the queue did not take the delivery in time: the sender retries',
 }
 
 interface State {

@@ -12,7 +12,7 @@ const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/
 
 export function accepted(status: AcceptedStatus, deliveryId?: string): WebhookResult {
   return {
-    status: 200,
+    status: status === 'accepted' ? 202 : 200,
     // A literal, not a spread of shared headers: every delivery's answer, and V8 copies a literal's boilerplate whole.
     headers: { 'content-type': JSON_CONTENT_TYPE },
     outcome: status,
@@ -57,17 +57,22 @@ export interface Reporting {
   reportError(error: unknown, context: { phase: 'handler'; deliveryId: string; event: WebhookEvent }): void
 }
 
+/**
+ * The exactly-once outcome as an answer. `deferred`: the effect was the engine's acknowledgement,
+ * so success is 202 `accepted` and a failure 503 `enqueue_failed` (the sender retries).
+ */
 export function answer(
   outcome: DeliveryOutcome,
   deliveryId: string,
   event: WebhookEvent,
   verifier: Verifier,
   settings: Reporting,
+  deferred = false,
 ): WebhookResult {
   const { logger } = settings
   switch (outcome.kind) {
     case 'processed':
-      return accepted('processed', deliveryId)
+      return accepted(deferred ? 'accepted' : 'processed', deliveryId)
     case 'duplicate':
       return accepted('duplicate', deliveryId)
     case 'in-flight':
@@ -89,6 +94,14 @@ export function answer(
       return storeUnavailable()
     case 'failed':
       settings.reportError(outcome.error, { phase: 'handler', deliveryId, event })
+      if (deferred) {
+        logger.error('[upload-webhooks] could not hand the delivery to its queue; answered 503 so the sender retries', {
+          deliveryId,
+          type: event.type,
+          error: outcome.error,
+        })
+        return refused(503, 'enqueue_failed', 'the delivery could not be queued; retry later', { 'retry-after': '5' })
+      }
       if (outcome.error instanceof NonRetryableError) {
         logger.warn('[upload-webhooks] handler refused the delivery; the sender is told not to retry', {
           deliveryId,
