@@ -9,36 +9,15 @@ import { redisStore } from '@upload-webhooks/core/redis'
 import { silentLogger } from '@upload-webhooks/core/testing'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { jobDedupeId } from '../src/defer/job.js'
+import { bullmqSuite, fresh, redisUrl, until } from './support/bullmq-suite.js'
 
-const redisUrl = inject('redisUrl')
 const TYPE = 'upload.completed'
-let admin: Redis
-const closers: (() => Promise<unknown>)[] = []
-
-beforeAll(() => {
-  if (redisUrl) admin = new Redis(redisUrl)
-})
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-afterAll(() => admin?.disconnect())
-
-let n = 0
-const fresh = (what: string) => `${what}-${process.pid}-${Date.now()}-${n++}`
-
+const { admin: adminClient, closers } = bullmqSuite()
 function jobFor(deliveryId: string): DeferredJob {
   const event = { type: TYPE, sender: 'sonuslab', event: TYPE, file: { id: deliveryId } }
   return { v: 1, deliveryId, sender: 'sonuslab', type: TYPE, event: event as never, receivedAt: new Date().toISOString() }
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 /** One queue, its engine, and a consumer built with createWorker over the shared Redis store. */
@@ -48,7 +27,7 @@ function harness(handler: WorkerHandler, jobOptions: Record<string, unknown> = {
   const connection = new Redis(redisUrl!, { maxRetriesPerRequest: null })
   const queue = new Queue(queueName, { connection })
   const deadLetters: [DeferredJob, unknown][] = []
-  const store = redisStore(admin)
+  const store = redisStore(adminClient())
   const consumer = createWorker({
     store,
     logger: silentLogger,
@@ -143,7 +122,7 @@ describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ
     await until(() => h.deadLetters.length === 1)
     expect(h.deadLetters[0]![0]).toEqual(job)
     expect((h.deadLetters[0]![1] as Error).message).toBe('downstream is down')
-    expect(await admin.exists(`${h.keyPrefix}:${job.sender}:${job.deliveryId}`)).toBe(0)
+    expect(await adminClient().exists(`${h.keyPrefix}:${job.sender}:${job.deliveryId}`)).toBe(0)
     expect(await h.queue.getJobCounts('failed')).toEqual({ failed: 1 })
 
     expect(await h.ingress(job)).toBe('accepted') // the failed job runs again
@@ -192,7 +171,7 @@ describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ
     })
     const job = jobFor(fresh('d'))
     await h.enqueue(job)
-    await until(async () => (await admin.llen(startedList)) === 1, 30_000)
+    await until(async () => (await adminClient().llen(startedList)) === 1, 30_000)
     child.kill('SIGKILL')
     await exited
     h.startWorker()

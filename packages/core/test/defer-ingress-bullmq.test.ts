@@ -7,31 +7,11 @@ import { redisStore } from '@upload-webhooks/core/redis'
 import { createTestDelivery, devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { bullmqSuite, fresh, redisUrl, sleep, until } from './support/bullmq-suite.js'
 
-const redisUrl = inject('redisUrl')
 const url = 'http://localhost/api/webhooks/upload'
-let admin: Redis
-const closers: (() => Promise<unknown>)[] = []
-beforeAll(() => {
-  if (redisUrl) admin = new Redis(redisUrl)
-})
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-afterAll(() => admin?.disconnect())
-
-let n = 0
-const fresh = (what: string) => `${what}-${process.pid}-${Date.now()}-${n++}`
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
-    await sleep(25)
-  }
-}
+const { admin: adminClient, closers } = bullmqSuite()
 
 /** A queue, a worker counting effects, and routers sharing one Redis store and key prefix. */
 function pipeline() {
@@ -41,7 +21,7 @@ function pipeline() {
   const queue = new Queue(queueName, { connection })
   const effects: string[] = []
   const consumer = createWorker({
-    store: redisStore(admin),
+    store: redisStore(adminClient()),
     logger: silentLogger,
     dedupe: { keyPrefix },
     handlers: { onUploadComplete: (event: { file: { id: string } }) => void effects.push(event.file.id) },
@@ -59,7 +39,7 @@ function pipeline() {
     createWebhookRouter({
       verify: qstash({ ...devSigningKeys }),
       handlers: { onUploadComplete: () => {} },
-      store: (crash.store ?? ((s) => s))(redisStore(admin)),
+      store: (crash.store ?? ((s) => s))(redisStore(adminClient())),
       dedupe: { keyPrefix, lockSeconds: 1 },
       defer: (crash.engine ?? ((e) => e))(engine),
       enqueueTimeoutMs: 300,
