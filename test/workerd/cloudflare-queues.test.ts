@@ -30,7 +30,7 @@ async function until(what: string, done: () => Promise<boolean>, timeoutMs = 15_
 }
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500))
 
-describe.skipIf(!redisUrl)('Cloudflare Queues: deferToCloudflareQueue + createWorker().queue in workerd', () => {
+describe.skipIf(!redisUrl)('Cloudflare Queues: deferToCloudflareQueue + createWorker().queue in workerd', { timeout: 20_000 }, () => {
   let admin: IORedis
   let upstash: UpstashRestServer
   let mf: Miniflare
@@ -121,7 +121,7 @@ describe.skipIf(!redisUrl)('Cloudflare Queues: deferToCloudflareQueue + createWo
     await admin.set(ingressKey(job), 'done:ingress')
     await admin.set(`${prefix}:fail:${job.deliveryId}`, 99)
     await enqueue(job)
-    await until('the dead letter', async () => (await mine('dead', job.deliveryId)).length === 1)
+    await until('the dead letter', async () => (await mine('dead', job.deliveryId)).length >= 1)
     await settle()
     expect(await mine('calls', job.deliveryId)).toEqual([0, 1, 2].map((attempt) => `${job.deliveryId}:${attempt}`))
     // The job as enqueued (no `dedupeId`), and the handler's error.
@@ -144,7 +144,7 @@ describe.skipIf(!redisUrl)('Cloudflare Queues: deferToCloudflareQueue + createWo
     await admin.set(ingressKey(job), 'done:ingress')
     await admin.set(`${prefix}:fail:${job.deliveryId}`, 99)
     await enqueue(job, 'short')
-    await until('the dead letter', async () => (await mine('dead', job.deliveryId)).length === 1)
+    await until('the dead letter', async () => (await mine('dead', job.deliveryId)).length >= 1)
     await settle()
     expect(await mine('dead', job.deliveryId)).toEqual([
       expect.stringMatching(
