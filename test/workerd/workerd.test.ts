@@ -4,39 +4,14 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { signQStash } from '@upload-webhooks/core/testing'
-import { build } from 'esbuild'
 import { Redis as IORedis } from 'ioredis'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { serveUpstashRest, type UpstashRestServer } from '../../packages/core/test/upstash-rest.js'
+import { bundle } from './bundle.js'
 
 const redisUrl = inject('redisUrl')
 const started: Miniflare[] = []
-
-/** The Worker's single module, as wrangler bundles it and hands it to workerd. */
-async function bundle(entry: string, external: string[] = []): Promise<string> {
-  const source = entry.startsWith('./')
-    ? { entryPoints: [fileURLToPath(new URL(entry, import.meta.url))] }
-    : { stdin: { contents: entry, resolveDir: fileURLToPath(new URL('.', import.meta.url)) } }
-  const result = await build({
-    ...source,
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser', 'import', 'default'],
-    mainFields: ['browser', 'module', 'main'],
-    external,
-    metafile: true,
-    logLevel: 'silent',
-  })
-  // What users get: core's built files, and its Web Crypto branch.
-  const core = Object.keys(result.metafile.inputs).filter((input) => input.includes('packages/core/'))
-  expect(core.length).toBeGreaterThan(0)
-  expect(core.filter((input) => !input.includes('packages/core/dist/') || input.endsWith('crypto/node.js'))).toEqual([])
-  return result.outputFiles[0]!.text
-}
 
 async function startWorker(entry: string, options: { bindings?: Record<string, string>; nodejsCompat?: boolean } = {}) {
   const contents = await bundle(entry, options.nodejsCompat ? ['node:*'] : [])

@@ -59,6 +59,14 @@ export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export { type UpstashRedisLike, upstashStore } from './stores/upstash.js'
 export type * from './types.js'
 export type { BullMQJobLike, BullMQProcessor } from './worker/bullmq.js'
+export type { CloudflareMessageBatchLike, CloudflareMessageLike, CloudflareQueueHandler } from './worker/cloudflare.js'
 export { createWorker, type WebhookWorker } from './worker/create-worker.js'
-export type { WorkerContext, WorkerDedupeOptions, WorkerHandler, WorkerHandlers, WorkerOptions } from './worker/options.js'
+export type {
+  WorkerContext,
+  WorkerDedupeOptions,
+  WorkerHandler,
+  WorkerHandlers,
+  WorkerOptions,
+  WorkerQueueOptions,
+} from './worker/options.js'
 export { type JobAttempt, JobInFlightError, type JobOutcome } from './worker/process.js'

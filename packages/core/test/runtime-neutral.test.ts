@@ -1,4 +1,4 @@
-// Core's main entry and /testing must run on edge runtimes: nothing they reach may import a
+// Core's main entry, /testing and /cloudflare must run on edge runtimes: nothing they reach may import a
 // Node built-in, except through '#crypto', whose non-node branch is Web Crypto.
 import { readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
@@ -26,7 +26,7 @@ function reachable(entry: string): Map<string, string[]> {
   return seen
 }
 
-it.each(['index.ts', 'testing/index.ts'])('%s reaches no Node built-in module', (entry) => {
+it.each(['index.ts', 'testing/index.ts', 'defer/cloudflare.ts'])('%s reaches no Node built-in module', (entry) => {
   const files = reachable(resolve(src, entry))
   expect(files.size).toBeGreaterThan(entry === 'index.ts' ? 10 : 3)
   const offenders = [...files].flatMap(([file, specifiers]) =>

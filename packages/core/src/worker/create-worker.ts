@@ -1,6 +1,7 @@
 // `createWorker()`: the consumer side of "Answer fast, process later" (docs/architecture.md). One
 // job processor, and a thin entry per engine over it.
 import { type BullMQProcessor, bullmqProcessor } from './bullmq.js'
+import { type CloudflareQueueHandler, cloudflareConsumer } from './cloudflare.js'
 import { resolveWorkerSettings, type WorkerOptions } from './options.js'
 import { type JobAttempt, type JobOutcome, jobProcessor } from './process.js'
 import { qstashConsumer } from './qstash.js'
@@ -21,6 +22,12 @@ export interface WebhookWorker {
    * 489 (a job that can never succeed) or 401. QStash's failure callback to it dead-letters the job.
    */
   handle(request: Request): Promise<Response>
+  /**
+   * A Cloudflare Queues consumer: `export default { queue: worker.queue }`. Acks each message that
+   * ran or had run, retries each that failed; the delivery after `queue.maxRetries` retries
+   * dead-letters a failing job and acks it. Batches from `queue.deadLetterQueue` are dead-lettered.
+   */
+  readonly queue: CloudflareQueueHandler
 }
 
 /** Builds the worker that runs deferred deliveries' handlers. Options are checked here. */
@@ -37,5 +44,6 @@ export function createWorker(options: WorkerOptions): WebhookWorker {
         )
         return Response.json({ status: 'error', reason: 'worker_not_configured' }, { status: 500 })
       }
-  return { process, bullmq: bullmqProcessor(process), handle }
+  const queue = cloudflareConsumer({ ...settings.queue, process, deadLetter, logger })
+  return { process, bullmq: bullmqProcessor(process), handle, queue }
 }

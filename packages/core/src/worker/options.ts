@@ -69,8 +69,23 @@ export interface WorkerOptions {
     /** The consumer route's absolute public URL, as given to `deferToQStash({ url })`. Required. */
     url: string
   }
+  /** What `queue()`, the Cloudflare Queues consumer, must know of the consumer's wrangler.toml. Defaults: see each field. */
+  queue?: WorkerQueueOptions
   /** Default: `console`. */
   logger?: Logger
+}
+
+export interface WorkerQueueOptions {
+  /**
+   * The consumer's `max_retries`, 0 to 100: the delivery after the last retry dead-letters a job
+   * that fails. Keep it equal to wrangler.toml's, or the queue gives up first. Default: 3 (Cloudflare's).
+   */
+  maxRetries?: number
+  /**
+   * The name of the consumer's `dead_letter_queue`, when this Worker consumes it too: its messages
+   * are dead-lettered without running a handler. Default: none.
+   */
+  deadLetterQueue?: string
 }
 
 export interface WorkerSettings {
@@ -83,6 +98,8 @@ export interface WorkerSettings {
   lockSeconds: number
   ttlSeconds: number
   onDeadLetter: ((job: DeferredJob, error: unknown) => unknown) | undefined
+  /** The Cloudflare Queues consumer's retries and dead-letter queue. */
+  queue: { maxRetries: number; deadLetterQueue: string | undefined }
   /** The QStash consumer's verifier and URL, when `qstash` was given. */
   qstash: { verifier: Verifier; url: string } | undefined
   logger: Logger
@@ -129,6 +146,23 @@ function qstashOf(options: WorkerOptions['qstash']): WorkerSettings['qstash'] {
   return { verifier: qstash({ ...options, url }), url }
 }
 
+function queueOf(options: WorkerOptions['queue']): WorkerSettings['queue'] {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new WebhookConfigError(`${OWNER}: \`queue\` must be an object, e.g. { maxRetries: 3, deadLetterQueue: 'jobs-dlq' }`)
+  }
+  const deadLetterQueue = options?.deadLetterQueue
+  // Cloudflare's queue names: letters, digits and dashes, up to 63.
+  if (deadLetterQueue !== undefined && (typeof deadLetterQueue !== 'string' || !/^[A-Za-z0-9-]{1,63}$/.test(deadLetterQueue))) {
+    throw new WebhookConfigError(
+      `${OWNER}: \`queue.deadLetterQueue\` must be the dead-letter queue's name as in wrangler.toml, got ${JSON.stringify(deadLetterQueue)}`,
+    )
+  }
+  return {
+    maxRetries: numberOption(OWNER, 'queue.maxRetries', options?.maxRetries, 3, { min: 0, max: 100, integer: true }),
+    deadLetterQueue,
+  }
+}
+
 export function resolveWorkerSettings(options: WorkerOptions): WorkerSettings {
   if (!options || typeof options !== 'object') throw new WebhookConfigError(`${OWNER}: pass an options object with \`handlers\``)
   const logger = options.logger ?? console
@@ -144,6 +178,7 @@ export function resolveWorkerSettings(options: WorkerOptions): WorkerSettings {
     lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 300, { min: 1, max: 86_400, integer: true }),
     ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
     onDeadLetter: options.onDeadLetter,
+    queue: queueOf(options.queue),
     qstash: qstashOf(options.qstash),
     logger,
   }
