@@ -6,7 +6,7 @@ export default defineProject({
   test: {
     name: 'cli',
     include: ['test/**/*.test.ts'],
-    // The CLI runs as a child process from dist/: build it once before the tests.
-    globalSetup: ['./test/support/build-cli.ts'],
+    // The CLI runs as a child process from dist/: build it once before the tests. `dlq --bullmq` needs a real Redis.
+    globalSetup: ['./test/support/build-cli.ts', '../../test/support/redis-global-setup.ts'],
   },
 })

@@ -1,21 +1,25 @@
-// `upload-webhooks dlq list|show|retry|delete`: the QStash dead-letter queue, which nothing re-delivers on its own.
+// `upload-webhooks dlq list|show|retry|delete`: QStash's dead-letter queue, which nothing re-delivers on its own,
+// or with --bullmq a BullMQ queue's failed jobs (src/dlq-bullmq.ts).
 import type { Command } from 'commander'
 import { action } from '../action.js'
-import { confirm } from '../confirm.js'
+import { bulkJobs, listJobs, showJob } from '../dlq-bullmq.js'
 import { age, bodyText, type DlqMessage, eventTypeOf, findDlq, listAllDlq } from '../dlq-messages.js'
+import { type BulkFlags, type BulkVerb, type TargetSource, targetIds } from '../dlq-targets.js'
 import { CliError, note, painter, printJson, statusColour, table } from '../output.js'
 import { progress } from '../progress.js'
 import { type QStashAccess, qstashAccess, qstashError } from '../qstash.js'
 
-interface GroupOptions {
+interface GroupOptions extends QueueSelect {
   urlGroup?: string
   json?: boolean
 }
 
-interface BulkOptions extends GroupOptions {
-  all?: boolean
-  yes?: boolean
+interface QueueSelect {
+  bullmq?: string
+  prefix?: string
 }
+
+interface BulkOptions extends GroupOptions, BulkFlags {}
 
 const urlGroupOption = [
   '--url-group <name>',
@@ -24,36 +28,63 @@ const urlGroupOption = [
 
 const urlGroupOf = (options: GroupOptions) => options.urlGroup ?? (process.env.QSTASH_URL_GROUP?.trim() || undefined)
 
+function withQueueOptions(command: Command): Command {
+  return command
+    .option('--bullmq <queue>', "a BullMQ queue's failed jobs instead (REDIS_URL): the name deferToBullMQ's Queue was given")
+    .option('--prefix <prefix>', "with --bullmq: the Queue's `prefix` option (default: bull)")
+}
+
+/** The BullMQ queue --bullmq names, or undefined for QStash; options of the other queue are refused. */
+function bullmqQueueOf(options: GroupOptions): string | undefined {
+  if (options.bullmq === undefined) {
+    if (options.prefix !== undefined) throw new CliError('--prefix is a BullMQ key prefix: it needs --bullmq <queue>')
+    return undefined
+  }
+  if (options.urlGroup !== undefined) throw new CliError('--url-group is for QStash and --bullmq for a BullMQ queue: pass one of them')
+  const name = options.bullmq.trim()
+  if (!name) throw new CliError('--bullmq needs a queue name', "pass the name deferToBullMQ's Queue was created with")
+  if (options.prefix !== undefined && !options.prefix.trim()) throw new CliError('--prefix is empty', 'leave it out for the default, bull')
+  return name
+}
+
 export function registerDlq(program: Command): void {
   const dlq = program
     .command('dlq')
-    .description("inspect and re-deliver QStash's dead-letter queue (QSTASH_TOKEN, QSTASH_URL)")
-    .addHelpText('after', '\nQStash never re-delivers dead-lettered messages by itself: retry them here once the endpoint is fixed.')
+    .description(
+      "inspect and re-deliver QStash's dead-letter queue (QSTASH_TOKEN, QSTASH_URL), or with --bullmq a BullMQ queue's failed jobs (REDIS_URL)",
+    )
+    .addHelpText(
+      'after',
+      '\nNeither QStash nor BullMQ re-delivers dead letters by itself: retry them here once the endpoint or handler is fixed.',
+    )
 
-  dlq
-    .command('list')
-    .description('list dead-lettered messages: DLQ ID, message ID, URL, last response status, age, event type')
+  withQueueOptions(dlq.command('list'))
+    .description(
+      'list dead-lettered messages: DLQ ID, message ID, URL, last response status, age, event type ' +
+        '(--bullmq: job ID, delivery ID, sender, type, attempts, age, failed reason)',
+    )
     .option(...urlGroupOption)
     .option('--json', 'print JSON for scripts')
     .action(action(list))
 
-  dlq
-    .command('show')
-    .description('show one dead-lettered message: headers, body, and the last response')
-    .argument('<dlq-id>', 'the DLQ ID from `dlq list`')
+  withQueueOptions(dlq.command('show'))
+    .description(
+      "show one dead-lettered message: headers, body, and the last response (--bullmq: a job's data, failed reason, stack trace)",
+    )
+    .argument('<id>', 'the DLQ ID (or with --bullmq the job ID) from `dlq list`')
     .option('--json', 'print JSON for scripts')
     .action(action(show))
 
   for (const verb of ['retry', 'delete'] as const) {
-    dlq
-      .command(verb)
+    withQueueOptions(dlq.command(verb))
       .description(
         verb === 'retry'
-          ? 'publish dead-lettered messages again (QStash retries them as usual) and remove them from the queue'
-          : 'remove dead-lettered messages for good',
+          ? 'publish dead-lettered messages again (QStash retries them as usual) and remove them from the queue ' +
+              '(--bullmq: the worker runs the failed jobs once more)'
+          : 'remove dead-lettered messages (--bullmq: failed jobs) for good',
       )
-      .argument('[dlq-id...]', 'DLQ IDs from `dlq list`')
-      .option('--all', 'every message (of the URL group, when one is set); asks for confirmation first')
+      .argument('[id...]', 'DLQ IDs (or with --bullmq job IDs) from `dlq list`')
+      .option('--all', 'every message (of the URL group, when one is set) or failed job; asks for confirmation first')
       .option('-y, --yes', 'do not ask for confirmation (needed for --all without a terminal)')
       .option(...urlGroupOption)
       .option('--json', 'print JSON for scripts')
@@ -62,6 +93,8 @@ export function registerDlq(program: Command): void {
 }
 
 async function list(options: GroupOptions): Promise<number> {
+  const queue = bullmqQueueOf(options)
+  if (queue !== undefined) return listJobs(queue, options)
   const access = qstashAccess()
   const urlGroup = urlGroupOf(options)
   const messages = await listAllDlq(access, urlGroup, progress(!options.json))
@@ -106,7 +139,9 @@ async function list(options: GroupOptions): Promise<number> {
   return 0
 }
 
-async function show(id: string, options: { json?: boolean }): Promise<number> {
+async function show(id: string, options: GroupOptions): Promise<number> {
+  const queue = bullmqQueueOf(options)
+  if (queue !== undefined) return showJob(id, queue, options)
   const access = qstashAccess()
   const { found } = await findDlq(access, [id])
   const message = found[0]
@@ -150,36 +185,25 @@ function printMessage(message: DlqMessage): void {
   }
 }
 
-/** The IDs a bulk command acts on: those given, or (with --all) every listed one after a yes. */
-async function targetIds(
-  verb: 'retry' | 'delete',
-  ids: string[],
-  options: BulkOptions,
-  access: QStashAccess,
-): Promise<string[] | undefined> {
-  if (options.all && ids.length > 0) throw new CliError('pass DLQ IDs or --all, not both')
-  if (!options.all) {
-    if (ids.length === 0)
-      throw new CliError(`nothing to ${verb}: no DLQ IDs given`, `pass DLQ IDs from \`upload-webhooks dlq list\`, or --all`)
-    return ids
-  }
-  if (!options.yes && (!process.stdin.isTTY || !process.stderr.isTTY)) {
-    throw new CliError(`dlq ${verb} --all needs confirmation, and there is no terminal to ask on`, 'pass --yes to run it without asking')
-  }
+function qstashTargets(access: QStashAccess, options: BulkOptions, json: boolean): TargetSource {
   const urlGroup = urlGroupOf(options)
-  const all = (await listAllDlq(access, urlGroup, progress(!options.json))).map((message) => message.dlqId)
-  if (all.length === 0) return all
   const scope = urlGroup ? ` of URL group ${urlGroup}` : ''
-  const question =
-    verb === 'retry'
-      ? `Publish all ${all.length} dead-lettered messages${scope} again?`
-      : `Delete all ${all.length} dead-lettered messages${scope} for good?`
-  return (await confirm(question, options)) ? all : undefined
+  return {
+    noun: 'DLQ IDs',
+    listCommand: 'upload-webhooks dlq list',
+    listAll: async () => (await listAllDlq(access, urlGroup, progress(!json))).map((message) => message.dlqId),
+    question: (verb, count) =>
+      verb === 'retry'
+        ? `Publish all ${count} dead-lettered messages${scope} again?`
+        : `Delete all ${count} dead-lettered messages${scope} for good?`,
+  }
 }
 
-async function bulk(verb: 'retry' | 'delete', ids: string[], options: BulkOptions): Promise<number> {
+async function bulk(verb: BulkVerb, ids: string[], options: BulkOptions): Promise<number> {
+  const queue = bullmqQueueOf(options)
+  if (queue !== undefined) return bulkJobs(verb, ids, queue, options)
   const access = qstashAccess()
-  const targets = await targetIds(verb, ids, options, access)
+  const targets = await targetIds(verb, ids, options, qstashTargets(access, options, options.json === true))
   if (targets === undefined) {
     note('Nothing done.')
     return 1

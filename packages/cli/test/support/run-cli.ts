@@ -18,6 +18,7 @@ const cliVariables = [
   'QSTASH_URL_GROUP',
   'QSTASH_DEV',
   'QSTASH_REGION',
+  'REDIS_URL',
   'FORCE_COLOR',
   'NO_COLOR',
 ]
