@@ -1,26 +1,47 @@
-// A local stand-in for QStash's publish-and-deliver path, for tests and `pnpm demo:pipeline`:
-// it answers the publish API for URL groups, drops duplicate deduplication IDs, and delivers
-// each message to every endpoint signed exactly as QStash signs (core's `/testing` signer),
-// retrying and finally calling the failure callback. Only ever talks to the URLs it is given.
+// A local stand-in for QStash, the one every test and `pnpm demo:pipeline` use: the publish API
+// (URL groups and URL destinations, deduplication IDs), delivery signed exactly as QStash signs
+// (core's `/testing` signer) with retries, the DLQ and the failure callback, and the management
+// API the CLI and the infra providers call (URL groups, signing keys, DLQ list/retry/delete).
+// Only ever talks to the URLs it is given.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 
 export interface LocalQStashOptions {
-  /** Bearer token publishers must send. Required. */
+  /** Bearer token every API call must send. Required. */
   token: string
-  /** URL group name → endpoint URLs it delivers to. Required. */
-  urlGroups: Record<string, string[]>
-  /** Key deliveries are signed with. Default: `devSigningKeys.currentSigningKey`. */
-  signingKey?: string
-  /** Deliver published messages (false: only record publishes). Default: `true`. */
+  /** URL group name → endpoint URLs it delivers to. Default: none. */
+  urlGroups?: Record<string, string[]>
+  /** The account's signing keys: deliveries are signed with `current`; `GET /v2/keys` returns both. Default: core's dev keys. */
+  signingKeys?: SigningKeys
+  /** Deliver published messages and DLQ retries (false: only record them). Default: `true`. */
   deliver?: boolean
-  /** Retries after a failed delivery attempt, before the failure callback. Default: `2`. */
+  /** Retries after a failed delivery attempt, before the DLQ and the failure callback. Default: `2`. */
   deliveryRetries?: number
   /** Pause between delivery attempts, in ms. Default: `50`. */
   retryDelayMs?: number
   /** Sees every publish and delivery as it happens (the demo prints them). Default: none. */
   onEvent?: (event: LocalQStashEvent) => void
+}
+
+export interface SigningKeys {
+  current: string
+  next: string
+}
+
+/** A URL group's endpoint, as `GET /v2/topics/{name}` lists it. */
+export interface Endpoint {
+  name: string
+  url: string
+}
+
+/** One API call as received: `body` is parsed JSON when it is JSON, else the text (undefined when empty). */
+export interface RecordedCall {
+  method: string
+  path: string
+  /** The query string with its `?`; absent when there is none. */
+  search?: string
+  body: unknown
 }
 
 export interface PublishRecord {
@@ -43,16 +64,62 @@ export interface DeliveryRecord {
   failureCallback: boolean
 }
 
+/** A dead-lettered message, shaped like QStash's `GET /v2/dlq` entries. */
+export interface DlqMessage {
+  dlqId: string
+  messageId: string
+  url: string
+  topicName?: string
+  method: string
+  header: Record<string, string[]>
+  body: string
+  maxRetries: number
+  createdAt: number
+  responseStatus: number
+  responseBody: string
+}
+
 export type LocalQStashEvent = ({ type: 'publish' } & PublishRecord & { messageIds: string[] }) | ({ type: 'delivery' } & DeliveryRecord)
 
 interface ForcedAnswer {
   status: number
+  body: string
   headers: Record<string, string>
+  method: string | undefined
+  publishOnly: boolean
+}
+
+/** QStash's DLQ page size cap. */
+const MAX_PAGE = 100
+
+const PUBLISH = /^\/v2\/publish\/(https?:\/\/.+|[^/]+)$/
+
+const newMessageId = () => `msg_local_${crypto.randomUUID().replace(/-/g, '')}`
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
 }
 
 export class LocalQStash {
+  /** Every API call, in order. */
+  readonly calls: RecordedCall[] = []
   readonly publishes: PublishRecord[] = []
   readonly deliveries: DeliveryRecord[] = []
+  /** URL group name → endpoints; change it to reroute later publishes. */
+  readonly topics = new Map<string, Endpoint[]>()
+  /** The account's signing keys; change them to simulate a rotation made elsewhere. */
+  readonly keys: SigningKeys
+  /** Dead-lettered messages: deliveries that ran out of retries, or seeded by a test. */
+  dlq: DlqMessage[] = []
+  /** Answer a call with this status instead, when it returns one (after `failNext`'s queue). */
+  fail?: ((url: URL, method: string) => number | undefined) | undefined
+  /** `POST /v2/keys/rotate` calls so far. */
+  rotations = 0
   /** Most publish calls that were in flight at once. */
   maxInFlight = 0
   /** Delay before each publish answer, so concurrent calls overlap. Default: 0. */
@@ -64,60 +131,191 @@ export class LocalQStash {
   private server: Server | undefined
   private readonly options: Required<Omit<LocalQStashOptions, 'onEvent'>> & Pick<LocalQStashOptions, 'onEvent'>
 
-  /** URL group name → endpoints; change it to reroute later publishes. */
-  readonly urlGroups: Record<string, string[]>
-
   constructor(options: LocalQStashOptions) {
-    if (!options.token) throw new Error('LocalQStash: token is required (the Bearer token publishers send).')
+    if (!options.token) throw new Error('LocalQStash: token is required (the Bearer token API calls send).')
     this.options = {
-      signingKey: devSigningKeys.currentSigningKey,
+      urlGroups: {},
+      signingKeys: { current: devSigningKeys.currentSigningKey, next: devSigningKeys.nextSigningKey },
       deliver: true,
       deliveryRetries: 2,
       retryDelayMs: 50,
       ...options,
     }
-    this.urlGroups = this.options.urlGroups
+    this.keys = { ...this.options.signingKeys }
+    this.reset()
+  }
+
+  /** Back to the state the options describe: no calls, records, DLQ, rotations or queued failures. */
+  reset(): void {
+    for (const list of [this.calls, this.publishes, this.deliveries, this.forced]) list.length = 0
+    this.topics.clear()
+    for (const [name, urls] of Object.entries(this.options.urlGroups)) this.setUrlGroup(name, urls)
+    Object.assign(this.keys, this.options.signingKeys)
+    this.dlq = []
+    this.dedupe.clear()
+    this.fail = undefined
+    this.rotations = 0
+  }
+
+  /** Sets URL group `name` to deliver to `urls` (unnamed endpoints). */
+  setUrlGroup(name: string, urls: string[]): void {
+    this.topics.set(
+      name,
+      urls.map((url) => ({ name: '', url })),
+    )
+  }
+
+  /** The next call (only with `method`, when given) answers `status` with `body`, and does nothing else. */
+  failNext(status: number, body = '', method?: string): void {
+    this.forced.push({ status, body, headers: {}, method, publishOnly: false })
   }
 
   /** The next `count` publishes answer `status` (with `headers`) and are not accepted. */
   failPublishes(count: number, status: number, headers: Record<string, string> = {}): void {
-    for (let i = 0; i < count; i++) this.forced.push({ status, headers })
+    for (let i = 0; i < count; i++)
+      this.forced.push({ status, body: 'local QStash: forced failure', headers, method: undefined, publishOnly: true })
   }
 
-  /** The publish API: `POST /v2/publish/{urlGroup}` or `/v2/publish/{destination URL}`. Anything else answers 404. */
+  /** The whole API; an unknown route answers 404. */
   async handle(request: Request): Promise<Response> {
-    const path = new URL(request.url).pathname
-    const match = /^\/v2\/publish\/(https?:\/\/.+|[^/]+)$/.exec(path)
-    if (request.method !== 'POST' || !match) return Response.json({ error: `no route for ${request.method} ${path}` }, { status: 404 })
+    const url = new URL(request.url)
+    const text = await request.text()
+    this.calls.push({ method: request.method, path: url.pathname, ...(url.search ? { search: url.search } : {}), body: parseBody(text) })
+    const publish = request.method === 'POST' ? PUBLISH.exec(url.pathname) : null
+    if (publish) return this.countedPublish(decodeURIComponent(publish[1]!), request.headers, text)
+    if (request.headers.get('authorization') !== `Bearer ${this.options.token}`) {
+      return Response.json({ error: 'invalid token' }, { status: 401 })
+    }
+    const forced = this.takeForced(request.method, false)
+    if (forced) return new Response(forced.body, { status: forced.status, headers: forced.headers })
+    const failure = this.fail?.(url, request.method)
+    if (failure) return Response.json({ error: 'Service Unavailable' }, { status: failure })
+    return this.manage(request.method, url, parseBody(text))
+  }
+
+  private takeForced(method: string, publish: boolean): ForcedAnswer | undefined {
+    const index = this.forced.findIndex((f) => (!f.method || f.method === method) && (publish || !f.publishOnly))
+    return index < 0 ? undefined : this.forced.splice(index, 1)[0]
+  }
+
+  private manage(method: string, url: URL, body: unknown): Promise<Response> | Response {
+    const path = url.pathname
+    if (path === '/v2/keys' && method === 'GET') return Response.json({ ...this.keys })
+    if (path === '/v2/keys/rotate' && method === 'POST') return this.rotate()
+    const topic = /^\/v2\/topics\/([^/]+)(\/endpoints)?$/.exec(path)
+    if (topic) return this.topicRoute(method, decodeURIComponent(topic[1]!), topic[2] !== undefined, body)
+    if (path === '/v2/dlq' || path.startsWith('/v2/dlq/')) return this.dlqRoute(method, url)
+    return Response.json({ error: `no route for ${method} ${path}` }, { status: 404 })
+  }
+
+  private rotate(): Response {
+    this.rotations++
+    this.keys.current = this.keys.next
+    this.keys.next = `sig_next_${this.rotations + 1}`
+    return Response.json({ ...this.keys })
+  }
+
+  private topicRoute(method: string, name: string, endpoints: boolean, body: unknown): Response {
+    const list = this.topics.get(name)
+    const notFound = () => Response.json({ error: `topic ${name} not found` }, { status: 404 })
+    const given = endpoints ? ((body as { endpoints?: { name?: string; url: string }[] } | undefined)?.endpoints ?? []) : []
+    if (endpoints && method === 'POST') {
+      const next = [...(list ?? [])]
+      for (const endpoint of given) {
+        const entry = { name: endpoint.name ?? '', url: endpoint.url }
+        const at = next.findIndex((e) => e.url === endpoint.url)
+        if (at >= 0) next[at] = entry
+        else next.push(entry)
+      }
+      this.topics.set(name, next)
+      return new Response(null, { status: 200 })
+    }
+    if (endpoints && method === 'DELETE') {
+      if (!list) return notFound()
+      const gone = new Set(given.map((e) => e.url))
+      const left = list.filter((e) => !gone.has(e.url))
+      // Like QStash: a group whose last endpoint is removed is deleted.
+      if (left.length === 0) this.topics.delete(name)
+      else this.topics.set(name, left)
+      return new Response(null, { status: 200 })
+    }
+    if (!endpoints && method === 'GET') return list ? Response.json({ name, createdAt: 1, updatedAt: 2, endpoints: list }) : notFound()
+    if (!endpoints && method === 'DELETE') return this.topics.delete(name) ? new Response(null, { status: 200 }) : notFound()
+    return Response.json({ error: `no route for ${method} /v2/topics/${name}` }, { status: 404 })
+  }
+
+  private dlqRoute(method: string, url: URL): Response {
+    const ids = url.searchParams.getAll('dlqIds')
+    const single = /^\/v2\/dlq\/([^/]+)$/.exec(url.pathname)
+    if (method === 'GET' && url.pathname === '/v2/dlq')
+      return ids.length > 0 ? Response.json({ messages: this.dlq.filter((m) => ids.includes(m.dlqId)) }) : this.dlqPage(url)
+    if (method === 'DELETE' && single && single[1] !== 'retry') {
+      const index = this.dlq.findIndex((m) => m.dlqId === decodeURIComponent(single[1]!))
+      if (index < 0) return Response.json({ error: 'message not found' }, { status: 404 })
+      this.dlq.splice(index, 1)
+      return new Response(null, { status: 200 })
+    }
+    if (method === 'DELETE' && url.pathname === '/v2/dlq') {
+      const before = this.dlq.length
+      this.dlq = this.dlq.filter((m) => !ids.includes(m.dlqId))
+      return Response.json({ deleted: before - this.dlq.length })
+    }
+    if (method === 'POST' && url.pathname === '/v2/dlq/retry') {
+      const retried = this.dlq.filter((m) => ids.includes(m.dlqId))
+      this.dlq = this.dlq.filter((m) => !ids.includes(m.dlqId))
+      return Response.json({ responses: retried.map((m) => ({ messageId: this.redeliver(m) })) })
+    }
+    return Response.json({ error: `no route for ${method} ${url.pathname}` }, { status: 404 })
+  }
+
+  /** `GET /v2/dlq`: one page, optionally of one URL group, with a cursor while more remain. */
+  private dlqPage(url: URL): Response {
+    const group = url.searchParams.get('topicName')
+    const matching = this.dlq.filter((m) => !group || m.topicName === group)
+    const offset = Number(url.searchParams.get('cursor') ?? 0)
+    const count = Math.min(Number(url.searchParams.get('count') ?? MAX_PAGE), MAX_PAGE)
+    const next = offset + count < matching.length ? String(offset + count) : undefined
+    return Response.json({ messages: matching.slice(offset, offset + count), ...(next ? { cursor: next } : {}) })
+  }
+
+  /** A DLQ retry: the same body to the same URL under a new message ID. */
+  private redeliver(message: DlqMessage): string {
+    const messageId = `${message.messageId}_retry`
+    const headers = { 'content-type': message.header['Content-Type']?.[0] ?? 'application/json' }
+    if (this.options.deliver) this.track(this.deliver(message.url, messageId, message.body, headers, message.topicName))
+    return messageId
+  }
+
+  private async countedPublish(urlGroup: string, headers: Headers, body: string): Promise<Response> {
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
     try {
       if (this.publishLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.publishLatencyMs))
-      return await this.publish(decodeURIComponent(match[1]!), request)
+      return this.publish(urlGroup, Object.fromEntries(headers), body)
     } finally {
       this.inFlight--
     }
   }
 
-  private async publish(urlGroup: string, request: Request): Promise<Response> {
-    const body = await request.text()
-    const headers = Object.fromEntries(request.headers)
+  /** `POST /v2/publish/{urlGroup}` or `/v2/publish/{destination URL}`. */
+  private publish(urlGroup: string, headers: Record<string, string>, body: string): Response {
     const record = (status: number, deduplicated = false, messageIds: string[] = []) => {
       const entry = { urlGroup, headers, body, status, deduplicated }
       this.publishes.push(entry)
       this.options.onEvent?.({ type: 'publish', ...entry, messageIds })
     }
-    if (headers.authorization !== `Bearer ${this.options.token}`) {
+    if (headers['authorization'] !== `Bearer ${this.options.token}`) {
       record(401)
       return Response.json({ error: 'invalid token' }, { status: 401 })
     }
-    const forced = this.forced.shift()
+    const forced = this.takeForced('POST', true)
     if (forced) {
       record(forced.status)
-      return new Response('local QStash: forced failure', { status: forced.status, headers: forced.headers })
+      return new Response(forced.body, { status: forced.status, headers: forced.headers })
     }
     // A URL destination is delivered to itself, as QStash does; a name is a URL group.
-    const endpoints = /^https?:\/\//.test(urlGroup) ? [urlGroup] : this.urlGroups[urlGroup]
+    const topicName = /^https?:\/\//.test(urlGroup) ? undefined : urlGroup
+    const endpoints = topicName === undefined ? [urlGroup] : this.topics.get(topicName)?.map((e) => e.url)
     if (!endpoints) {
       record(404)
       return Response.json({ error: `topic ${urlGroup} not found` }, { status: 404 })
@@ -131,12 +329,12 @@ export class LocalQStash {
         { status: 201 },
       )
     }
-    const messageIds = endpoints.map(() => `msg_local_${crypto.randomUUID().replace(/-/g, '')}`)
+    const messageIds = endpoints.map(newMessageId)
     if (dedupeId) this.dedupe.set(dedupeId, messageIds)
     record(201, false, messageIds)
     if (this.options.deliver) {
       endpoints.forEach((url, i) => {
-        this.track(this.deliver(url, messageIds[i]!, body, headers, urlGroup))
+        this.track(this.deliver(url, messageIds[i]!, body, headers, topicName))
       })
     }
     return Response.json(
@@ -150,8 +348,14 @@ export class LocalQStash {
     void work.finally(() => this.pending.delete(work))
   }
 
-  /** Delivers with retries; after the last failure, calls the failure callback if one was given. */
-  private async deliver(url: string, messageId: string, body: string, publishHeaders: Record<string, string>, urlGroup: string) {
+  /** Delivers with retries; after the last failure, dead-letters it and calls the failure callback if one was given. */
+  private async deliver(
+    url: string,
+    messageId: string,
+    body: string,
+    publishHeaders: Record<string, string>,
+    topicName: string | undefined,
+  ) {
     const contentType = publishHeaders['content-type'] ?? 'application/json'
     // `Upstash-Retries` caps the retries per message, as on QStash.
     const asked = Number(publishHeaders['upstash-retries'])
@@ -165,6 +369,21 @@ export class LocalQStash {
       // 489 with the header: no more retries, straight to the DLQ and the failure callback.
       if (last.nonRetryable) break
     }
+    const dlqId = `${Date.now()}-${this.dlq.length}`
+    const header = { 'Content-Type': [contentType] }
+    this.dlq.push({
+      dlqId,
+      messageId,
+      url,
+      ...(topicName ? { topicName } : {}),
+      method: 'POST',
+      header,
+      body,
+      maxRetries,
+      createdAt: Date.now(),
+      responseStatus: last.status,
+      responseBody: last.responseBody,
+    })
     const callback = publishHeaders['upstash-failure-callback']
     if (!callback) return
     const failure = {
@@ -173,20 +392,19 @@ export class LocalQStash {
       body: Buffer.from(last.responseBody).toString('base64'),
       retried: Math.min(retried, maxRetries),
       maxRetries,
-      dlqId: `${Date.now()}-0`,
+      dlqId,
       sourceMessageId: messageId,
-      topicName: urlGroup,
+      ...(topicName ? { topicName } : {}),
       url,
       method: 'POST',
-      sourceHeader: { 'Content-Type': [contentType] },
+      sourceHeader: header,
       sourceBody: Buffer.from(body).toString('base64'),
     }
-    const callbackId = `msg_local_${crypto.randomUUID().replace(/-/g, '')}`
-    await this.post(callback, callbackId, JSON.stringify(failure), 'application/json', 0, true)
+    await this.post(callback, newMessageId(), JSON.stringify(failure), 'application/json', 0, true)
   }
 
   private async post(url: string, messageId: string, body: string, contentType: string, retried: number, failureCallback: boolean) {
-    const signed = await signQStash({ body, url, messageId, retried, signingKey: this.options.signingKey })
+    const signed = await signQStash({ body, url, messageId, retried, signingKey: this.keys.current })
     let status = 0
     let responseBody = ''
     let nonRetryable = false
@@ -209,7 +427,7 @@ export class LocalQStash {
     while (this.pending.size > 0) await Promise.all([...this.pending])
   }
 
-  /** Serves the publish API on 127.0.0.1; resolves with its base URL. */
+  /** Serves the API on 127.0.0.1 (port 0); resolves with its base URL, for `QSTASH_URL`. */
   async listen(): Promise<string> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = []
@@ -232,6 +450,8 @@ export class LocalQStash {
   async close(): Promise<void> {
     await this.idle()
     const server = this.server
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+    if (!server) return
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { LocalQStash } from '../local/qstash.js'
 import { QStashSigningKeys } from '../src/qstash-signing-keys.js'
 import { QStashUrlGroup } from '../src/qstash-url-group.js'
 import { UploadcareWebhooks } from '../src/uploadcare-webhooks.js'
-import { createFakeQStash, QSTASH_TEST_TOKEN, QSTASH_TEST_URL } from './support/fake-qstash.js'
 import {
   createFakeUploadcare,
   UPLOADCARE_TEST_PUBLIC_KEY,
@@ -39,9 +39,10 @@ async function registeredProviderTexts(): Promise<Record<'urlGroup' | 'signingKe
   return { urlGroup: text('qstash:UrlGroup'), signingKeys: text('qstash:SigningKeys'), uploadcare: text('uploadcare:Webhook') }
 }
 
-const qstash = createFakeQStash()
+const QSTASH_TEST_TOKEN = 'qstash-test-token'
+const qstash = new LocalQStash({ token: QSTASH_TEST_TOKEN, signingKeys: { current: 'sig_current_1', next: 'sig_next_1' }, deliver: false })
 const uploadcare = createFakeUploadcare()
-let server: HandlerServer
+let qstashUrl: string
 let uploadcareServer: HandlerServer
 let urlGroupText: string
 let urlGroup: HostedProvider
@@ -49,7 +50,7 @@ let signingKeys: HostedProvider
 let uploadcareText: string
 let webhooks: HostedProvider
 beforeAll(async () => {
-  server = await serveHandlers(qstash.handlers, QSTASH_TEST_URL)
+  qstashUrl = await qstash.listen()
   uploadcareServer = await serveHandlers(uploadcare.handlers, UPLOADCARE_TEST_URL)
   const texts = await registeredProviderTexts()
   urlGroupText = texts.urlGroup
@@ -64,13 +65,13 @@ afterEach(() => {
 })
 afterAll(async () => {
   for (const host of [urlGroup, signingKeys, webhooks]) host?.close()
-  await server?.close()
+  await qstash.close()
   await uploadcareServer?.close()
 })
 
 const group = (over: Record<string, unknown> = {}) => ({
   name: 'uploads',
-  baseUrl: server.url,
+  baseUrl: qstashUrl,
   token: QSTASH_TEST_TOKEN,
   endpoints: [{ name: 'app', url: 'https://app.example.com/hook' }],
   ...over,
@@ -153,7 +154,7 @@ describe('the serialised URL group provider, in a provider host', () => {
 })
 
 describe('the serialised signing keys provider, in a provider host', () => {
-  const keys = (over: Record<string, unknown> = {}) => ({ baseUrl: server.url, token: QSTASH_TEST_TOKEN, rotate: '', ...over })
+  const keys = (over: Record<string, unknown> = {}) => ({ baseUrl: qstashUrl, token: QSTASH_TEST_TOKEN, rotate: '', ...over })
 
   it('runs create, diff, update (a rotation) and delete', async () => {
     const created = await signingKeys.call<{ outs: Record<string, string> }>('create', keys())

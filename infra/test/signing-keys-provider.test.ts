@@ -1,16 +1,18 @@
-import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { LocalQStash } from '../local/qstash.js'
 import { signingKeysProvider as provider, type SigningKeysInputs, type SigningKeysOutputs } from '../src/qstash/signing-keys-provider.js'
-import { createFakeQStash, QSTASH_TEST_TOKEN, QSTASH_TEST_URL } from './support/fake-qstash.js'
 
-const qstash = createFakeQStash()
-const server = setupServer(...qstash.handlers)
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+const QSTASH_TEST_TOKEN = 'qstash-test-token'
+const qstash = new LocalQStash({ token: QSTASH_TEST_TOKEN, signingKeys: { current: 'sig_current_1', next: 'sig_next_1' }, deliver: false })
+let baseUrl: string
+beforeAll(async () => {
+  baseUrl = await qstash.listen()
+})
 afterEach(() => qstash.reset())
-afterAll(() => server.close())
+afterAll(() => qstash.close())
 
 const inputs = (over: Partial<SigningKeysInputs> = {}): SigningKeysInputs => ({
-  baseUrl: QSTASH_TEST_URL,
+  baseUrl,
   token: QSTASH_TEST_TOKEN,
   rotate: '',
   ...over,

@@ -1,18 +1,20 @@
-import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { LocalQStash } from '../local/qstash.js'
 import { isQStashApiError } from '../src/qstash/http.js'
 import { urlGroupProvider as provider, type UrlGroupInputs } from '../src/qstash/url-group-provider.js'
-import { createFakeQStash, QSTASH_TEST_TOKEN, QSTASH_TEST_URL } from './support/fake-qstash.js'
 
-const qstash = createFakeQStash()
-const server = setupServer(...qstash.handlers)
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+const QSTASH_TEST_TOKEN = 'qstash-test-token'
+const qstash = new LocalQStash({ token: QSTASH_TEST_TOKEN, signingKeys: { current: 'sig_current_1', next: 'sig_next_1' }, deliver: false })
+let baseUrl: string
+beforeAll(async () => {
+  baseUrl = await qstash.listen()
+})
 afterEach(() => qstash.reset())
-afterAll(() => server.close())
+afterAll(() => qstash.close())
 
 const inputs = (over: Partial<UrlGroupInputs> = {}): UrlGroupInputs => ({
   name: 'uploads',
-  baseUrl: QSTASH_TEST_URL,
+  baseUrl,
   token: QSTASH_TEST_TOKEN,
   endpoints: [{ url: 'https://a.example.com/hook' }, { name: 'b', url: 'https://b.example.com/hook' }],
   ...over,

@@ -95,7 +95,7 @@ describe('upload pipeline: R2 → queue → consumer worker → QStash → examp
 
   it("reports a delivery QStash gave up on through the failure callback to the app's qstash.failure handler", async () => {
     const gone = `${app.origin}/api/webhooks/gone`
-    qstash.urlGroups[GROUP] = [endpoint, gone]
+    qstash.setUrlGroup(GROUP, [endpoint, gone])
     await pipeline.putObject('late.txt', 'text')
     await until('the failure callback', async () => (await received()).failures.length === 1)
     await qstash.idle()
@@ -106,5 +106,25 @@ describe('upload pipeline: R2 → queue → consumer worker → QStash → examp
       expect.objectContaining({ sourceMessageId: toGone[0]!.messageId, status: 404, url: gone }),
     ])
     expect((await received()).uploads.map((u) => u.file.key)).toContain('late.txt')
+    // The same message waits in the DLQ, under the URL group `dlq list --url-group` filters by.
+    expect(qstash.dlq).toEqual([
+      expect.objectContaining({ messageId: toGone[0]!.messageId, url: gone, topicName: GROUP, responseStatus: 404 }),
+    ])
+
+    // A DLQ retry posts it again under a new message ID; the endpoint still fails, so it dead-letters again.
+    const retry = await qstash.handle(
+      new Request(`http://qstash.local/v2/dlq/retry?dlqIds=${qstash.dlq[0]!.dlqId}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      }),
+    )
+    const [retried] = ((await retry.json()) as { responses: { messageId: string }[] }).responses
+    await qstash.idle()
+    expect(qstash.deliveries.filter((d) => d.messageId === retried!.messageId).map((d) => [d.url, d.status])).toEqual([
+      [gone, 404],
+      [gone, 404],
+      [gone, 404],
+    ])
+    expect(qstash.dlq.map((m) => m.messageId)).toEqual([retried!.messageId])
   })
 })

@@ -1,13 +1,8 @@
-// Signs a body exactly as a sender does (core's testing helpers) and POSTs it, timing the answer.
-import { createTestDelivery } from '@upload-webhooks/core/testing'
-import { CliError } from './output.js'
-import type { SenderName } from './senders.js'
-import { senderNames } from './senders.js'
-
-type TestVerifier = Parameters<typeof createTestDelivery>[0]['verifier']
+// Signs a body exactly as a sender does (its registry record's `sign()`) and POSTs it, timing the answer.
+import type { Sender } from './senders.js'
 
 export interface DeliveryInput {
-  sender: SenderName
+  sender: Sender
   url: string
   /** Exact body text: repeats post the same bytes. */
   body: string
@@ -18,32 +13,15 @@ export interface DeliveryInput {
   headers?: Record<string, string>
 }
 
-const unsupported = (sender: string) =>
-  new CliError(
-    `this @upload-webhooks/core cannot sign ${sender} deliveries yet`,
-    `upgrade @upload-webhooks/core, or pick another --sender (${senderNames.filter((name) => name !== sender).join(', ')})`,
-  )
-
 export async function signedRequest(input: DeliveryInput): Promise<Request> {
-  let request: Request
-  try {
-    request = await createTestDelivery({
-      verifier: input.sender as TestVerifier,
-      event: input.body,
-      url: input.url,
-      deliveryId: input.deliveryId,
-      ...(input.secret === undefined ? {} : { secret: input.secret }),
-      ...(input.headers ? { headers: input.headers } : {}),
-    })
-  } catch (error) {
-    // A core with a sender registry refuses senders it does not have.
-    if (/unknown sender/i.test((error as Error).message)) throw unsupported(input.sender)
-    throw error
-  }
-  // A core that does not know the sender returns the request unsigned rather than failing.
-  const ours = new Set(['content-type', ...Object.keys(input.headers ?? {}).map((name) => name.toLowerCase())])
-  if (![...request.headers.keys()].some((name) => !ours.has(name))) throw unsupported(input.sender)
-  return request
+  const signed = await input.sender.sign({
+    body: input.body,
+    url: input.url,
+    deliveryId: input.deliveryId,
+    ...(input.secret === undefined ? {} : { secret: input.secret }),
+  })
+  const headers = { 'content-type': 'application/json', ...signed, ...input.headers }
+  return new Request(input.url, { method: 'POST', headers, body: input.body })
 }
 
 /** What one POST (or GET) got back. */

@@ -1,6 +1,6 @@
 // Turns an endpoint's answer into the broken layer and the fix, for `doctor` and failed `send`s.
 import type { Answer } from './delivery.js'
-import type { SenderSpec } from './senders.js'
+import type { Sender } from './senders.js'
 
 export interface Diagnosis {
   /** Which layer is broken: network, tls, routing, body, url, keys, clock, store, handler, server. */
@@ -11,7 +11,7 @@ export interface Diagnosis {
 
 export interface DiagnoseContext {
   url: string
-  spec: SenderSpec
+  sender: Sender
   /** e.g. `QSTASH_CURRENT_SIGNING_KEY sha256:1a2b...`: what the request was signed with. */
   keyLine: string
 }
@@ -58,7 +58,7 @@ const refusals: Record<string, (answer: Answer, ctx: DiagnoseContext) => Omit<Di
   invalid_signature: (_a, ctx) => ({
     layer: 'keys',
     problem: 'the endpoint has different signing keys',
-    fix: `signed with ${ctx.keyLine}; compare it with the server's ${ctx.spec.signingEnv}${ctx.spec.nextEnv ? `/${ctx.spec.nextEnv}` : ''} fingerprints (\`upload-webhooks keys\` where the server runs), and set the same keys on both sides`,
+    fix: `signed with ${ctx.keyLine}; compare it with the server's ${ctx.sender.env.join('/')} fingerprints (\`upload-webhooks keys\` where the server runs), and set the same keys on both sides`,
   }),
   missing_signature: (a) => ({
     layer: 'keys',

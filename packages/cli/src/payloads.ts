@@ -1,8 +1,7 @@
 // Default bodies for `send`, one per sender and event (shaped like test/fixtures/), `--data` merged over them.
 import { readFileSync } from 'node:fs'
-import { senderById } from '@upload-webhooks/core/testing'
 import { CliError } from './output.js'
-import { type SenderName, senders } from './senders.js'
+import { type SenderName, senderModule } from './senders.js'
 
 type Json = Record<string, unknown>
 
@@ -140,10 +139,9 @@ const defaults: Partial<Record<SenderName, Record<string, (data?: Json) => Json>
   },
 }
 
-/** Event types with a documented default payload, for help texts. */
 /** Event types with a sample body here, else the types the sender's module declares. */
 export const knownEvents = (sender: SenderName): string[] =>
-  Object.keys(defaults[sender] ?? {}).length > 0 ? Object.keys(defaults[sender]!) : [...(senderById(sender)?.events ?? [])]
+  Object.keys(defaults[sender] ?? {}).length > 0 ? Object.keys(defaults[sender]!) : [...senderModule(sender).events]
 
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value)
 
@@ -198,7 +196,7 @@ export function buildPayload(sender: SenderName, event: string, data?: Json): Js
   const known = samples[event]
   // A sender without samples here (one added to core later) still gets a body its decoder reads.
   const first = Object.values(samples)[0]
-  const payload = known ? known(data) : setEventType(first ? first(data) : {}, senders[sender].eventTypeField, event)
+  const payload = known ? known(data) : setEventType(first ? first(data) : {}, senderModule(sender).eventTypeField, event)
   return data ? deepMerge(payload, data) : payload
 }
 
@@ -206,7 +204,7 @@ export function buildPayload(sender: SenderName, event: string, data?: Json): Js
 export function probePayload(sender: SenderName, event: string): Json {
   return setEventType(
     { probe: { by: 'upload-webhooks doctor', nonce: crypto.randomUUID(), sentAt: new Date().toISOString() } },
-    senders[sender].eventTypeField,
+    senderModule(sender).eventTypeField,
     event,
   )
 }

@@ -1,7 +1,7 @@
 // Which key signs a delivery: a flag, else the variable core's verifier reads, else the public dev key.
 import { createHash } from 'node:crypto'
+import type { SenderModule } from '@upload-webhooks/core/senders'
 import { CliError } from './output.js'
-import type { SenderSpec } from './senders.js'
 
 export interface KeyFlags {
   secret?: string | undefined
@@ -39,26 +39,29 @@ function pick(
   return { value: devKey, source: 'public dev key', dev: true }
 }
 
-export function resolveKeys(spec: SenderSpec & { name: string }, flags: KeyFlags, env: NodeJS.ProcessEnv = process.env): SenderKeys {
-  if (spec.nextEnv) {
+export function resolveKeys(sender: SenderModule, flags: KeyFlags, env: NodeJS.ProcessEnv = process.env): SenderKeys {
+  // QStash reads a current and a next key; the HMAC senders read one secret.
+  const [signingEnv, nextEnv] = sender.env as readonly [string, string?]
+  const [devKey, devNextKey] = sender.devKeys
+  if (nextEnv) {
     if (set(flags.secret)) {
       throw new CliError(
-        `--secret is for the HMAC senders; ${spec.label} signs with its current signing key`,
-        `pass --current-key (and --next-key), or set ${spec.signingEnv}`,
+        `--secret is for the HMAC senders; ${sender.label} signs with its current signing key`,
+        `pass --current-key (and --next-key), or set ${signingEnv}`,
       )
     }
     return {
-      signing: pick(flags.currentKey, '--current-key', spec.signingEnv, spec.devKey, env),
-      next: pick(flags.nextKey, '--next-key', spec.nextEnv, spec.devNextKey, env),
+      signing: pick(flags.currentKey, '--current-key', signingEnv, devKey, env),
+      next: pick(flags.nextKey, '--next-key', nextEnv, devNextKey, env),
     }
   }
   if (set(flags.currentKey) || set(flags.nextKey)) {
     throw new CliError(
-      `--current-key and --next-key are QStash's keys; ${spec.label} signs with one secret`,
-      `pass --secret, or set ${spec.signingEnv}`,
+      `--current-key and --next-key are QStash's keys; ${sender.label} signs with one secret`,
+      `pass --secret, or set ${signingEnv}`,
     )
   }
-  return { signing: pick(flags.secret, '--secret', spec.signingEnv, spec.devKey, env) }
+  return { signing: pick(flags.secret, '--secret', signingEnv, devKey, env) }
 }
 
 /** `sha256:` and the first 16 hex digits of the key's SHA-256: enough to compare, useless to sign with. */
@@ -68,11 +71,11 @@ export function fingerprint(key: string | undefined): string {
 }
 
 /** One line per key for people: where it came from and its fingerprint, never the key. */
-export function describeKeys(spec: SenderSpec, keys: SenderKeys): string[] {
+export function describeKeys(sender: SenderModule, keys: SenderKeys): string[] {
   const lines = [`signing key: ${keys.signing.source} ${fingerprint(keys.signing.value)}`]
   if (keys.next) lines.push(`next key:    ${keys.next.source} ${fingerprint(keys.next.value)}`)
   if (keys.signing.dev) {
-    lines.push(`(${spec.signingEnv} is not set: signed with the public development key, which only a dev server accepts)`)
+    lines.push(`(${sender.env[0]} is not set: signed with the public development key, which only a dev server accepts)`)
   }
   return lines
 }

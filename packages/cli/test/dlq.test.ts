@@ -1,16 +1,37 @@
 // `upload-webhooks dlq` as a child process against a local server shaped like QStash's API.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { dlqMessage, type FakeQStash, startFakeQStash } from './support/fake-qstash.js'
+import { type DlqMessage, LocalQStash } from '../../../infra/local/qstash.js'
 import { runCli, runCliInTerminal, scriptBinary } from './support/run-cli.js'
 
-let qstash: FakeQStash
+const TOKEN = 'qstash_test_token'
+let qstash: LocalQStash
 let env: Record<string, string>
 
 beforeEach(async () => {
-  qstash = await startFakeQStash()
-  env = { QSTASH_TOKEN: qstash.token, QSTASH_URL: qstash.url }
+  qstash = new LocalQStash({ token: TOKEN, deliver: false })
+  env = { QSTASH_TOKEN: TOKEN, QSTASH_URL: await qstash.listen() }
 })
 afterEach(() => qstash.close())
+
+/** Every API call, as `METHOD /path?query`. */
+const requests = () => qstash.calls.map((call) => `${call.method} ${call.path}${call.search ?? ''}`)
+
+function dlqMessage(index: number, overrides: Partial<DlqMessage> = {}): DlqMessage {
+  return {
+    dlqId: `1725323658779-${index}`,
+    messageId: `msg_fake_${index}`,
+    url: 'https://app.example.com/api/webhooks/upload',
+    topicName: 'uploads',
+    method: 'POST',
+    header: { 'Content-Type': ['application/json'] },
+    body: JSON.stringify({ event: 'onUploadComplete', file: { id: `file_${index}`, fileName: `photo-${index}.jpg` } }),
+    maxRetries: 3,
+    createdAt: Date.now() - 3 * 3600 * 1000,
+    responseStatus: 500,
+    responseBody: '{"status":"error","reason":"handler_failed"}',
+    ...overrides,
+  }
+}
 
 const seed = (count: number, overrides: (index: number) => Parameters<typeof dlqMessage>[1] = () => ({})) => {
   qstash.dlq = Array.from({ length: count }, (_, index) => dlqMessage(index, overrides(index)))
@@ -31,14 +52,14 @@ describe('dlq list', () => {
       eventType: 'onUploadComplete',
     })
     expect(result.messages[7].eventType).toBe('file.uploaded')
-    expect(qstash.requests.filter((request) => request.startsWith('GET /v2/dlq'))).toHaveLength(3)
+    expect(requests().filter((request) => request.startsWith('GET /v2/dlq'))).toHaveLength(3)
   })
 
   it('filters on the URL group: QSTASH_URL_GROUP by default, --url-group over it', async () => {
     seed(4, (index) => ({ topicName: index % 2 ? 'uploads' : 'other' }))
     const byEnv = await runCli(['dlq', 'list', '--json'], { ...env, QSTASH_URL_GROUP: 'uploads' })
     expect(byEnv.json()).toMatchObject({ urlGroup: 'uploads', count: 2 })
-    expect(qstash.requests.at(-1)).toContain('topicName=uploads')
+    expect(requests().at(-1)).toContain('topicName=uploads')
     const byFlag = await runCli(['dlq', 'list', '--url-group', 'other', '--json'], { ...env, QSTASH_URL_GROUP: 'uploads' })
     expect(byFlag.json()).toMatchObject({ urlGroup: 'other', count: 2 })
   })
@@ -71,10 +92,10 @@ describe('dlq list', () => {
   })
 
   it('no QSTASH_TOKEN: exits 1 before any request, naming the variable', async () => {
-    const run = await runCli(['dlq', 'list'], { QSTASH_URL: qstash.url })
+    const run = await runCli(['dlq', 'list'], { QSTASH_URL: env['QSTASH_URL']! })
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('QSTASH_TOKEN is not set')
-    expect(qstash.requests).toEqual([])
+    expect(requests()).toEqual([])
   })
 })
 
@@ -123,7 +144,7 @@ describe('dlq retry and delete', () => {
       expect(run.stderr).toMatch(/needs confirmation[\s\S]*fix: +pass --yes/)
     }
     expect(qstash.dlq).toHaveLength(3)
-    expect(qstash.requests).toEqual([])
+    expect(requests()).toEqual([])
   })
 
   it.skipIf(!scriptBinary)('--all on a terminal asks first: no leaves the queue alone, yes deletes what it listed', async () => {
@@ -145,7 +166,7 @@ describe('dlq retry and delete', () => {
     expect(run.code).toBe(0)
     expect(run.json().count).toBe(230)
     expect(qstash.dlq).toEqual([])
-    expect(qstash.requests.filter((request) => request.startsWith('POST /v2/dlq/retry'))).toHaveLength(3)
+    expect(requests().filter((request) => request.startsWith('POST /v2/dlq/retry'))).toHaveLength(3)
   })
 
   it('delete --all --yes in a URL group deletes only that group', async () => {

@@ -2,15 +2,20 @@
 import { createHash } from 'node:crypto'
 import { devSigningKeys } from '@upload-webhooks/core/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeQStash, startFakeQStash } from './support/fake-qstash.js'
+import { LocalQStash } from '../../../infra/local/qstash.js'
 import { runCli } from './support/run-cli.js'
 
-let qstash: FakeQStash
+const TOKEN = 'qstash_test_token'
+let qstash: LocalQStash
 let env: Record<string, string>
 
 beforeEach(async () => {
-  qstash = await startFakeQStash({ keys: { current: 'sig_account_current_key', next: 'sig_account_next_key' } })
-  env = { QSTASH_TOKEN: qstash.token, QSTASH_URL: qstash.url }
+  qstash = new LocalQStash({
+    token: TOKEN,
+    signingKeys: { current: 'sig_account_current_key', next: 'sig_account_next_key' },
+    deliver: false,
+  })
+  env = { QSTASH_TOKEN: TOKEN, QSTASH_URL: await qstash.listen() }
 })
 afterEach(() => qstash.close())
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createTestDelivery, devSigningKeys, senders as registry } from '@upload-webhooks/core/testing'
+import { devSigningKeys, senders as registry } from '@upload-webhooks/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listReceived } from '../../../examples/express/src/received.js'
 import { freePort } from '../../../test/support/redis-server.js'
@@ -242,16 +242,5 @@ describe('send refuses bad input with the fix', () => {
     const run = await runCli(['send', 'onUploadComplete', '--to', healthy.url, '--secret', 's'])
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('--current-key')
-  })
-
-  it('cloudinary: signed when core can sign it, else a clear refusal', async () => {
-    const coreSigns = await createTestDelivery({ verifier: 'cloudinary' as 'qstash', event: '{}' }).then(
-      (request) => [...request.headers.keys()].some((name) => name !== 'content-type'),
-      () => false,
-    )
-    const run = await runCli(['send', 'upload', '--sender', 'cloudinary', '--to', healthy.url, '--json'])
-    expect(run.code).toBe(1)
-    if (coreSigns) expect(run.json().attempts[0]).toMatchObject({ status: 401, reason: 'missing_signature' })
-    else expect(run.json().error.message).toContain('cannot sign cloudinary deliveries yet')
   })
 })

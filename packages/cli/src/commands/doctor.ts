@@ -6,7 +6,7 @@ import { type Answer, exchange, signedRequest, summarise } from '../delivery.js'
 import { type DiagnoseContext, type Diagnosis, diagnose } from '../diagnose.js'
 import { painter, printJson } from '../output.js'
 import { probePayload } from '../payloads.js'
-import { type SenderName, type SenderSpec, senderSpec } from '../senders.js'
+import { type Sender, type SenderName, senderModule } from '../senders.js'
 import { describeKeys, fingerprint, type KeyFlags, resolveKeys, type SenderKeys } from '../signing-keys.js'
 import { addKeyOptions, senderOption } from './send.js'
 
@@ -91,10 +91,10 @@ function probeCheck(answer: Answer, ctx: DiagnoseContext): Check {
   return { ...check, diagnosis: diagnose(answer, ctx)! }
 }
 
-function printChecks(url: string, spec: SenderSpec & { name: string }, keys: SenderKeys, checks: Check[], ok: boolean): void {
+function printChecks(url: string, sender: Sender, keys: SenderKeys, checks: Check[], ok: boolean): void {
   const paint = painter(process.stdout)
-  console.log(`${paint('bold', 'doctor')} ${url} ${paint('grey', `(sender ${spec.name})`)}`)
-  for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
+  console.log(`${paint('bold', 'doctor')} ${url} ${paint('grey', `(sender ${sender.id})`)}`)
+  for (const line of describeKeys(sender, keys)) console.log(paint('grey', line))
   for (const check of checks) {
     const answered = check.answer ? `${summarise(check.answer)}, ${check.answer.ms} ms` : ''
     const mark = check.ok ? paint('green', '✓') : paint('red', '✗')
@@ -109,26 +109,26 @@ function printChecks(url: string, spec: SenderSpec & { name: string }, keys: Sen
 
 async function doctor(target: string, options: DoctorOptions): Promise<number> {
   const url = httpUrl(target, '<url>').toString()
-  const spec = senderSpec(options.sender)
-  const keys = resolveKeys(spec, options)
+  const sender = senderModule(options.sender)
+  const keys = resolveKeys(sender, options)
   const keyLine =
     `${keys.signing.source} ${fingerprint(keys.signing.value)}` +
     (keys.next ? ` (next key: ${keys.next.source} ${fingerprint(keys.next.value)})` : '')
-  const ctx: DiagnoseContext = { url, spec, keyLine }
+  const ctx: DiagnoseContext = { url, sender, keyLine }
 
   const checks: Check[] = []
   const route = await routeCheck(url, options.timeout, ctx)
   checks.push(route)
   // No answer at all: a probe would only repeat the same network failure.
   if (!route.answer?.networkError) {
-    const body = JSON.stringify(probePayload(spec.name, PROBE_EVENT))
+    const body = JSON.stringify(probePayload(sender.id, PROBE_EVENT))
     const deliveryId = `doctor_${crypto.randomUUID().replace(/-/g, '')}`
-    const request = await signedRequest({ sender: spec.name, url, body, secret: keys.signing.value, deliveryId })
+    const request = await signedRequest({ sender, url, body, secret: keys.signing.value, deliveryId })
     checks.push(probeCheck(await exchange(request, options.timeout), ctx))
   }
   const ok = checks.length === 2 && checks.every((check) => check.ok)
 
-  if (!options.json) printChecks(url, spec, keys, checks, ok)
+  if (!options.json) printChecks(url, sender, keys, checks, ok)
   else {
     const fingerprints = Object.entries(keys).map(([role, key]) => [
       role,
@@ -137,7 +137,7 @@ async function doctor(target: string, options: DoctorOptions): Promise<number> {
     printJson({
       ok,
       url,
-      sender: spec.name,
+      sender: sender.id,
       keys: Object.fromEntries(fingerprints),
       checks: checks.map(({ answer, ...check }) => ({
         ...check,

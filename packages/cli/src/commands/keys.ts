@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { action } from '../action.js'
 import { CliError, painter, printJson, table } from '../output.js'
 import { type AccountKeys, fetchAccountKeys, qstashAccess } from '../qstash.js'
-import { senderNames, senderSpec } from '../senders.js'
+import { senderModule, senderNames } from '../senders.js'
 import { fingerprint, type KeyFlags, type ResolvedKey, resolveKeys } from '../signing-keys.js'
 
 interface KeysOptions extends Pick<KeyFlags, 'currentKey' | 'nextKey'> {
@@ -42,8 +42,7 @@ Run it where the server runs and where you sign, and compare. Exit code 1 when a
 
 function localRows(options: KeysOptions): { rows: KeyRow[]; qstash: { current: ResolvedKey; next: ResolvedKey } } {
   const rows: KeyRow[] = []
-  const spec = senderSpec('qstash')
-  const qstashKeys = resolveKeys(spec, { currentKey: options.currentKey, nextKey: options.nextKey })
+  const qstashKeys = resolveKeys(senderModule('qstash'), { currentKey: options.currentKey, nextKey: options.nextKey })
   const row = (sender: string, role: KeyRow['role'], key: ResolvedKey): KeyRow => ({
     sender,
     role,
@@ -54,7 +53,7 @@ function localRows(options: KeysOptions): { rows: KeyRow[]; qstash: { current: R
   rows.push(row('qstash', 'current', qstashKeys.signing), row('qstash', 'next', qstashKeys.next!))
   // The HMAC senders' secrets only when set: their dev secrets say nothing about a deployment.
   for (const name of senderNames.filter((sender) => sender !== 'qstash')) {
-    const key = resolveKeys(senderSpec(name), {}).signing
+    const key = resolveKeys(senderModule(name), {}).signing
     if (!key.dev) rows.push(row(name, 'secret', key))
   }
   return { rows, qstash: { current: qstashKeys.signing, next: qstashKeys.next! } }

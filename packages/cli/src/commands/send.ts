@@ -6,7 +6,7 @@ import { type Answer, exchange, signedRequest, summarise } from '../delivery.js'
 import { type Diagnosis, diagnose } from '../diagnose.js'
 import { note, type Paint, painter, printJson, statusColour } from '../output.js'
 import { buildPayload, knownEvents, readData } from '../payloads.js'
-import { type SenderName, senderNames, senderSpec } from '../senders.js'
+import { type SenderName, senderModule, senderNames } from '../senders.js'
 import { describeKeys, fingerprint, type KeyFlags, resolveKeys } from '../signing-keys.js'
 
 interface SendOptions extends KeyFlags {
@@ -80,33 +80,35 @@ async function tampered(request: Request): Promise<Request> {
 /** Everything about the delivery that stays the same across `--repeat`s. */
 function prepare(event: string, options: SendOptions) {
   const url = httpUrl(options.to, '--to').toString()
-  const spec = senderSpec(options.sender)
-  const keys = resolveKeys(spec, options)
-  const body = JSON.stringify(buildPayload(spec.name, event, options.data === undefined ? undefined : readData(options.data)))
+  const sender = senderModule(options.sender)
+  const keys = resolveKeys(sender, options)
+  const body = JSON.stringify(buildPayload(sender.id, event, options.data === undefined ? undefined : readData(options.data)))
   // Uploadcare and Cloudinary send no delivery ID: core dedupes their deliveries on the body's SHA-256.
-  const deliveryId = spec.idFromBody
+  const deliveryId = sender.deliveryIdFromBody
     ? createHash('sha256').update(body).digest('hex')
-    : (options.id ?? `${idPrefix[spec.name]}${randomUUID().replace(/-/g, '')}`)
+    : (options.id ?? `${idPrefix[sender.id]}${randomUUID().replace(/-/g, '')}`)
   const sign = (attempt: number) =>
     signedRequest({
-      sender: spec.name,
+      sender,
       url,
       body,
       secret: keys.signing.value,
       deliveryId,
       // QStash numbers its retries of a message; the first delivery is 0.
-      ...(spec.name === 'qstash' ? { headers: { 'upstash-retried': String(attempt - 1) } } : {}),
+      ...(sender.id === 'qstash' ? { headers: { 'upstash-retried': String(attempt - 1) } } : {}),
     })
-  return { url, spec, keys, deliveryId, sign }
+  return { url, sender, keys, deliveryId, sign }
 }
 
 type Prepared = ReturnType<typeof prepare>
 
-function printHeader({ url, spec, keys, deliveryId }: Prepared, event: string, options: SendOptions, paint: Paint): void {
+function printHeader({ url, sender, keys, deliveryId }: Prepared, event: string, options: SendOptions, paint: Paint): void {
   console.log(`${paint('bold', 'POST')} ${url}`)
-  console.log(paint('grey', `sender ${spec.name} · event ${event} · delivery ${deliveryId}${spec.idFromBody ? ' (body hash)' : ''}`))
-  for (const line of describeKeys(spec, keys)) console.log(paint('grey', line))
-  if (spec.idFromBody && options.id) note(`--id is ignored for ${spec.name}: it sends no delivery ID, so the body hash is the ID`)
+  console.log(
+    paint('grey', `sender ${sender.id} · event ${event} · delivery ${deliveryId}${sender.deliveryIdFromBody ? ' (body hash)' : ''}`),
+  )
+  for (const line of describeKeys(sender, keys)) console.log(paint('grey', line))
+  if (sender.deliveryIdFromBody && options.id) note(`--id is ignored for ${sender.id}: it sends no delivery ID, so the body hash is the ID`)
   console.log(paint('bold', '#   answer                         time'))
 }
 
@@ -131,14 +133,14 @@ function printOutcome(attempts: Attempt[], diagnosis: Diagnosis | undefined, eve
 
 async function send(event: string, options: SendOptions): Promise<number> {
   const prepared = prepare(event, options)
-  const { url, spec, keys, deliveryId, sign } = prepared
+  const { url, sender, keys, deliveryId, sign } = prepared
   const paint = painter(process.stdout)
   const json = options.json === true
   // Signed before anything is printed: a sender core cannot sign fails with nothing half-shown.
   const signed = (attempt: number) => (options.tamper ? sign(attempt).then(tampered) : sign(attempt))
   let request = await signed(1)
   if (!json) printHeader(prepared, event, options, paint)
-  else if (keys.signing.dev) note(`${spec.signingEnv} is not set: signed with the public development key`)
+  else if (keys.signing.dev) note(`${sender.env[0]} is not set: signed with the public development key`)
 
   const attempts: Attempt[] = []
   for (let attempt = 1; attempt <= options.repeat; attempt++) {
@@ -151,11 +153,11 @@ async function send(event: string, options: SendOptions): Promise<number> {
   if (options.tamper) return tamperOutcome(attempts, json, paint)
   const failed = attempts.find((answer) => answer.status === undefined || answer.status < 200 || answer.status >= 300)
   const keyLine = `${keys.signing.source} ${fingerprint(keys.signing.value)}`
-  const diagnosis = failed ? diagnose(failed, { url, spec, keyLine }) : undefined
+  const diagnosis = failed ? diagnose(failed, { url, sender, keyLine }) : undefined
   if (!json) printOutcome(attempts, diagnosis, event, paint)
   else {
     const signingKey = { source: keys.signing.source, fingerprint: fingerprint(keys.signing.value), dev: keys.signing.dev }
-    printJson({ ok: !failed, sender: spec.name, event, url, deliveryId, signingKey, attempts, ...(diagnosis ? { diagnosis } : {}) })
+    printJson({ ok: !failed, sender: sender.id, event, url, deliveryId, signingKey, attempts, ...(diagnosis ? { diagnosis } : {}) })
   }
   return failed ? 1 : 0
 }
