@@ -33,7 +33,11 @@ describe('examples/next in the deferred mode (DEFER_URL), on the local QStash', 
   let app: RunningApp
   let qstashUrl: string
   // QStash signs jobs with the account's keys, the ones the app verifies deliveries with.
-  const qstash = new LocalQStash({ token: TOKEN, urlGroups: {}, signingKey: e2eKeys.QSTASH_CURRENT_SIGNING_KEY })
+  const qstash = new LocalQStash({
+    token: TOKEN,
+    urlGroups: {},
+    signingKeys: { current: e2eKeys.QSTASH_CURRENT_SIGNING_KEY, next: e2eKeys.QSTASH_NEXT_SIGNING_KEY },
+  })
 
   beforeAll(async () => {
     await run('pnpm', ['run', 'build'], cwd)
