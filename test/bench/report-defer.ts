@@ -58,10 +58,13 @@ const SCENARIOS: Record<DeferRoundTripScenario, string> = {
   'worker-ours': 'worker, `createWorker().bullmq` running the handler — per job',
 }
 
+/** Whole counts as integers; a fraction (a blocking call more in one batch than the other) with enough digits to show it. */
+const perItem = (calls: number) => (Number.isInteger(calls) ? String(calls) : Math.abs(calls) < 0.01 ? calls.toFixed(3) : calls.toFixed(2))
+
 const perCommand = (stats: Record<string, number>) =>
   Object.entries(stats)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([command, calls]) => `${command}×${calls.toFixed(2).replace(/\.00$/, '')}`)
+    .map(([command, calls]) => `${command}×${perItem(calls)}`)
     .join(' ') || '(none)'
 
 export function deferRoundTripTable(rows: DeferRoundTripRow[]): string {
