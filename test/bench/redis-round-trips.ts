@@ -8,6 +8,7 @@ import { devSigningKeys, signQStash, silentLogger } from '@upload-webhooks/core/
 import { Redis } from 'ioredis'
 import { startRedis } from '../support/redis-server.js'
 import { uploadBody, WEBHOOK_PATH } from './payload.js'
+import { commandCounter } from './redis-commands.js'
 
 export interface RoundTripRow {
   scenario: string
@@ -27,27 +28,6 @@ export interface RoundTripRow {
   status?: number
 }
 
-/** Our own probing commands, never part of a delivery's cost. */
-const ADMIN = new Set(['info', 'echo', 'config|resetstat', 'config', 'monitor', 'ping', 'client|setname', 'client'])
-
-function parseCommandstats(info: string): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const line of info.split('\n')) {
-    const match = /^cmdstat_([^:]+):calls=(\d+).*rejected_calls=(\d+)/.exec(line.trim())
-    if (match && !ADMIN.has(match[1]!)) counts[match[1]!] = Number(match[2]) + Number(match[3])
-  }
-  return counts
-}
-
-function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const [command, calls] of Object.entries(after)) {
-    const d = calls - (before[command] ?? 0)
-    if (d > 0) out[command] = d
-  }
-  return out
-}
-
 export async function measureRoundTrips(redisBinary: string): Promise<RoundTripRow[]> {
   const server = await startRedis(redisBinary)
   const admin = new Redis(server.url, { lazyConnect: true })
@@ -63,24 +43,7 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
         return storeClient.call(command, ...args)
       },
     }
-    let inScript = 0
-    const seen = new Set<string>()
-    const monitor = await monitorClient.monitor()
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source === 'lua') inScript++
-      if (String(args[0]).toLowerCase() === 'echo') seen.add(String(args[1]))
-    })
-    // MONITOR events arrive asynchronously: an ECHO marker tells when all earlier commands were seen.
-    let markers = 0
-    const drain = async () => {
-      const marker = `bench-marker-${++markers}`
-      await admin.echo(marker)
-      const started = Date.now()
-      while (!seen.has(marker)) {
-        if (Date.now() - started > 5000) throw new Error('bench: MONITOR never reported the marker command')
-        await new Promise((r) => setTimeout(r, 2))
-      }
-    }
+    const counter = await commandCounter(admin, monitorClient)
 
     const url = `http://127.0.0.1${WEBHOOK_PATH}`
     const delivery = async (messageId: string, body = uploadBody(7)) => ({
@@ -96,14 +59,8 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
     const rows: RoundTripRow[] = []
     /** Counts what `work` sends; a delivery's answer must be `expect`, else the row measures something else. */
     const count = async (name: string, target: number | undefined, work: () => Promise<WebhookResult | undefined>, expect?: string) => {
-      await drain()
-      const before = parseCommandstats(await admin.info('commandstats'))
       clientCommands = 0
-      inScript = 0
-      const result = await work()
-      await drain()
-      const stats = delta(before, parseCommandstats(await admin.info('commandstats')))
-      const total = Object.values(stats).reduce((a, b) => a + b, 0)
+      const { result, roundTrips, commandstats: stats, inScript } = await counter.count(work)
       if (result) {
         const outcome = `${result.status} ${(JSON.parse(result.body) as { status?: string }).status ?? ''}`.trim()
         if (outcome !== expect)
@@ -112,7 +69,7 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
       rows.push({
         scenario: name,
         ...(target !== undefined ? { target } : {}),
-        roundTrips: total - inScript,
+        roundTrips,
         clientCommands,
         commandstats: stats,
         inScript,
@@ -168,7 +125,7 @@ export async function measureRoundTrips(redisBinary: string): Promise<RoundTripR
       await delivery('msg_bench_unknown', JSON.stringify({ event: 'somethingElse' })),
       '200 ignored',
     )
-    monitor.disconnect()
+    counter.stop()
     return rows
   } finally {
     admin.disconnect()

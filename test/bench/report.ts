@@ -27,13 +27,14 @@ import { ROW, type VerifyResult } from './verify-cost.js'
 
 /** A cell's own `|` (Redis 7 names subcommands `script|load`) would end the cell: escaped. */
 const cell = (text: string) => text.replaceAll('|', '\\|')
-const table = (head: string[], rows: string[][]) =>
+export const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n')
 
-const fixed = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits))
+export const fixed = (value: number | undefined, digits: number) =>
+  value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits)
 const micros = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1)
 
-const VARIANT_LABELS: Record<ThroughputRow['variant'], string> = {
+export const VARIANT_LABELS: Record<ThroughputRow['variant'], string> = {
   bare: '(a) bare route',
   memory: '(b) ours, memory store',
   redis: '(c) ours, Redis (ioredis)',
@@ -41,6 +42,8 @@ const VARIANT_LABELS: Record<ThroughputRow['variant'], string> = {
   'receiver-setnx': '(e) recipe: (d) + SET NX EX (ioredis)',
   bound: '(f) lower bound: our contract inline, Map',
   'bound-redis': '(g) lower bound: our contract inline, Redis',
+  defer: 'ours: `defer: deferToBullMQ(queue)`, Redis store',
+  'receiver-queue': 'recipe: Receiver.verify + queue.add (jobId: message ID)',
 }
 
 const times = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '' : `${value.toFixed(2)}×`)

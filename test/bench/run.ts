@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { findRedisServer, startRedis } from '../support/redis-server.js'
+import { type DeferRow, measureDeferIngress } from './defer.js'
+import { type DeferRoundTripRow, measureDeferRoundTrips } from './defer-worker.js'
 import { FRAMEWORKS, type Framework, isFramework } from './frameworks.js'
 import { type InsideRow, measureInside } from './inside.js'
 import { hasValgrind, type InstructionsRow, measureInstructions } from './instructions.js'
@@ -14,10 +16,12 @@ import { measureOtel, type OtelRow } from './otel.js'
 import { resultsDir } from './paths.js'
 import { measureRoundTrips, type RoundTripRow } from './redis-round-trips.js'
 import { insideTable, instructionsTable, otelTable, roundTripTable, soakTables, throughputTable, verifyTable } from './report.js'
+import { deferIngressTable, deferRoundTripTable } from './report-defer.js'
 import { measureSoak, SOAK_STORES, type SoakRun, type SoakStore } from './soak.js'
 import {
   BOUND_OF,
   bareRatioTarget,
+  DEFER_RECIPE_RATIO_TARGET,
   FLOOR_MULTIPLE_TARGET,
   MEMORY_RATIO_TARGET,
   OVERHEAD_ABOVE_FLOOR_MICROS,
@@ -31,17 +35,25 @@ import {
   SOAK_GROWTH_SLACK_MIB,
   SOAK_GROWTH_TOLERANCE,
   verifyVerdict,
+  WORKER_EXTRA_ROUND_TRIPS_TARGET,
+  workerExtraRoundTrips,
+  workerOverheadVerdict,
 } from './targets.js'
 import { measureThroughput, type ThroughputOptions, type ThroughputRow } from './throughput.js'
 import { measureFloor, measureVerifyCost, type VerifyResult } from './verify-cost.js'
 
-const PARTS = ['verify', 'redis', 'throughput', 'inside', 'soak', 'otel', 'instructions'] as const
+const PARTS = ['verify', 'redis', 'throughput', 'inside', 'soak', 'otel', 'instructions', 'defer'] as const
 type Part = (typeof PARTS)[number]
 /**
  * What `pnpm bench` runs without --only: the soak takes minutes of its own, OpenTelemetry is
- * informative, and the instruction counts need valgrind (not in --smoke, which CI runs).
+ * informative, the instruction counts need valgrind (not in --smoke, which CI runs), and the
+ * defer part measures an option, not the default path.
  */
 const DEFAULT_PARTS: readonly Part[] = ['verify', 'redis', 'throughput', 'inside']
+/** The frameworks the defer part measures (of --frameworks). */
+const DEFER_FRAMEWORKS: readonly Framework[] = ['express', 'h3v1', 'h3v2']
+/** Deliveries per ingress row of the defer part's round trips; its worker rows run this many jobs and twice as many. */
+const DEFER_ROUND_TRIP_ITEMS = { full: 500, smoke: 5 }
 /** The smoke run's soak: enough deliveries to cross its lowered memory-store bound. */
 const SMOKE_SOAK = { deliveries: 1000, maxEntries: 200 }
 
@@ -69,7 +81,7 @@ if (args.help) {
   console.log(`pnpm bench [--smoke] [--only ${PARTS.join(',')}] [--frameworks ${Object.keys(FRAMEWORKS).join(',')}]
            [--duration 1] [--rounds 20] [--processes 1] [--warmup 3] [--connections 10] [--verify-ms 642] [--profile]
            [--soak-deliveries 1000000] [--soak-stores ${SOAK_STORES.join(',')}] [--instructions-warmup 4000] [--instructions-requests 2000]
-  --only       parts to run (default ${DEFAULT_PARTS.join(',')}; soak and otel run when named, and in --smoke)
+  --only       parts to run (default ${DEFAULT_PARTS.join(',')}; soak, otel and defer run when named, and in --smoke)
   --smoke      every part for a moment (CI): fails only when the harness breaks
   --duration   measured seconds per throughput run       --rounds  rounds of every variant
   --warmup     unmeasured seconds per server, once        --connections  autocannon connections
@@ -113,7 +125,7 @@ const t0 = performance.now()
 const log = (line: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`)
 
 const redisBinary = findRedisServer()
-if (!redisBinary && (parts.includes('redis') || parts.includes('throughput') || parts.includes('soak'))) {
+if (!redisBinary && ['redis', 'throughput', 'soak', 'defer'].some((part) => parts.includes(part as Part))) {
   throw new Error(
     'bench: redis-server is not installed (apt-get install redis-server); it is needed for the Redis round trips and the Redis variants',
   )
@@ -147,6 +159,8 @@ let soak: SoakRun[] | undefined
 let otel: OtelRow[] | undefined
 let inside: InsideRow[] | undefined
 let instructions: InstructionsRow[] | undefined
+let deferIngress: DeferRow[] | undefined
+let deferRoundTrips: DeferRoundTripRow[] | undefined
 
 log(
   `bench${smoke ? ' (smoke: figures are not meaningful)' : ''}: ${parts.join(', ')} on ${machine.cores} × ${machine.cpu}, load ${machine.loadAverageAtStart.join(' ')}`,
@@ -269,6 +283,30 @@ if (parts.includes('instructions')) {
   )
 }
 
+if (parts.includes('defer')) {
+  log('answer fast, process later: ingress throughput…')
+  const redis = await startRedis(redisBinary!)
+  try {
+    const measured = await measureDeferIngress(
+      {
+        ...loadOptions(0.15),
+        frameworks: frameworks.filter((f) => DEFER_FRAMEWORKS.includes(f)),
+        redisUrl: redis.url,
+        perFramework: smoke,
+      },
+      log,
+    )
+    deferIngress = measured.rows
+    problems.push(...measured.problems)
+  } finally {
+    await redis.stop()
+  }
+  log('answer fast, process later: Redis round trips per delivery and per job…')
+  deferRoundTrips = await measureDeferRoundTrips(redisBinary!, {
+    items: smoke ? DEFER_ROUND_TRIP_ITEMS.smoke : DEFER_ROUND_TRIP_ITEMS.full,
+  })
+}
+
 machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)))
 const sections: string[] = [
   `## upload-webhooks benchmark${smoke ? ' (smoke run: figures are not meaningful)' : ''}`,
@@ -293,6 +331,13 @@ if (soak) sections.push('### 4. Soak: one Express server process, memory at the 
 if (otel) sections.push('### 5. OpenTelemetry: our middleware with the API absent, present, and with a provider', otelTable(otel))
 if (instructions)
   sections.push('### 6. Instructions per request: bare, ours and the lower bound under callgrind', instructionsTable(instructions))
+if (deferIngress)
+  sections.push(
+    '### 7a. Answer fast, process later: ingress throughput, ours with `defer` against the queue recipe',
+    deferIngressTable(deferIngress),
+  )
+if (deferRoundTrips)
+  sections.push('### 7b. Answer fast, process later: Redis round trips per delivery and per job', deferRoundTripTable(deferRoundTrips))
 if (problems.length) sections.push('### Problems', ...problems.map((p) => `- ${p}`))
 console.log(sections.filter(Boolean).join('\n\n'))
 
@@ -326,6 +371,21 @@ const verdicts = {
     ...verifyVerdict(r, verify!.floorNs, verify!.rows.find((v) => v.name === r.vendor)?.avgNs),
   })),
   roundTrips: roundTrips?.map((r) => ({ scenario: r.scenario, verdict: roundTripVerdict(r) })),
+  deferIngress: deferIngress
+    ?.filter((r) => r.peerRatio !== undefined)
+    .map((r) => ({
+      framework: r.framework,
+      peerRatio: r.peerRatio,
+      verdict: ratioVerdict(r.peerRatio!, DEFER_RECIPE_RATIO_TARGET),
+      cpuVerdict: ratioVerdict(r.peerCpuRatio ?? NaN, DEFER_RECIPE_RATIO_TARGET),
+    })),
+  workerOverhead: (() => {
+    const bare = deferRoundTrips?.find((r) => r.scenario === 'worker-bare')
+    const ours = deferRoundTrips?.find((r) => r.scenario === 'worker-ours')
+    if (!bare || !ours) return undefined
+    const extra = workerExtraRoundTrips(ours, bare)
+    return { extraRoundTripsPerJob: extra, verdict: workerOverheadVerdict(extra) }
+  })(),
 }
 const targets = {
   memoryRatio: MEMORY_RATIO_TARGET,
@@ -338,10 +398,12 @@ const targets = {
   soakGrowthSlackMiB: SOAK_GROWTH_SLACK_MIB,
   firstDeliveryRoundTrips: 2,
   duplicateRoundTrips: 1,
+  deferRecipeRatio: DEFER_RECIPE_RATIO_TARGET,
+  workerExtraRoundTrips: WORKER_EXTRA_ROUND_TRIPS_TARGET,
 }
 writeFileSync(
   file,
-  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, inside, verify, roundTrips, soak, otel, instructions, problems }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), commit: gitCommit, smoke, machine, options: args, targets, verdicts, floorMicros, throughput, inside, verify, roundTrips, soak, otel, instructions, deferIngress, deferRoundTrips, problems }, null, 2)}\n`,
 )
 log(`\nfigures written to ${file}`)
 if (problems.length) {

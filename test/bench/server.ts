@@ -1,7 +1,8 @@
 // Child process: serves one framework on a loopback port per variant, so the load generator
 // (autocannon, in the parent) and the server each get a core of their own. Full runs give each
 // variant its own process; the smoke run puts a framework's variants in one to start faster.
-// argv: <framework> <variant>[,<variant>...]; env BENCH_REDIS_URL for the Redis variants,
+// argv: <framework> <variant>[,<variant>...]; env BENCH_REDIS_URL for the Redis variants (and
+// BENCH_QUEUE_PREFIX for the defer part's),
 // BENCH_OTEL for the OpenTelemetry setting (servers/telemetry-mode.ts).
 // Tells the parent its ports over IPC, its CPU time on "cpu", its memory on "memory" (after a
 // full GC when run with --expose-gc), profiles itself between "profile-start" and a
@@ -11,12 +12,12 @@ import { createServer } from 'node:http'
 import { Session } from 'node:inspector/promises'
 import { FRAMEWORKS, isFramework } from './frameworks.js'
 import { exportedSpans, setupTelemetry } from './servers/telemetry-mode.js'
-import { setupVariant, VARIANTS, type Variant } from './servers/variant.js'
+import { ALL_VARIANTS, setupVariant, type Variant } from './servers/variant.js'
 
 const [framework = '', list = ''] = process.argv.slice(2)
 const variants = list.split(',') as Variant[]
-if (!isFramework(framework) || variants.length === 0 || !variants.every((v) => VARIANTS.includes(v))) {
-  throw new Error(`bench server: usage server.js <${Object.keys(FRAMEWORKS).join('|')}> <${VARIANTS.join('|')}>[,...]`)
+if (!isFramework(framework) || variants.length === 0 || !variants.every((v) => ALL_VARIANTS.includes(v))) {
+  throw new Error(`bench server: usage server.js <${Object.keys(FRAMEWORKS).join('|')}> <${ALL_VARIANTS.join('|')}>[,...]`)
 }
 await setupTelemetry(process.env.BENCH_OTEL)
 const listener = await FRAMEWORKS[framework].load()

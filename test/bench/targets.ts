@@ -17,6 +17,10 @@ export const OVERHEAD_ABOVE_FLOOR_MICROS = 10
 export const SOAK_GROWTH_TOLERANCE = 0.1
 /** …or at most this many MiB, the noise of GC on a small heap. */
 export const SOAK_GROWTH_SLACK_MIB = 4
+/** Ours with `defer: deferToBullMQ(queue)` answers at least this many times the `Receiver.verify` + `queue.add` recipe's deliveries/s. */
+export const DEFER_RECIPE_RATIO_TARGET = 1
+/** `createWorker().bullmq` sends at most this many Redis round trips per job beyond a bare processor's and its own claim and commit. */
+export const WORKER_EXTRA_ROUND_TRIPS_TARGET = 1
 /** One of our verifiers costs at most this many times the node:crypto floor. */
 export const FLOOR_MULTIPLE_TARGET = 1.5
 
@@ -70,4 +74,13 @@ export function overheadVerdict(variant: string, overheadMicros: number | undefi
 
 export function roundTripVerdict(row: RoundTripRow): Verdict {
   return row.target === undefined ? 'n/a' : row.roundTrips === row.target ? 'met' : 'missed'
+}
+
+/** The worker's round trips per job beyond a bare BullMQ processor's and beyond its store's (claim, commit). */
+export function workerExtraRoundTrips(ours: { roundTrips: number; storeCommands: number }, bare: { roundTrips: number }): number {
+  return ours.roundTrips - bare.roundTrips - ours.storeCommands
+}
+
+export function workerOverheadVerdict(extra: number): Verdict {
+  return Number.isFinite(extra) ? (extra <= WORKER_EXTRA_ROUND_TRIPS_TARGET + 1e-9 ? 'met' : 'missed') : 'n/a'
 }

@@ -3,7 +3,7 @@
 // back to back in rounds, rotating their order, and the ratios are taken within a round.
 // Every request is a new delivery signed as it is sent (signed-deliveries.ts).
 import autocannon from 'autocannon'
-import { deliveryRequests, type Unexpected } from './deliveries.js'
+import { deliveryRequests, type Expected, type Unexpected } from './deliveries.js'
 import { FRAMEWORKS, type Framework } from './frameworks.js'
 import { WEBHOOK_PATH } from './payload.js'
 import { type RunningServer, startServers } from './server-process.js'
@@ -44,7 +44,7 @@ export interface Sample {
   serverCpuMicrosPerRequest: number
   non2xx: number
   errors: number
-  /** Answers other than 200 `processed` (every delivery is new, so any other answer is a harness defect). */
+  /** Answers other than the run's expected one (every delivery is new, so any other answer is a harness defect). */
   unexpected: number
   firstUnexpected?: string
   /** With more than one process per variant: each one's sample, of which the figures above are the medians. */
@@ -102,16 +102,16 @@ export async function preflight(server: RunningServer, variant: Variant, next: N
 export async function warmUp(
   server: Pick<RunningServer, 'port' | 'cpuMicros'>,
   next: NextDelivery,
-  options: { connections: number; warmupSec: number },
+  options: { connections: number; warmupSec: number; expected?: Expected },
 ): Promise<void> {
   if (options.warmupSec > 0) await load(server, next, options, options.warmupSec)
 }
 
-/** One autocannon run of `seconds` against `server`, every request a new delivery. */
+/** One autocannon run of `seconds` against `server`, every request a new delivery answered as `expected` (default: 200 `processed`). */
 export async function load(
   server: Pick<RunningServer, 'port' | 'cpuMicros'>,
   next: NextDelivery,
-  options: { connections: number },
+  options: { connections: number; expected?: Expected },
   seconds: number,
 ): Promise<Sample> {
   const latencies: number[] = []
@@ -127,7 +127,7 @@ export async function load(
     duration: seconds,
     // autocannon checks for the end of a run once per sample interval: short runs need short ones.
     sampleInt: Math.min(1000, Math.max(20, seconds * 250)),
-    requests: deliveryRequests(next, seen),
+    requests: deliveryRequests(next, seen, options.expected),
   }) as Promise<autocannon.Result> & import('node:events').EventEmitter
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     last = performance.now()

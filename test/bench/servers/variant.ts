@@ -2,13 +2,21 @@
 // (c) our middleware + real Redis through ioredis, and the recipes users write from the vendor
 // docs instead: (d) `@upstash/qstash` Receiver.verify + JSON.parse, (e) the same + one SET NX;
 // and the lower bound, ours' contract written inline (`lower-bound.ts`): (f) in a Map, (g) in Redis.
+// The defer part's two ingresses: ours deferring to BullMQ over Redis, and the queue recipe.
 import { memoryStore, qstash, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
+import { benchQueue, deferIngress } from './defer-ingress.js'
 import { lowerBound } from './lower-bound.js'
 import { type PeerRecipe, receiverRecipe } from './peer-recipe.js'
 
-export type Variant = 'bare' | 'memory' | 'redis' | 'receiver' | 'receiver-setnx' | 'bound' | 'bound-redis'
+export type Variant = 'bare' | 'memory' | 'redis' | 'receiver' | 'receiver-setnx' | 'bound' | 'bound-redis' | DeferVariant
+/** The throughput part's variants. */
 export const VARIANTS: readonly Variant[] = ['bare', 'memory', 'redis', 'receiver', 'receiver-setnx', 'bound', 'bound-redis']
+/** The defer part's: ours with `defer: deferToBullMQ(queue)`, and `Receiver.verify` + `queue.add`. */
+export type DeferVariant = 'defer' | 'receiver-queue'
+export const DEFER_VARIANTS: readonly DeferVariant[] = ['defer', 'receiver-queue']
+/** Every variant a server process can serve. */
+export const ALL_VARIANTS: readonly Variant[] = [...VARIANTS, ...DEFER_VARIANTS]
 
 /** Variants running our middleware (they dedupe, and answer a duplicate as such). */
 export const OURS: ReadonlySet<Variant> = new Set(['memory', 'redis'])
@@ -44,6 +52,14 @@ async function redisClient(redisUrl: string | undefined) {
  */
 export async function setupVariant(variant: Variant, redisUrl: string | undefined): Promise<VariantSetup> {
   const nothingToClose = async () => {}
+  if (variant === 'defer' || variant === 'receiver-queue') {
+    const [client, queue] = await Promise.all([redisClient(redisUrl), benchQueue(redisUrl, variant)])
+    const close = async () => {
+      await queue.close()
+      client.disconnect()
+    }
+    return { route: deferIngress(variant, client, queue), close }
+  }
   if (variant === 'bare') return { route: { kind: 'bare' }, close: nothingToClose }
   if (variant === 'receiver') return { route: { kind: 'peer', recipe: receiverRecipe() }, close: nothingToClose }
   if (variant === 'bound') return { route: { kind: 'peer', recipe: lowerBound() }, close: nothingToClose }
