@@ -142,6 +142,13 @@ export function exampleSuite(name: string, commands: ExampleCommands) {
       expect(answer).toEqual({ status: 200, body: { status: 'ignored', deliveryId: 'msg_e2e_unknown' } })
     })
 
+    it('answers another method 405 with a JSON body and Allow: POST', async () => {
+      const response = await fetch(endpoint, { method: 'GET' })
+      expect(response.status).toBe(405)
+      expect(response.headers.get('allow')).toBe('POST')
+      expect(await response.json()).toMatchObject({ status: 'rejected', reason: 'method_not_allowed' })
+    })
+
     it('answers 413 to a body over 1 MiB', async () => {
       const oversized = JSON.stringify({ event: 'onUploadComplete', padding: 'x'.repeat(1024 * 1024 + 1) })
       const answer = await deliver(oversized, { messageId: 'msg_e2e_oversized' })
