@@ -45,6 +45,8 @@ interface Kill {
   hung: HungJob[]
   /** Jobs BullMQ still had active on the killed worker just after the SIGKILL. */
   orphaned: number
+  /** `performance.now()` of the SIGKILL. */
+  killedAt: number
   restarted: WorkerProcess
 }
 
@@ -52,9 +54,10 @@ interface Kill {
 async function killWhenHung(doomed: WorkerProcess, queue: Queue, restart: () => Promise<WorkerProcess>): Promise<Kill> {
   await within(doomed.hungReached(WORKER_CONCURRENCY), 60_000, `${doomed.name} hanging ${WORKER_CONCURRENCY} jobs`)
   await doomed.kill()
+  const killedAt = performance.now()
   const active = (await queue.getActive()) as Job<DeferredJob>[]
   const orphaned = active.filter((job) => job.processedBy === doomed.name).length
-  return { hung: [...doomed.hung], orphaned, restarted: await restart() }
+  return { hung: [...doomed.hung], orphaned, killedAt, restarted: await restart() }
 }
 
 describe.skipIf(!redisServerPath)('deferred storm: two ingress processes, two BullMQ workers, one killed', () => {
@@ -92,6 +95,7 @@ describe.skipIf(!redisServerPath)('deferred storm: two ingress processes, two Bu
     ])
     const killing = killWhenHung(doomed, queue, () => startWorker({ ...worker, name: 'worker-a-restarted' }))
     killing.catch(() => {}) // awaited below, after the storm
+    const stormStarted = performance.now()
     const result = await storm({ events, targets: ingress.map((s) => s.url), copies: { min: 3, max: 3 }, random: seededRandom(seed) })
     const kill = await killing
     const drainMs = await drained(queue, events.length)
@@ -120,6 +124,7 @@ describe.skipIf(!redisServerPath)('deferred storm: two ingress processes, two Bu
       hungInHandler: hungIn('handler').length,
       hungAfterDone: hungIn('ack').length,
       orphaned: kill.orphaned,
+      killedAt: `${((kill.killedAt - stormStarted) / 1000).toFixed(1)}s`,
       deadLetters: deadLetters.length,
       drain: `${(drainMs / 1000).toFixed(1)}s`,
       effectsPerWorker: JSON.stringify(effectsPerWorker),
