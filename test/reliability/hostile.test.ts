@@ -118,6 +118,7 @@ describe.skipIf(!redisUrl)('through router.handle() with a redisStore', () => {
       handlerDelayMs: 0,
       reportStarts: false,
       hangAfter: undefined,
+      deferQueue: undefined,
     }
     router = createWebhookRouter(createRouterOptions(env, redis, stats, () => {}))
   })

@@ -1,5 +1,6 @@
 // One reliability server process: `node --import tsx --conditions=@upload-webhooks/source main.ts <adapter>`.
 // Listens on a free loopback port, prints `ready <port>`, and on SIGTERM prints `stats <json>` and exits.
+// With RELIABILITY_DEFER_QUEUE it is an ingress: it defers every delivery to that BullMQ queue.
 import { createServer, type Server } from 'node:http'
 import type { WebhookRouterOptions } from '@upload-webhooks/core'
 import { createRedis, createRouterOptions, emptyStats, readServerEnv, redisReady, type ServerStats, WEBHOOK_PATH } from './options.js'
@@ -48,6 +49,13 @@ async function listen(adapter: AdapterName, options: WebhookRouterOptions): Prom
   })
 }
 
+/** Every handled type to the queue: the handlers above then never run here, a worker process runs them. */
+async function deferEngine(queueName: string, redisUrl: string) {
+  const { deferToBullMQ } = await import('@upload-webhooks/core/bullmq')
+  const { deferQueue, JOB_OPTIONS } = await import('./defer.js')
+  return deferToBullMQ(deferQueue(queueName, redisUrl), JOB_OPTIONS)
+}
+
 async function main() {
   const adapter = process.argv[2] as AdapterName
   if (!['express', 'h3', 'h3v2', 'node'].includes(adapter)) throw new Error(`usage: main.ts express|h3|h3v2|node (got ${adapter})`)
@@ -57,7 +65,8 @@ async function main() {
   redis.on('error', () => {})
   await redisReady(redis)
   const stats: ServerStats = emptyStats()
-  const server = await listen(adapter, createRouterOptions(env, redis, stats, print))
+  const options = createRouterOptions(env, redis, stats, print)
+  const server = await listen(adapter, env.deferQueue ? { ...options, defer: await deferEngine(env.deferQueue, env.redisUrl) } : options)
   server.keepAliveTimeout = 30_000
   server.listen(0, '127.0.0.1', () => print(`ready ${(server.address() as { port: number }).port}`))
   process.on('SIGTERM', () => {

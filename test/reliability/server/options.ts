@@ -25,6 +25,8 @@ export interface ServerEnv {
   reportStarts: boolean
   /** After this many handler calls, every further call hangs before its effect (until the process is killed). Default: never. */
   hangAfter: number | undefined
+  /** BullMQ queue the router defers every handled type to, and the queue a worker process drains. Default: none. */
+  deferQueue: string | undefined
 }
 
 export function readServerEnv(env = process.env): ServerEnv {
@@ -38,6 +40,7 @@ export function readServerEnv(env = process.env): ServerEnv {
     handlerDelayMs: Number(env.RELIABILITY_HANDLER_DELAY_MS ?? 0),
     reportStarts: env.RELIABILITY_REPORT_STARTS === '1',
     hangAfter: env.RELIABILITY_HANG_AFTER ? Number(env.RELIABILITY_HANG_AFTER) : undefined,
+    deferQueue: env.RELIABILITY_DEFER_QUEUE || undefined,
   }
 }
 

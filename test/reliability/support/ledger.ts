@@ -1,6 +1,6 @@
 // Reads the effects the handlers recorded in Redis and compares them with what was sent.
 import type { Redis } from 'ioredis'
-import { EFFECTS_KEY, RAN_ON_KEY } from './constants.js'
+import { DELIVERY_EFFECTS_KEY, EFFECTS_KEY, RAN_ON_KEY } from './constants.js'
 import type { EventSpec } from './events.js'
 
 export interface Ledger {
@@ -22,4 +22,10 @@ export async function readLedger(redis: Redis, events: readonly EventSpec[]): Pr
   const doubled = events.filter((e) => Number(counts[e.fileId] ?? 0) > 1).map((e) => e.fileId)
   const lost = events.filter((e) => !counts[e.fileId]).map((e) => e.fileId)
   return { effects, doubled, lost, ranOn }
+}
+
+/** The deferred worker's effects by `<sender>:<deliveryId>`: the delivery IDs as the router and the worker saw them. */
+export async function readDeliveryEffects(redis: Redis): Promise<Map<string, number>> {
+  const counts = await redis.hgetall(DELIVERY_EFFECTS_KEY)
+  return new Map(Object.entries(counts).map(([key, value]) => [key, Number(value)]))
 }

@@ -1,4 +1,4 @@
-// Spawns reliability server processes (server/main.ts through tsx, workspace packages from source).
+// Spawns reliability processes (server/main.ts, server/worker.ts) through tsx, workspace packages from source.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,7 +8,7 @@ import { WEBHOOK_PATH } from './constants.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const testDir = join(here, '..', '..')
-const entry = join(here, '..', 'server', 'main.ts')
+const serverEntry = join(here, '..', 'server', 'main.ts')
 /** Every child still alive, so a failed beforeAll cannot leave one behind. */
 const alive = new Set<ChildProcess>()
 
@@ -29,6 +29,8 @@ export interface ServerProcessOptions {
   reportStarts?: boolean
   /** After this many handler calls, further calls hang before their effect. Default: never. */
   hangAfter?: number
+  /** BullMQ queue the router defers every handled type to (`defer: deferToBullMQ(queue)`). Default: none (handlers run inline). */
+  deferQueue?: string
 }
 
 export interface ServerProcess {
@@ -47,32 +49,35 @@ export interface ServerProcess {
   kill(): Promise<void>
 }
 
-export async function startServer(options: ServerProcessOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@upload-webhooks/source', entry, options.adapter], {
+/** A child of this suite: its stdout lines, its exit, and the tail of its stderr for error messages. */
+export interface Child {
+  readonly child: ChildProcess
+  readonly exited: Promise<number | null>
+  /** The rest of the first `<word> …` line once it is printed, or a rejection naming the child if it exits or takes 20 s. */
+  line(word: string): Promise<string>
+  stderr(): string
+  /** SIGKILL: no goodbye. */
+  kill(): Promise<void>
+}
+
+/** Spawns `entry` through tsx with the workspace source condition; `onLine` sees every stdout line. */
+export function spawnChild(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  label: string,
+  onLine: (line: string) => void,
+): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@upload-webhooks/source', entry, ...args], {
     cwd: testDir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      RELIABILITY_NAME: options.name,
-      RELIABILITY_REDIS_URL: options.redisUrl,
-      RELIABILITY_FAULT_RATE: String(options.faultRate ?? 0),
-      RELIABILITY_LOCK_SECONDS: options.lockSeconds ? String(options.lockSeconds) : '',
-      RELIABILITY_HANDLER_DELAY_MS: String(options.handlerDelayMs ?? 0),
-      RELIABILITY_REPORT_STARTS: options.reportStarts ? '1' : '0',
-      RELIABILITY_HANG_AFTER: options.hangAfter === undefined ? '' : String(options.hangAfter),
-    },
+    env: { ...process.env, NODE_ENV: 'test', ...env },
   })
   alive.add(child)
   child.once('exit', () => alive.delete(child))
-  const started: string[] = []
-  const startWaiters: { count: number; resolve: () => void }[] = []
-  let statsLine: ((stats: ServerStats) => void) | undefined
+  const waiters = new Map<string, (rest: string) => void>()
   let stderr = ''
   let buffered = ''
-  let onReady: ((port: number) => void) | undefined
-  const ready = new Promise<number>((resolve) => (onReady = resolve))
-
   child.stderr!.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000)
   })
@@ -81,52 +86,87 @@ export async function startServer(options: ServerProcessOptions): Promise<Server
     for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
       const line = buffered.slice(0, newline)
       buffered = buffered.slice(newline + 1)
-      if (line.startsWith('start ')) {
-        const id = line.slice(6)
-        started.push(id)
-        for (const waiter of startWaiters.filter((w) => started.length >= w.count)) {
-          startWaiters.splice(startWaiters.indexOf(waiter), 1)
-          waiter.resolve()
-        }
-      } else if (line.startsWith('ready ')) onReady?.(Number(line.slice(6)))
-      else if (line.startsWith('stats ')) statsLine?.(JSON.parse(line.slice(6)) as ServerStats)
+      const space = line.indexOf(' ')
+      const word = space < 0 ? line : line.slice(0, space)
+      waiters.get(word)?.(space < 0 ? '' : line.slice(space + 1))
+      waiters.delete(word)
+      onLine(line)
     }
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    line: (word) =>
+      Promise.race([
+        new Promise<string>((resolve) => waiters.set(word, resolve)),
+        exited.then((code) => {
+          throw new Error(`${label} exited (${code}) before it printed "${word}":\n${stderr}`)
+        }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${label} printed no "${word}" in 20 s:\n${stderr}`)), 20_000)),
+      ]),
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    },
+  }
+}
 
-  const port = await Promise.race([
-    ready,
-    exited.then((code) => {
-      throw new Error(`${options.adapter} server ${options.name} exited (${code}) before it was ready:\n${stderr}`)
-    }),
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${options.adapter} server ${options.name} not ready after 20 s:\n${stderr}`)), 20_000),
-    ),
+/** SIGTERM, then the child's `stats <json>` line. */
+export async function stopChild<T>(spawned: Child, label: string): Promise<T> {
+  const { child } = spawned
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${label} already exited:\n${spawned.stderr()}`)
+  const stats = spawned.line('stats')
+  child.kill('SIGTERM')
+  const line = await Promise.race([
+    stats,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${label} gave no stats`)), 5000)),
   ])
+  await spawned.exited
+  return JSON.parse(line) as T
+}
+
+export async function startServer(options: ServerProcessOptions): Promise<ServerProcess> {
+  const label = `${options.adapter} server ${options.name}`
+  const started: string[] = []
+  const startWaiters: { count: number; resolve: () => void }[] = []
+  const onLine = (line: string) => {
+    if (!line.startsWith('start ')) return
+    started.push(line.slice(6))
+    for (const waiter of startWaiters.filter((w) => started.length >= w.count)) {
+      startWaiters.splice(startWaiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
+  }
+  const spawned = spawnChild(
+    serverEntry,
+    [options.adapter],
+    {
+      RELIABILITY_NAME: options.name,
+      RELIABILITY_REDIS_URL: options.redisUrl,
+      RELIABILITY_FAULT_RATE: String(options.faultRate ?? 0),
+      RELIABILITY_LOCK_SECONDS: options.lockSeconds ? String(options.lockSeconds) : '',
+      RELIABILITY_HANDLER_DELAY_MS: String(options.handlerDelayMs ?? 0),
+      RELIABILITY_REPORT_STARTS: options.reportStarts ? '1' : '0',
+      RELIABILITY_HANG_AFTER: options.hangAfter === undefined ? '' : String(options.hangAfter),
+      RELIABILITY_DEFER_QUEUE: options.deferQueue ?? '',
+    },
+    label,
+    onLine,
+  )
+  const port = Number(await spawned.line('ready'))
 
   return {
     name: options.name,
     adapter: options.adapter,
     url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
-    child,
+    child: spawned.child,
     started,
     startsReached: (count) =>
       started.length >= count ? Promise.resolve() : new Promise((resolve) => startWaiters.push({ count, resolve })),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${options.name} already exited:\n${stderr}`)
-      const stats = new Promise<ServerStats>((resolve) => (statsLine = resolve))
-      child.kill('SIGTERM')
-      const result = await Promise.race([
-        stats,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${options.name} gave no stats`)), 5000)),
-      ])
-      await exited
-      return result
-    },
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await exited
-    },
+    stop: () => stopChild<ServerStats>(spawned, options.name),
+    kill: () => spawned.kill(),
   }
 }
 
