@@ -72,8 +72,9 @@ describe.skipIf(!redisUrl)('examples/express with DEFER=bullmq and `pnpm worker`
     expect(app.output()).toContain(`[worker] qstash onUploadComplete ${messageId}: accepted → done`)
   })
 
-  it('answers the same delivery again 200 duplicate', async () => {
+  it('answers the same delivery again 200 duplicate, after its accepted and done rows', async () => {
     expect(await deliver(1)).toEqual({ status: 200, body: { status: 'duplicate', deliveryId: messageId } })
+    expect((await rows()).map((row) => `${row.status} ${row.outcome}`)).toEqual(['200 duplicate', '202 processed', '202 accepted'])
   })
 })
 
