@@ -15,9 +15,10 @@ describe('examples/express started without NODE_ENV (development): the dev keys'
     await app?.stop()
   })
 
-  it('says at startup that it runs on the public dev signing keys and the in-memory store', () => {
+  it('says at startup that it runs on the public dev signing keys, the in-memory store and inline handlers', () => {
     expect(app.output()).toContain('signing keys: the public DEV keys')
     expect(app.output()).toContain('dedupe store: in memory')
+    expect(app.output()).toContain('mode: inline: handlers run before the answer')
   })
 
   it('processes a delivery signed with the dev key for its own URL', async () => {

@@ -148,6 +148,24 @@ export async function startApp(command: string, args: string[], cwd: string, ext
   return { origin: app.origin, output: app.output, printed: app.printed, stop: app.stop }
 }
 
+/** Starts a process that serves no HTTP (a worker) and waits until it has printed `ready`; rejects if it exits first. */
+export async function startPrinting(
+  command: string,
+  args: string[],
+  cwd: string,
+  ready: string,
+  extraEnv: AppEnv = {},
+): Promise<RunningApp> {
+  const app = await spawnApp(command, args, cwd, extraEnv)
+  try {
+    await app.printed(ready)
+  } catch (error) {
+    await app.stop()
+    throw error
+  }
+  return { origin: app.origin, output: app.output, printed: app.printed, stop: app.stop }
+}
+
 /** Starts a server that must refuse to start; resolves with how it exited. Rejects (after stopping it) if it serves. */
 export async function startRefused(command: string, args: string[], cwd: string, extraEnv: AppEnv = {}) {
   const app = await spawnApp(command, args, cwd, extraEnv)

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import { fileURLToPath } from 'node:url'
-import type { DedupeStore, DeliveryObserver, Logger, WebhookHandlers } from '@upload-webhooks/core'
+import type { DedupeStore, DeferEngine, DeliveryObserver, Logger, WebhookHandlers } from '@upload-webhooks/core'
 import { uploadWebhooks } from '@upload-webhooks/express'
 import express, { type Express } from 'express'
 import { deliveryLogStream, EVENT_STREAM_HEADERS, readDeliveryLog, recordDelivery } from './delivery-log.js'
@@ -21,6 +21,8 @@ export interface AppOptions {
   logger?: Logger
   /** Each request's report. Default: `recordDelivery` (a terminal line, and a row on the home page). */
   onDelivery?: DeliveryObserver
+  /** Where deliveries go to be handled later (`connectDeferred` in defer-setup.ts). Default: none, handlers run inline. */
+  defer?: DeferEngine
 }
 
 /** The stylesheet, the page's script and the favicon, shared with the other examples. */
@@ -46,7 +48,7 @@ const PAGE = `<!doctype html>
 </html>
 `
 
-export function createApp({ setup, handlers, store, logger, onDelivery = recordDelivery }: AppOptions): Express {
+export function createApp({ setup, handlers, store, logger, onDelivery = recordDelivery, defer }: AppOptions): Express {
   const app = express()
   // Before any body parser: the signature covers the raw bytes, which the adapter reads itself.
   app.use(
@@ -58,6 +60,7 @@ export function createApp({ setup, handlers, store, logger, onDelivery = recordD
       onDelivery,
       ...(store ? { store } : {}),
       ...(logger ? { logger } : {}),
+      ...(defer ? { defer } : {}),
     }),
   )
   app.use(express.json())

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { WebhookConfigError } from '@upload-webhooks/core'
 import { createApp, WEBHOOK_PATH } from './app.js'
+import { connectDeferred, type DeferPlan, deferPlanFromEnv, INLINE_SUMMARY } from './defer-setup.js'
 import { handlers } from './handlers.js'
 import { type WebhookSetup, webhookSetupFromEnv } from './webhook-setup.js'
 
@@ -12,8 +13,10 @@ if (existsSync('.env')) process.loadEnvFile('.env')
 // A bad environment (in production: no real keys or no WEBHOOK_PUBLIC_URL) stops the app here,
 // before it listens, with the message that names the fix.
 let setup: WebhookSetup
+let plan: DeferPlan | undefined
 try {
   setup = webhookSetupFromEnv()
+  plan = deferPlanFromEnv()
 } catch (error) {
   if (!(error instanceof WebhookConfigError)) throw error
   console.error(`[example-express] cannot start: ${error.message}`)
@@ -22,7 +25,8 @@ try {
 const port = Number(process.env.PORT || 3000)
 const host = process.env.HOST || undefined
 
-const app = createApp({ setup, handlers })
+const deferred = plan ? connectDeferred(plan) : undefined
+const app = createApp({ setup, handlers, ...(deferred ? { defer: deferred.defer } : {}) })
 // Express 5 calls back with the listen error, if any.
 const ready = (error?: Error) => {
   if (error) {
@@ -33,9 +37,13 @@ const ready = (error?: Error) => {
   console.log(`[example-express] listening on http://${host ?? 'localhost'}:${actual}`)
   console.log(`[example-express] webhook: POST ${WEBHOOK_PATH} · live delivery log: http://${host ?? 'localhost'}:${actual}/`)
   for (const line of setup.summary) console.log(`[example-express] ${line}`)
+  console.log(`[example-express] ${plan?.summary ?? INLINE_SUMMARY}`)
 }
 const server = host ? app.listen(port, host, ready) : app.listen(port, ready)
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => server.close(() => process.exit(0)))
+async function stop() {
+  await new Promise((closed) => server.close(closed))
+  await deferred?.close()
+  process.exit(0)
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop())
