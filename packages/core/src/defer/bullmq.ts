@@ -1,7 +1,7 @@
 // `@upload-webhooks/core/bullmq`: the router hands deliveries to a BullMQ queue. Structural types,
 // so core never imports bullmq (an optional peer): the user's own `Queue` is passed in.
 import { WebhookConfigError } from '../errors.js'
-import type { DeferEngine } from './job.js'
+import { type DeferEngine, untilAborted } from './job.js'
 
 export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'
 
@@ -29,14 +29,6 @@ const OWNER = 'deferToBullMQ()'
 /** Without attempts BullMQ runs a job once: a transient failure would dead-letter it at once. */
 const DEFAULTS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } }
 
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(signal.reason ?? new Error('the ingress stopped waiting for the queue'))
-    if (signal.aborted) fail()
-    else signal.addEventListener('abort', fail, { once: true })
-  })
-}
-
 /**
  * Defers deliveries to a BullMQ queue: `defer: deferToBullMQ(new Queue('webhooks', { connection }))`.
  * Each job's `jobId` is the delivery's dedupe ID, so BullMQ adds it once while it keeps the job;
@@ -60,8 +52,7 @@ export function deferToBullMQ(queue: BullMQQueueLike, jobOptions: BullMQJobOptio
         // A duplicate jobId leaves the existing job as it is; one that failed for good runs again.
         if ((await added.getState()) === 'failed') await added.retry('failed')
       })()
-      adding.catch(() => {}) // after an abort the ingress has answered; a late failure has no one to tell
-      await Promise.race([adding, aborted(signal)])
+      await untilAborted(adding, signal)
     },
   }
 }

@@ -3,7 +3,7 @@
 // binding is passed in.
 import { WebhookConfigError } from '../errors.js'
 import { numberOption } from '../options.js'
-import type { DeferEngine, DeferredJob } from './job.js'
+import { type DeferEngine, type DeferredJob, untilAborted } from './job.js'
 
 export type { CloudflareMessageBatchLike, CloudflareMessageLike, CloudflareQueueHandler } from '../worker/cloudflare.js'
 export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'
@@ -22,14 +22,6 @@ export interface DeferToCloudflareQueueOptions {
 }
 
 const OWNER = 'deferToCloudflareQueue()'
-
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(signal.reason ?? new Error('the ingress stopped waiting for the queue'))
-    if (signal.aborted) fail()
-    else signal.addEventListener('abort', fail, { once: true })
-  })
-}
 
 /**
  * Defers deliveries to a Cloudflare Queue: `defer: deferToCloudflareQueue(env.QUEUE)`. Each job is
@@ -50,8 +42,7 @@ export function deferToCloudflareQueue(queue: CloudflareQueueLike, options: Defe
       const body: CloudflareJobMessage = { ...job, dedupeId }
       // `send` resolves once the queue has written the message.
       const sending = queue.send(body, { contentType: 'json', ...(delaySeconds ? { delaySeconds } : {}) })
-      sending.catch(() => {}) // after an abort the ingress has answered; a late failure has no one to tell
-      await Promise.race([sending, aborted(signal)])
+      await untilAborted(sending, signal)
     },
   }
 }

@@ -39,3 +39,17 @@ export interface DeferEngine {
 
 /** `uw1_` + base64url of `<sender>\n<deliveryId>`: stable, reversible, `:`-free, never a number. */
 export const jobDedupeId = (sender: string, deliveryId: string): string => `uw1_${toBase64(utf8(`${sender}\n${deliveryId}`), true)}`
+
+/**
+ * `work`, or a rejection as soon as `signal` aborts: an engine stops waiting when the ingress does.
+ * A failure after that has no one to tell, so it is caught here rather than left unhandled.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {})
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(signal.reason ?? new Error('the ingress stopped waiting for the engine'))
+    if (signal.aborted) fail()
+    else signal.addEventListener('abort', fail, { once: true })
+  })
+  return Promise.race([work, aborted])
+}

@@ -5,7 +5,7 @@ import { Client } from '@upstash/qstash'
 import { readEnv } from '../env.js'
 import { WebhookConfigError } from '../errors.js'
 import { checkPublicUrl, numberOption } from '../options.js'
-import type { DeferEngine } from './job.js'
+import { type DeferEngine, untilAborted } from './job.js'
 
 export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'
 
@@ -33,14 +33,6 @@ export interface DeferToQStashOptions {
 }
 
 const OWNER = 'deferToQStash()'
-
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(signal.reason ?? new Error('the ingress stopped waiting for QStash'))
-    if (signal.aborted) fail()
-    else signal.addEventListener('abort', fail, { once: true })
-  })
-}
 
 function tokenOf(option: string | undefined): string {
   const token = (option ?? readEnv('QSTASH_TOKEN'))?.trim()
@@ -79,8 +71,7 @@ export function deferToQStash(options: DeferToQStashOptions): DeferEngine {
         ...(timeout === undefined ? {} : { timeout }),
         ...(flowControl ? { flowControl: flowControl as never } : {}),
       })
-      publishing.catch(() => {}) // after an abort the ingress has answered; a late failure has no one to tell
-      await Promise.race([publishing, aborted(signal)])
+      await untilAborted(publishing, signal)
     },
   }
 }
