@@ -9,11 +9,8 @@ import { handlers } from './handlers.js'
 import { type JobNews, publishJobNews } from './job-news.js'
 import { listReceived } from './received.js'
 
-/**
- * handlers.ts, for the worker. Written for the router, whose context also has the request's
- * headers and raw body; they read only deliveryId, attempt and sender, which a job's context has.
- */
-export const workerHandlers = handlers as unknown as WorkerHandlers
+/** handlers.ts, for the worker: written against the context the router and a worker both give. */
+export const workerHandlers: WorkerHandlers = handlers
 
 export interface WorkerSetup {
   redisUrl: string

@@ -1,6 +1,6 @@
-// The app's webhook handlers, keyed by event type. Each runs at most once per delivery:
+// The app's webhook handlers, keyed by event type, for the router and a worker alike. Each runs at most once per delivery:
 // the router dedupes on the QStash message ID before calling it.
-import type { WebhookHandlers } from '@upload-webhooks/core'
+import type { DeliveryHandlers } from '@upload-webhooks/core'
 import { saveFailure, saveUpload } from './received.js'
 
 export const handlers = {
@@ -27,4 +27,4 @@ export const handlers = {
       receivedAt: new Date().toISOString(),
     })
   },
-} satisfies WebhookHandlers
+} satisfies DeliveryHandlers

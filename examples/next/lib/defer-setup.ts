@@ -81,10 +81,8 @@ export function deferOptionsFromEnv(from: DeferEnv = env()): { defer: DeferEngin
   return setup.store ? { defer, store: setup.store } : { defer }
 }
 
-// The same handlers as inline. They read only `deliveryId`, `attempt` and `sender`, which a job's
-// context has too; core types a router handler's context with the request's headers and raw body,
-// so no type states that a handler needs neither, hence the cast.
-const jobHandlers = handlers as unknown as WorkerHandlers
+// The same handlers as inline: written against the context the router and a worker both give.
+const jobHandlers: WorkerHandlers = handlers
 
 /** The consumer route's worker: the same handlers, QStash's signature checked with the app's signing keys. */
 export function workerFromEnv(from: DeferEnv = env()): WebhookWorker | undefined {

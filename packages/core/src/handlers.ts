@@ -3,17 +3,36 @@ import type { GenericEvent } from './events/types.js'
 import type { KnownEvents, WebhookEvent } from './senders/registry.js'
 import type { HeaderBag, Logger, VerifiedDelivery, Verifier } from './types.js'
 
-/** What a handler gets besides the event. */
-export interface HandlerContext extends VerifiedDelivery {
-  /** Retry number as the sender reports it; 0 when it does not. */
-  attempt: number
+/**
+ * What every handler gets besides the event, run inline by the router or later by `createWorker`:
+ * write handlers against it (`DeliveryHandlers`) to pass the same ones to both.
+ */
+export interface DeliveryContext {
+  /** The sender's delivery ID, stable across its retries. */
+  deliveryId: string
   /** Name of the verifier that accepted the delivery. */
   sender: string
+  /** Retry number, the sender's inline and the engine's in a worker; 0 on the first attempt. */
+  attempt: number
+  logger: Logger
+}
+
+/** What a handler the router runs inline gets besides the event: the request's too. */
+export interface HandlerContext extends VerifiedDelivery, DeliveryContext {
+  /** Retry number as the sender reports it; 0 when it does not. */
+  attempt: number
   /** Request headers, as the adapter passed them. */
   headers: HeaderBag
   /** The verified raw body, as text. */
   rawBody: string
-  logger: Logger
+}
+
+/** Handlers that run inline and in a worker alike: keyed as `WebhookHandlers`, given the context both give. */
+export type DeliveryHandlers = {
+  [K in keyof KnownEvents]?: (event: KnownEvents[K], context: DeliveryContext) => unknown | Promise<unknown>
+} & {
+  // biome-ignore lint/suspicious/noExplicitAny: a handler for an unknown type may narrow the event itself
+  [type: string]: ((event: any, context: DeliveryContext) => unknown | Promise<unknown>) | undefined
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a handler for an unknown type may narrow the event itself

@@ -13,6 +13,8 @@ export { getHeader } from './headers.js'
 export type { DeliveryObserver, DeliveryReport, DeliveryVerdict } from './observe.js'
 export type {
   DedupeOptions,
+  DeliveryContext,
+  DeliveryHandlers,
   ErrorContext,
   EventsOf,
   Handler,

@@ -17,7 +17,16 @@ import { handlerContext, ignoring, route } from './steps/route.js'
 import { type DeliveryRecord, type Instruments, loadTelemetry, timedHandler, timedStore } from './telemetry.js'
 import type { RawDelivery, WebhookResult } from './types.js'
 
-export type { EventsOf, Handler, HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
+export type {
+  DeliveryContext,
+  DeliveryHandlers,
+  EventsOf,
+  Handler,
+  HandlerContext,
+  HandlersFor,
+  VerifyOption,
+  WebhookHandlers,
+} from './handlers.js'
 export type { DedupeOptions, ErrorContext, WebhookRouterOptions } from './router-options.js'
 
 export interface WebhookRouter {

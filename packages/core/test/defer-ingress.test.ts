@@ -2,7 +2,9 @@
 // commit, 202; a refused or late enqueue releases the claim and answers 503 so the retry runs.
 import {
   createWebhookRouter,
+  createWorker,
   type DeferEngine,
+  type DeliveryHandlers,
   type EnqueueRequest,
   jobDedupeId,
   memoryStore,
@@ -179,5 +181,20 @@ describe('the answer budget of inline handlers', () => {
     expect(warn.mock.calls[0]![0]).toMatch(/"onUploadComplete" handler is still running at 80% of qstash's 10 s answer budget.*`defer`/)
     finish()
     expect(await slow).toMatchObject({ status: 200, body: { status: 'processed' } })
+  })
+})
+
+describe('one handler map for the router and the worker', () => {
+  it('DeliveryHandlers type-check as both, and each gets the context it promises', async () => {
+    const seen: string[] = []
+    const handlers = {
+      onUploadComplete: (event, ctx) => void seen.push(`${ctx.sender} ${ctx.deliveryId} ${ctx.attempt} ${event.file.id}`),
+    } satisfies DeliveryHandlers
+    const router = createWebhookRouter({ verify: qstash({ ...devSigningKeys }), handlers, store: memoryStore(), logger: silentLogger })
+    const worker = createWorker({ handlers, store: memoryStore(), logger: silentLogger })
+    await send(router, 'msg_shared')
+    const job = { v: 1, deliveryId: 'msg_job', sender: 'qstash', type: 'onUploadComplete', receivedAt: new Date().toISOString() }
+    await worker.process({ ...job, event: { type: 'onUploadComplete', sender: 'qstash', file: { id: 'file_2' } } })
+    expect(seen).toEqual(['qstash msg_shared 0 file_1', 'qstash msg_job 0 file_2'])
   })
 })

@@ -2,7 +2,7 @@
 // the fix, never a job that fails at 3 a.m.
 import type { DeferredJob } from '../defer/job.js'
 import { WebhookConfigError } from '../errors.js'
-import type { HandlerContext } from '../handlers.js'
+import type { DeliveryContext } from '../handlers.js'
 import { checkPublicUrl, numberOption } from '../options.js'
 import { type QStashVerifierOptions, qstash } from '../senders/qstash.js'
 import type { KnownEvents } from '../senders/registry.js'
@@ -17,9 +17,7 @@ const OWNER = 'createWorker()'
  * only the HTTP request had (`headers`, `rawBody`, and the signature's `timestamp`, `replayNonce`,
  * `bodyHash`), plus when the ingress accepted the delivery.
  */
-export interface WorkerContext extends Pick<HandlerContext, 'deliveryId' | 'sender' | 'logger'> {
-  /** The engine's retry number for this job: 0 on the first run. */
-  attempt: number
+export interface WorkerContext extends DeliveryContext {
   /** When the ingress accepted the delivery, ISO 8601 (the job's `receivedAt`). */
   receivedAt: string
 }
