@@ -119,7 +119,8 @@ describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ
     expect(await h.ingress(job)).toBe('accepted')
     expect(await h.ingress(job)).toBe('done') // the router answers duplicate while the job is queued
     h.startWorker()
-    await until(() => h.deadLetters.length === 1)
+    // The hook runs inside the processor's last attempt; BullMQ marks the job failed once it throws.
+    await until(async () => h.deadLetters.length === 1 && (await h.queue.getJobCounts('failed')).failed === 1)
     expect(h.deadLetters[0]![0]).toEqual(job)
     expect((h.deadLetters[0]![1] as Error).message).toBe('downstream is down')
     expect(await adminClient().exists(`${h.keyPrefix}:${job.sender}:${job.deliveryId}`)).toBe(0)
