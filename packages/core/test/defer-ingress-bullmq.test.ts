@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { bullmqSuite, fresh, redisUrl, sleep, until } from './support/bullmq-suite.js'
 
 const url = 'http://localhost/api/webhooks/upload'
+/** The claim's lease: long enough that a retry sent at once still meets it under load. */
+const LEASE_SECONDS = 3
 const { admin: adminClient, closers } = bullmqSuite()
 
 /** A queue, a worker counting effects, and routers sharing one Redis store and key prefix. */
@@ -40,7 +42,7 @@ function pipeline() {
       verify: qstash({ ...devSigningKeys }),
       handlers: { onUploadComplete: () => {} },
       store: (crash.store ?? ((s) => s))(redisStore(adminClient())),
-      dedupe: { keyPrefix, lockSeconds: 1 },
+      dedupe: { keyPrefix, lockSeconds: LEASE_SECONDS },
       defer: (crash.engine ?? ((e) => e))(engine),
       enqueueTimeoutMs: 300,
       logger: silentLogger,
@@ -64,17 +66,18 @@ const neverWrites = (store: DedupeStore): DedupeStore => ({
   release: () => new Promise<boolean>(() => {}),
 })
 
-describe.skipIf(!redisUrl)('defer to real BullMQ: crashes between claim and commit', () => {
+describe.skipIf(!redisUrl)('defer to real BullMQ: crashes between claim and commit', { timeout: 20_000 }, () => {
   it('crash after the engine acknowledged, before the commit: the retry after the lease runs the handler exactly once', async () => {
     const p = pipeline()
     const id = fresh('msg')
     // The crashed ingress never answers: its commit never lands.
     void p.ingress({ store: neverWrites }).handle(await delivery(id))
-    await until(async () => (await p.queue.getJobCounts('completed')).completed === 1)
+    await until(async () => Object.values(await p.queue.getJobCounts('waiting', 'active', 'completed')).some((n) => n > 0))
     expect((await p.ingress().handle(await delivery(id, 1))).status).toBe(409) // still in its lease
-    await sleep(1_200)
+    await sleep(LEASE_SECONDS * 1000 + 200)
     const retried = await p.ingress().handle(await delivery(id, 2))
     expect(retried.status).toBe(202)
+    await until(async () => (await p.queue.getJobCounts('completed')).completed === 1)
     expect((await p.ingress().handle(await delivery(id, 3))).status).toBe(200) // duplicate now
     await sleep(500)
     expect(p.effects).toEqual([id])
@@ -88,7 +91,7 @@ describe.skipIf(!redisUrl)('defer to real BullMQ: crashes between claim and comm
     void p.ingress({ store: neverWrites, engine: () => dead }).handle(await delivery(id))
     await sleep(400)
     expect((await p.ingress().handle(await delivery(id, 1))).status).toBe(409)
-    await sleep(1_200)
+    await sleep(LEASE_SECONDS * 1000)
     expect((await p.ingress().handle(await delivery(id, 2))).status).toBe(202)
     await until(async () => (await p.queue.getJobCounts('completed')).completed === 1)
     await sleep(300)
