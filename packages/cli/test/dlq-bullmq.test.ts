@@ -72,7 +72,8 @@ async function deadLetters(deliveries: DeferredJob[], prefix?: string) {
   return { queue, queueName, state, args, env: { REDIS_URL: redisUrl! } }
 }
 
-describe.skipIf(!redisUrl)('dlq --bullmq on real BullMQ', () => {
+// Each test runs the CLI as child processes; an unreachable Redis alone takes seconds of the client's retries.
+describe.skipIf(!redisUrl)('dlq --bullmq on real BullMQ', { timeout: 20_000 }, () => {
   it("list --json: each failed job's ID, delivery, sender, type, attempts, reason and finish time", async () => {
     const q = await deadLetters([jobFor('d-1'), jobFor('d-2', 'uploadcare')])
     const run = await runCli(q.args('dlq', 'list', '--json'), q.env)
