@@ -1,11 +1,12 @@
 // `upload-webhooks dlq --bullmq` as a child process against real BullMQ on a real redis-server: jobs enqueued by
 // deferToBullMQ, failed for good by createWorker().bullmq, then listed, shown, retried and deleted.
-import { createWorker, type DeferredJob, memoryStore } from '@upload-webhooks/core'
+import { createWorker, type DeferredJob, jobDedupeId, memoryStore } from '@upload-webhooks/core'
 import { type BullMQQueueLike, deferToBullMQ } from '@upload-webhooks/core/bullmq'
 import { silentLogger } from '@upload-webhooks/core/testing'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, inject, it } from 'vitest'
+import { fresh, until } from '../../../test/support/waiting.js'
 import { runCli, runCliInTerminal, scriptBinary } from './support/run-cli.js'
 
 const redisUrl = inject('redisUrl')
@@ -15,23 +16,12 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
-let n = 0
-const fresh = (what: string) => `${what}-${process.pid}-${Date.now()}-${n++}`
-
-/** The jobId deferToBullMQ gives a delivery (core's jobDedupeId). */
-const jobIdOf = (sender: string, deliveryId: string) => `uw1_${Buffer.from(`${sender}\n${deliveryId}`).toString('base64url')}`
+/** The jobId deferToBullMQ gives a delivery. */
+const jobIdOf = jobDedupeId
 
 function jobFor(deliveryId: string, sender = 'sonuslab'): DeferredJob {
   const event = { type: TYPE, sender, event: TYPE, file: { id: deliveryId } }
   return { v: 1, deliveryId, sender, type: TYPE, event: event as never, receivedAt: new Date().toISOString() }
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000) {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
-// What the BullMQ test files share: the Redis admin client, cleanup after each test, unique
-// names, and waiting for a condition.
+// What the BullMQ test files share: the Redis admin client and cleanup after each test (unique
+// names and waiting come from the repository's test support).
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, inject } from 'vitest'
 
@@ -19,16 +19,4 @@ export function bullmqSuite() {
   return { admin: () => admin!, closers }
 }
 
-let n = 0
-/** A name no other test in any process uses. */
-export const fresh = (what: string) => `${what}-${process.pid}-${Date.now()}-${n++}`
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Resolves once `check` holds; throws after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
-    await sleep(25)
-  }
-}
+export { fresh, sleep, until } from '../../../../test/support/waiting.js'
