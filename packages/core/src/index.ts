@@ -9,7 +9,6 @@ export {
   VerificationError,
   WebhookConfigError,
 } from './errors.js'
-export { getHeader } from './headers.js'
 export type { DeliveryObserver, DeliveryReport, DeliveryVerdict } from './observe.js'
 export type {
   DedupeOptions,
@@ -26,6 +25,7 @@ export type {
   WebhookRouterOptions,
 } from './router.js'
 export { createWebhookRouter } from './router.js'
+export { getHeader } from './runtime.js'
 export { type CloudinaryOptions, cloudinary, decodeCloudinaryEvent } from './senders/cloudinary.js'
 export { decodeQStashEvent, type QStashVerifierOptions, qstash } from './senders/qstash.js'
 export type {

@@ -2,7 +2,7 @@
 // metrics and live views. Its policy lives here: what a report holds (never the body or a
 // secret), how an answer maps to an outcome, and that a failing observer cannot change the answer.
 import type { RejectionReason } from './errors.js'
-import { isPromiseLike } from './maybe-async.js'
+import { isPromiseLike } from './runtime.js'
 import type { DeliveryRecord } from './telemetry.js'
 import type { Logger, WebhookResult } from './types.js'
 

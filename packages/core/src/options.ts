@@ -1,8 +1,9 @@
 // Construction-time checks shared by the router and every sender: a bad option fails at
 // startup with a WebhookConfigError that names the option or variable and the fix, never
 // per request and never by quietly turning a check off.
-import { readEnvRaw } from './env.js'
+
 import { WebhookConfigError } from './errors.js'
+import { readEnvRaw } from './runtime.js'
 import { publishedDevKeys } from './senders/dev-keys.js'
 import type { Verifier } from './types.js'
 

@@ -2,12 +2,12 @@
 // construction: a bad one is a WebhookConfigError naming the fix, never a per-request surprise.
 
 import type { DeferEngine } from './defer/job.js'
-import { readEnv } from './env.js'
 import { WebhookConfigError } from './errors.js'
 import { checkHandlerKeys, checkSharedTypes } from './handler-keys.js'
 import type { HandlerContext, HandlersFor, VerifyOption, WebhookHandlers } from './handlers.js'
 import type { DeliveryObserver } from './observe.js'
 import { checkPublicUrl, isProduction, numberOption } from './options.js'
+import { readEnv } from './runtime.js'
 import type { WebhookEvent } from './senders/registry.js'
 import type { Deferral } from './steps/defer.js'
 import { type KeySpace, keySpacesOf } from './steps/exactly-once.js'

@@ -1,8 +1,8 @@
 import type { RejectionReason } from './errors.js'
 import type { GenericEvent } from './events/types.js'
-import type { HeaderBag } from './headers.js'
+import type { HeaderBag } from './runtime.js'
 
-export type { HeaderBag } from './headers.js'
+export type { HeaderBag } from './runtime.js'
 
 /** Outcomes of a delivery that was accepted: 200, or 202 `accepted` for one handed to a durable engine (`defer`). */
 export type AcceptedStatus = 'processed' | 'duplicate' | 'ignored' | 'accepted'

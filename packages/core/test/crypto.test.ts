@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as nodeImpl from '../src/crypto/node.js'
 import * as webImpl from '../src/crypto/web.js'
-import { fromBase64, fromHex, toBase64, toHex } from '../src/encoding.js'
+import { fromBase64, fromHex, toBase64, toHex } from '../src/runtime.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 

@@ -2,7 +2,7 @@
 // honoured only when the adapter trusts the proxy in front (Express `trust proxy`, `trustProxy`
 // for h3 and Next): otherwise any client could name the URL QStash's `sub` is checked against.
 // In production the router ignores this URL for that check and uses its configured public URL.
-import { getHeader } from '../headers.js'
+import { getHeader } from '../runtime.js'
 import type { HeaderBag } from '../types.js'
 
 export interface RequestUrlParts {

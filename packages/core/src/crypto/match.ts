@@ -1,7 +1,7 @@
 // The one crypto contract every verifier uses: node:crypto answers synchronously, Web Crypto
 // with promises; these helpers await only what is a promise, so the Node path costs no tick.
 import { type HmacKey, hmacSha256, hmacSha256Text, timingSafeEqual } from '#crypto'
-import { isPromiseLike, type MaybeAsync } from '../maybe-async.js'
+import { isPromiseLike, type MaybeAsync } from '../runtime.js'
 import type { MacEncoding } from './mac-encoding.js'
 
 /**

@@ -8,7 +8,7 @@ export function importHmacKey(secret: Uint8Array): HmacKey {
   return crypto.subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
 }
 
-import { fromBase64, toBase64, toHex } from '../encoding.js'
+import { fromBase64, toBase64, toHex } from '../runtime.js'
 import type { MacEncoding } from './mac-encoding.js'
 
 const encoder = new TextEncoder()

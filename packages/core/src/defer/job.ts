@@ -1,6 +1,6 @@
 // What the ingress hands a durable engine (docs/architecture.md, "Answer fast, process later"):
 // one JSON job per verified delivery, and the engine-side dedupe ID that names it.
-import { toBase64, utf8 } from '../encoding.js'
+import { toBase64, utf8 } from '../runtime.js'
 import type { WebhookEvent } from '../senders/registry.js'
 
 /** The job an engine carries from the ingress to the worker. JSON; `v` changes only with its shape. */

@@ -2,9 +2,9 @@
 // to the app's own consumer route (`createWorker().handle`). Its own subpath so only apps that
 // use it load `@upstash/qstash` (an optional peer).
 import { Client } from '@upstash/qstash'
-import { readEnv } from '../env.js'
 import { WebhookConfigError } from '../errors.js'
 import { checkPublicUrl, numberOption } from '../options.js'
+import { readEnv } from '../runtime.js'
 import { type DeferEngine, untilAborted } from './job.js'
 
 export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'

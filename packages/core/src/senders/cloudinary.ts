@@ -1,13 +1,9 @@
 // Cloudinary upload notifications: `X-Cld-Signature` is the hex SHA-1 (or SHA-256) of the raw
 // body, then `X-Cld-Timestamp`, then the API secret — a plain digest, not an HMAC.
 import { digest, timingSafeEqual } from '#crypto'
-import { bytesOf, fromHex, toBase64, toHex } from '../encoding.js'
-import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
-import { getHeader } from '../headers.js'
-import { andThen, isPromiseLike, type MaybeAsync } from '../maybe-async.js'
 import {
   type DeclaredEventsOption,
   type DevKeySources,
@@ -16,6 +12,7 @@ import {
   secretListFrom,
   withDevKeySources,
 } from '../options.js'
+import { andThen, bytesOf, fromHex, getHeader, isPromiseLike, type MaybeAsync, nowSeconds, readEnv, toBase64, toHex } from '../runtime.js'
 import type { Verifier, VerifierResult, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'

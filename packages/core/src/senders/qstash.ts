@@ -2,13 +2,9 @@
 // QStash's own callbacks and failure callbacks. Signature: the `Upstash-Signature` HS256 JWT.
 import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, sha256Base64Url } from '#crypto'
 import { matchingMacText } from '../crypto/match.js'
-import { bytesOf, fromBase64, fromUtf8, jsonSegment, randomId, toBase64, utf8 } from '../encoding.js'
-import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, fileIdOf, isObject, type Json, num, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
-import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync } from '../maybe-async.js'
 import {
   checkPublicUrl,
   type DeclaredEventsOption,
@@ -18,6 +14,20 @@ import {
   secretFrom,
   withDevKeySources,
 } from '../options.js'
+import {
+  andThen,
+  bytesOf,
+  fromBase64,
+  fromUtf8,
+  getHeader,
+  jsonSegment,
+  type MaybeAsync,
+  nowSeconds,
+  randomId,
+  readEnv,
+  toBase64,
+  utf8,
+} from '../runtime.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSigningKeys } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'

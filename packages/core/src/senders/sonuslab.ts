@@ -2,13 +2,9 @@
 // scheme through `timestampedHmac({ ... })`.
 import { base64Url, type HmacKey, hmacSha256, importHmacKey } from '#crypto'
 import { matchingMac } from '../crypto/match.js'
-import { bytesOf, fromHex, toHex, utf8 } from '../encoding.js'
-import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
-import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync } from '../maybe-async.js'
 import {
   type DeclaredEventsOption,
   type DevKeySources,
@@ -17,6 +13,7 @@ import {
   secretListFrom,
   withDevKeySources,
 } from '../options.js'
+import { andThen, bytesOf, fromHex, getHeader, type MaybeAsync, nowSeconds, readEnv, toHex, utf8 } from '../runtime.js'
 import type { VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'

@@ -1,13 +1,9 @@
 // Standard Webhooks (and Svix) senders: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
 import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
 import { matchingMac } from '../crypto/match.js'
-import { bytesOf, fromBase64, toBase64 } from '../encoding.js'
-import { nowSeconds, readEnv } from '../env.js'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
-import { getHeader } from '../headers.js'
-import { andThen, type MaybeAsync } from '../maybe-async.js'
 import {
   type DeclaredEventsOption,
   type DevKeySources,
@@ -16,6 +12,7 @@ import {
   secretListFrom,
   withDevKeySources,
 } from '../options.js'
+import { andThen, bytesOf, fromBase64, getHeader, type MaybeAsync, nowSeconds, readEnv, toBase64 } from '../runtime.js'
 import type { HeaderBag, VerifiedDelivery, Verifier, VerifyInput } from '../types.js'
 import { devStandardWebhooksSecret } from './dev-keys.js'
 import type { SenderModule, SignInput } from './types.js'

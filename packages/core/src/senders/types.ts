@@ -1,6 +1,6 @@
 // The contract every sender module fulfils: one file per sender holds its verifier factory,
 // signer, decoder, event types, env names and defaults; senders/registry.ts lists them.
-import type { BodyInput } from '../encoding.js'
+import type { BodyInput } from '../runtime.js'
 import type { Verifier } from '../types.js'
 
 /** What a signer needs to sign one delivery the way the sender does. */

@@ -3,7 +3,7 @@
 // a store key or be echoed back.
 import { base64Url, hex, sha256 } from '#crypto'
 import { VerificationError } from '../errors.js'
-import { andThen, isPromiseLike, type MaybeAsync } from '../maybe-async.js'
+import { andThen, isPromiseLike, type MaybeAsync } from '../runtime.js'
 import type { DeliveryBody, Logger, RawDelivery, VerifiedDelivery, Verifier, VerifierResult } from '../types.js'
 import { refuse } from './answer.js'
 

@@ -2,7 +2,7 @@
 // deferred type is the engine's acknowledgement of the job, within a deadline; and a handler run
 // inline that nears the sender's answer budget is said, naming `defer`.
 import { type DeferEngine, type DeferredJob, jobDedupeId } from '../defer/job.js'
-import { isPromiseLike } from '../maybe-async.js'
+import { isPromiseLike } from '../runtime.js'
 import type { WebhookEvent } from '../senders/registry.js'
 import type { Logger, VerifiedDelivery, Verifier } from '../types.js'
 

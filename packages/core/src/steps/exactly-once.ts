@@ -4,8 +4,7 @@
 // retrying a failed commit while the claim lasts. docs/architecture.md, "Dedupe protocol", has the
 // states and why each step is there.
 import { base64Url, sha256Base64Url } from '#crypto'
-import { randomId } from '../encoding.js'
-import { nowSeconds } from '../env.js'
+import { nowSeconds, randomId } from '../runtime.js'
 import { claimToken, joined } from '../stores/protocol.js'
 import type { ClaimOutcome, DedupeStore, DeliveryBody, Logger, NonceClaim, VerifiedDelivery, Verifier } from '../types.js'
 

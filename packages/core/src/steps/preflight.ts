@@ -1,6 +1,6 @@
 // The preflight step: what can be refused from the request line and headers alone, before a
 // byte of the body is read.
-import { getHeader } from '../headers.js'
+import { getHeader } from '../runtime.js'
 import type { RawDelivery } from '../types.js'
 import { refuse } from './answer.js'
 

@@ -1,7 +1,7 @@
 // The read step: the raw body into memory, never more than `maxBodyBytes`.
-import { fromUtf8, utf8 } from '../encoding.js'
+
 import { BodyTooLargeError, RawBodyUnavailableError } from '../errors.js'
-import type { MaybeAsync } from '../maybe-async.js'
+import { fromUtf8, type MaybeAsync, utf8 } from '../runtime.js'
 import type { DeliveryBody, Logger, RawBody } from '../types.js'
 import { refusal } from './answer.js'
 

@@ -2,8 +2,9 @@
 // outputs reach a running app with no code change. Clients are optional peer dependencies,
 // loaded on first use with a plain dynamic import (bundlers are told to leave it alone), so the
 // core entry stays runtime-neutral and an app that never sets these variables loads nothing.
-import { readEnv } from '../env.js'
+
 import { StoreUnavailableError, WebhookConfigError } from '../errors.js'
+import { readEnv } from '../runtime.js'
 import type { DedupeStore, Logger } from '../types.js'
 import { memoryStore } from './memory.js'
 import { type UpstashRedisLike, upstashStore } from './upstash.js'

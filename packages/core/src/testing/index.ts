@@ -1,7 +1,7 @@
 // `@upload-webhooks/core/testing`: sign deliveries in your own tests exactly as each sender does.
 // Every signer lives in its sender's module; this entry re-exports them (and the registry, also
 // `/senders`) and builds requests.
-import { randomId } from '../encoding.js'
+import { randomId } from '../runtime.js'
 import { type SenderId, senderById } from '../senders/registry.js'
 import type { Logger } from '../types.js'
 

@@ -3,8 +3,8 @@
 // own key space, and on the engine's last attempt dead-letter it and clear the router's record.
 import type { DeferredJob } from '../defer/job.js'
 import { parseJob } from '../defer/parse-job.js'
-import { randomId } from '../encoding.js'
 import { NonRetryableError } from '../errors.js'
+import { randomId } from '../runtime.js'
 import { exactlyOnce } from '../steps/exactly-once.js'
 import { claimToken, joined } from '../stores/protocol.js'
 import type { WorkerContext, WorkerSettings } from './options.js'

@@ -3,8 +3,8 @@
 // QStash's failure callback comes to the same route and dead-letters the job.
 import type { DeferredJob } from '../defer/job.js'
 import { parseJob } from '../defer/parse-job.js'
-import { fromBase64, fromUtf8 } from '../encoding.js'
 import { NonRetryableError, VerificationError } from '../errors.js'
+import { fromBase64, fromUtf8 } from '../runtime.js'
 import type { Logger, Verifier } from '../types.js'
 import { JobInFlightError, type ProcessJob } from './process.js'
 

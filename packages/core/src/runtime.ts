@@ -1,4 +1,58 @@
-// Runtime-neutral byte encodings (no Buffer): the core entry must run on edge runtimes too.
+// What core reads the same way on every runtime it runs on (Node, workerd, edge runtimes): a
+// request's headers in either shape, the environment where there is one, the clock, values ready
+// at once on Node and as promises elsewhere, and bytes as text without Buffer.
+
+// ---- Headers
+
+/** Request headers as a web `Headers` object or a Node-style lower-cased record. */
+export type HeaderBag = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
+
+/**
+ * Reads one header from web `Headers` or a Node-style record. `name` must be lower-case.
+ * Repeated headers come back joined with ", " (as Node joins them), so a doubled
+ * signature header never verifies by accident.
+ */
+export function getHeader(headers: HeaderBag, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined
+  const value = (headers as Record<string, string | readonly string[] | undefined>)[name]
+  if (value === undefined || typeof value === 'string') return value
+  return value.join(', ')
+}
+
+// ---- Environment and clock
+
+/** An environment variable's raw value where a runtime has `process.env` (Node, Bun, Next edge); undefined elsewhere. */
+export function readEnvRaw(name: string): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  return env?.[name]
+}
+
+/** An environment variable, with an empty value read as unset. */
+export function readEnv(name: string): string | undefined {
+  const value = readEnvRaw(name)
+  return value === '' ? undefined : value
+}
+
+/** Seconds since the epoch, from the (fakeable) system clock. */
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
+
+// ---- Values ready now or later: at once on Node (node:crypto, bytes a framework kept, a sync
+// handler), as promises elsewhere (Web Crypto, a stream, a store). The request path awaits only real promises:
+// an `await` or an `async` layer over a ready value still costs a promise and a microtask turn.
+
+/** A value node:crypto returns at once and Web Crypto (or a stream, or a store) as a promise. */
+export type MaybeAsync<T> = T | Promise<T>
+
+/** `next(value)` now when `value` is ready, else once it is: a promise only when there was one. */
+export function andThen<T, U>(value: MaybeAsync<T>, next: (value: T) => MaybeAsync<U>): MaybeAsync<U> {
+  return isPromiseLike(value) ? Promise.resolve(value).then(next) : next(value as T)
+}
+
+/** True for any thenable, as `await` sees it: what user code (a verifier, a handler) returns may be one. */
+export const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function'
+
+// ---- Bytes and text: no Buffer, so the core entry runs on edge runtimes too
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
