@@ -146,3 +146,18 @@ export const bytesOf = (body: BodyInput): Uint8Array => (typeof body === 'string
 export const randomId = (prefix: string): string => `${prefix}${crypto.randomUUID().replace(/-/g, '')}`
 /** One JWT segment: base64url of the value's JSON. */
 export const jsonSegment = (value: unknown): string => toBase64(utf8(JSON.stringify(value)), true)
+
+/** Every candidate is compared, so timing does not tell which one matched. */
+export function anyEqual(mac: Uint8Array, candidates: readonly Uint8Array[], equal: (a: Uint8Array, b: Uint8Array) => boolean): boolean {
+  let matched = false
+  for (const candidate of candidates) if (equal(mac, candidate)) matched = true
+  return matched
+}
+
+/** Text compared in constant time for equal lengths, which are public: every character is compared. */
+export function equalText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}

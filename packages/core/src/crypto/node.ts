@@ -2,6 +2,7 @@
 // per delivery than Web Crypto on Node (docs/architecture.md, "Crypto"). Chosen by the `node`
 // export condition.
 import nodeCrypto, { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto'
+import { anyEqual, equalText } from '../runtime.js'
 import type { MacEncoding } from './mac-encoding.js'
 
 export type HmacKey = KeyObject
@@ -28,6 +29,43 @@ export function hmacSha256Text(key: HmacKey, encoding: MacEncoding, prefix: stri
   if (prefix) mac.update(prefix)
   if (data) mac.update(data)
   return mac.digest(encoding)
+}
+
+/**
+ * The first key whose HMAC-SHA256 over `prefix` + `data` equals one of `candidates`, compared in
+ * constant time; undefined when none does. Returns the matching MAC (a signed-content nonce).
+ */
+export function matchingMac(
+  keys: readonly HmacKey[],
+  prefix: string,
+  data: Uint8Array | undefined,
+  candidates: readonly Uint8Array[],
+): Uint8Array | undefined {
+  for (const key of keys) {
+    const mac = hmacSha256(key, prefix, data)
+    if (anyEqual(mac, candidates, timingSafeEqual)) return mac
+  }
+  return undefined
+}
+
+/**
+ * The first key whose HMAC-SHA256 over `prefix` + `data` is `signature`, written in `encoding`
+ * (lower-case hex, or unpadded base64url as in a JWT); undefined when none is. The MAC is encoded
+ * natively and compared as text in constant time, so no bytes are decoded for it, and only the
+ * canonical spelling matches: a signature cannot be re-spelled into another token that verifies.
+ */
+export function matchingMacText(
+  keys: readonly HmacKey[],
+  encoding: MacEncoding,
+  prefix: string,
+  data: Uint8Array | undefined,
+  signature: string,
+): string | undefined {
+  for (const key of keys) {
+    const mac = hmacSha256Text(key, encoding, prefix, data)
+    if (equalText(mac, signature)) return mac
+  }
+  return undefined
 }
 
 // crypto.hash() (Node 20.12+) digests in one call, without building a Hash object per body.

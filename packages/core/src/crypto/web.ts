@@ -8,7 +8,7 @@ export function importHmacKey(secret: Uint8Array): HmacKey {
   return crypto.subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
 }
 
-import { fromBase64, toBase64, toHex } from '../runtime.js'
+import { anyEqual, equalText, fromBase64, toBase64, toHex } from '../runtime.js'
 import type { MacEncoding } from './mac-encoding.js'
 
 const encoder = new TextEncoder()
@@ -32,6 +32,35 @@ export async function hmacSha256(key: HmacKey, prefix: string, data?: Uint8Array
 export async function hmacSha256Text(key: HmacKey, encoding: MacEncoding, prefix: string, data?: Uint8Array): Promise<string> {
   const mac = await hmacSha256(key, prefix, data)
   return encoding === 'hex' ? toHex(mac) : toBase64(mac, true)
+}
+
+/** The first key whose HMAC-SHA256 over `prefix` + `data` equals one of `candidates` (./node.ts has the contract). */
+export async function matchingMac(
+  keys: readonly HmacKey[],
+  prefix: string,
+  data: Uint8Array | undefined,
+  candidates: readonly Uint8Array[],
+): Promise<Uint8Array | undefined> {
+  for (const key of keys) {
+    const mac = await hmacSha256(key, prefix, data)
+    if (anyEqual(mac, candidates, timingSafeEqual)) return mac
+  }
+  return undefined
+}
+
+/** The first key whose HMAC-SHA256 over `prefix` + `data` is `signature` as text (./node.ts has the contract). */
+export async function matchingMacText(
+  keys: readonly HmacKey[],
+  encoding: MacEncoding,
+  prefix: string,
+  data: Uint8Array | undefined,
+  signature: string,
+): Promise<string | undefined> {
+  for (const key of keys) {
+    const mac = await hmacSha256Text(key, encoding, prefix, data)
+    if (equalText(mac, signature)) return mac
+  }
+  return undefined
 }
 
 export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {

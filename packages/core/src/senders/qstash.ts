@@ -1,7 +1,6 @@
 // Upstash QStash: UploadKit's `onUploadComplete` and any QStash publisher's messages, plus
 // QStash's own callbacks and failure callbacks. Signature: the `Upstash-Signature` HS256 JWT.
-import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, sha256, sha256Base64Url } from '#crypto'
-import { matchingMacText } from '../crypto/match.js'
+import { base64UrlText, type HmacKey, hmacSha256, importHmacKey, matchingMacText, sha256, sha256Base64Url } from '#crypto'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, fileIdOf, isObject, type Json, num, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'

@@ -1,7 +1,6 @@
 // Stripe-style `t=<unix>,v1=<hex>` senders: Sonuslab storage, and any other sender of that
 // scheme through `timestampedHmac({ ... })`.
-import { base64Url, type HmacKey, hmacSha256, importHmacKey } from '#crypto'
-import { matchingMac } from '../crypto/match.js'
+import { base64Url, type HmacKey, hmacSha256, importHmacKey, matchingMac } from '#crypto'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'

@@ -1,6 +1,5 @@
 // Standard Webhooks (and Svix) senders: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
-import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
-import { matchingMac } from '../crypto/match.js'
+import { type HmacKey, hmacSha256, importHmacKey, matchingMac } from '#crypto'
 import { VerificationError, WebhookConfigError } from '../errors.js'
 import { dataFile, type Json, str, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'

@@ -1,6 +1,5 @@
 // Uploadcare webhooks (payload versions 0.6 and 0.7): `X-Uc-Signature: v1=<hex>`.
-import { type HmacKey, hmacSha256, importHmacKey } from '#crypto'
-import { matchingMacText } from '../crypto/match.js'
+import { type HmacKey, hmacSha256, importHmacKey, matchingMacText } from '#crypto'
 import { VerificationError } from '../errors.js'
 import { isObject, type Json, num, str, uploadedFile, withType } from '../events/normalise.js'
 import type { EventBase, GenericEvent, UploadedFile } from '../events/types.js'
