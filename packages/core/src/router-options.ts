@@ -122,8 +122,12 @@ export interface RouterSettings {
   lockSeconds: number
   ttlSeconds: number
   failOpen: boolean
-  /** The URL a signature bound to a destination must name, given the request's URL: the URL policy, decided once. */
-  publicUrlFor(requestUrl: string): string | false
+  /**
+   * The URL a signature bound to a destination must name, decided once by the URL policy: the
+   * configured URL, `false` for no check (`url: false`), or undefined for the request's own URL,
+   * which the policy allows only outside production.
+   */
+  publicUrl: string | false | undefined
   onUnknownEvent: WebhookRouterOptions['onUnknownEvent']
   onDelivery: DeliveryObserver | undefined
   /** The engine and the types it takes, when `defer` is set. */
@@ -172,8 +176,8 @@ function publicUrlPolicy(
   url: WebhookRouterOptions['url'],
   verifiers: readonly Verifier[],
   production: boolean,
-): RouterSettings['publicUrlFor'] {
-  if (url === false) return () => false
+): RouterSettings['publicUrl'] {
+  if (url === false) return false
   const fromEnv = url === undefined ? readEnv('WEBHOOK_PUBLIC_URL') : undefined
   const fixed =
     url !== undefined
@@ -181,7 +185,7 @@ function publicUrlPolicy(
       : fromEnv !== undefined
         ? checkPublicUrl(OWNER, 'WEBHOOK_PUBLIC_URL', fromEnv)
         : undefined
-  if (fixed !== undefined) return () => fixed
+  if (fixed !== undefined) return fixed
   const needing = verifiers.filter((v) => v.needsPublicUrl).map((v) => `${v.name}()`)
   if (needing.length > 0 && production) {
     throw new WebhookConfigError(
@@ -190,7 +194,7 @@ function publicUrlPolicy(
         'e.g. https://your.app/api/webhooks/upload.',
     )
   }
-  return (requestUrl) => requestUrl
+  return undefined
 }
 
 function deferralOf(options: WebhookRouterOptions, handlers: WebhookHandlers): Deferral | undefined {
@@ -258,7 +262,7 @@ export function resolveSettings(options: WebhookRouterOptions): RouterSettings {
     lockSeconds: numberOption(OWNER, 'dedupe.lockSeconds', options.dedupe?.lockSeconds, 30, { min: 1, max: 86_400, integer: true }),
     ttlSeconds: numberOption(OWNER, 'dedupe.ttlSeconds', options.dedupe?.ttlSeconds, 74 * 3600, { min: 1, max: 31_536_000, integer: true }),
     failOpen: options.onStoreError === 'process',
-    publicUrlFor: publicUrlPolicy(options.url, verifiers, production),
+    publicUrl: publicUrlPolicy(options.url, verifiers, production),
     onUnknownEvent: options.onUnknownEvent,
     onDelivery: options.onDelivery,
     deferral: deferralOf(options, handlers),

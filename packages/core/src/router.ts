@@ -8,12 +8,10 @@ import { resolveSettings, type WebhookRouterOptions } from './router-options.js'
 import { isPromiseLike } from './runtime.js'
 import { accepted, answer, storeUnavailable } from './steps/answer.js'
 import { authenticate } from './steps/authenticate.js'
-import { decode } from './steps/decode.js'
-import { enqueue, jobOf, withinBudget } from './steps/defer.js'
+import { enqueue, jobOf } from './steps/defer.js'
 import { exactlyOnce } from './steps/exactly-once.js'
-import { preflight } from './steps/preflight.js'
-import { missingRawBody, read, readFailure } from './steps/read.js'
-import { handlerContext, ignoring, route } from './steps/route.js'
+import { missingRawBody, preflight, read, readFailure } from './steps/read.js'
+import { decode, handlerContext, ignoring, route, withinBudget } from './steps/route.js'
 import { type DeliveryRecord, type Instruments, loadTelemetry, timedHandler, timedStore } from './telemetry.js'
 import type { RawDelivery, WebhookResult } from './types.js'
 
@@ -75,7 +73,7 @@ export function createWebhookRouter<const V extends VerifyOption>(options: Webho
       preflight(delivery, settings.maxBodyBytes)
       const reading = read(delivery.body, settings.maxBodyBytes, unreadable)
       const body = isPromiseLike(reading) ? await reading : reading
-      const authenticating = authenticate(delivery, body, settings.verifiers, settings.publicUrlFor, logger)
+      const authenticating = authenticate(delivery, body, settings.verifiers, settings.publicUrl, logger)
       const { verifier, verified } = isPromiseLike(authenticating) ? await authenticating : authenticating
       if (record) {
         record.sender = verifier.name

@@ -29,7 +29,7 @@ export function authenticate(
   delivery: RawDelivery,
   body: DeliveryBody,
   verifiers: readonly Verifier[],
-  publicUrlFor: (requestUrl: string) => string | false,
+  publicUrl: string | false | undefined,
   logger: Logger,
 ): MaybeAsync<Authenticated> {
   const { headers } = delivery
@@ -37,7 +37,7 @@ export function authenticate(
   if (!verifier) refuse(401, 'missing_signature', `no signature header for: ${verifiers.map((v) => v.name).join(', ')}`)
   let verifying: ReturnType<Verifier['verify']>
   try {
-    verifying = verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrlFor(delivery.url), headers, body })
+    verifying = verifier.verify({ method: delivery.method, url: delivery.url, publicUrl: publicUrl ?? delivery.url, headers, body })
   } catch (error) {
     return rejected(error, verifier, logger)
   }

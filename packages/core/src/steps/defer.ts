@@ -1,10 +1,8 @@
 // Answer fast, process later (docs/architecture.md): the effect the exactly-once step runs for a
-// deferred type is the engine's acknowledgement of the job, within a deadline; and a handler run
-// inline that nears the sender's answer budget is said, naming `defer`.
+// deferred type is the engine's acknowledgement of the job, within a deadline.
 import { type DeferEngine, type DeferredJob, jobDedupeId } from '../defer/job.js'
-import { isPromiseLike } from '../runtime.js'
 import type { WebhookEvent } from '../senders/registry.js'
-import type { Logger, VerifiedDelivery, Verifier } from '../types.js'
+import type { VerifiedDelivery, Verifier } from '../types.js'
 
 /** The engine did not acknowledge the job in time, or refused it: the answer is 503 `enqueue_failed`. */
 export class EnqueueFailed extends Error {
@@ -47,22 +45,4 @@ export async function enqueue(deferral: Deferral, job: DeferredJob): Promise<voi
   } finally {
     clearTimeout(timer)
   }
-}
-
-/**
- * Runs an inline handler; one still running at 80 % of the sender's answer budget logs a warning
- * naming `defer`, since the sender then times out and retries while the first run goes on.
- */
-export function withinBudget(run: () => unknown, budgetMs: number, type: string, sender: string, logger: Logger): unknown {
-  const running = run()
-  if (!isPromiseLike(running)) return running
-  const timer = setTimeout(() => {
-    logger.warn(
-      `[upload-webhooks] the "${type}" handler is still running at 80% of ${sender}'s ${budgetMs / 1000} s answer budget: ` +
-        "past it the sender retries while this run goes on. Hand long work to a queue with the router's `defer` option " +
-        '(deferToBullMQ, deferToQStash, deferToCloudflareQueue); see core\'s README, "Long-running handlers".',
-    )
-  }, budgetMs * 0.8)
-  ;(timer as { unref?: () => void }).unref?.()
-  return Promise.resolve(running).finally(() => clearTimeout(timer))
 }

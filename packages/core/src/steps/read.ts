@@ -1,9 +1,22 @@
-// The read step: the raw body into memory, never more than `maxBodyBytes`.
+// The read step: what the request line and headers alone refuse (method, content type, declared
+// length), before a byte is read; then the raw body into memory, never more than `maxBodyBytes`.
 
 import { BodyTooLargeError, RawBodyUnavailableError } from '../errors.js'
-import { fromUtf8, type MaybeAsync, utf8 } from '../runtime.js'
-import type { DeliveryBody, Logger, RawBody } from '../types.js'
-import { refusal } from './answer.js'
+import { fromUtf8, getHeader, type MaybeAsync, utf8 } from '../runtime.js'
+import type { DeliveryBody, Logger, RawBody, RawDelivery } from '../types.js'
+import { refusal, refuse } from './answer.js'
+
+const JSON_TYPE = /^(application\/(?:[\w.+-]+\+)?json|text\/json)\s*(?:;|$)/i
+
+/** Method, content type and declared length; throws a Refusal (405, 415, 413). */
+export function preflight(delivery: RawDelivery, maxBodyBytes: number): void {
+  if (delivery.method !== 'POST') refuse(405, 'method_not_allowed', undefined, { allow: 'POST' })
+  const contentType = getHeader(delivery.headers, 'content-type')
+  // A missing content type is read anyway: QStash forwards whatever the publisher sent.
+  if (contentType !== undefined && !JSON_TYPE.test(contentType)) refuse(415, 'unsupported_media_type', 'webhook bodies must be JSON')
+  if (Number(getHeader(delivery.headers, 'content-length')) > maxBodyBytes)
+    refuse(413, 'payload_too_large', undefined, { connection: 'close' })
+}
 
 class Body implements DeliveryBody {
   #text: string | undefined

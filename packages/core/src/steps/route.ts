@@ -1,8 +1,12 @@
-// The route step: the handler for the event's type, if this sender may reach it. A type belongs to
-// the configured senders that declare it (docs/architecture.md, "Who may reach a handler"): an
-// authentic delivery from another sender naming it is refused, never answered 2xx unrun.
+// The route step: the verified bytes as the sender's event (each verifier decodes only its own
+// format, no guessing across senders), then the handler for its type, if this sender may reach it.
+// A type belongs to the configured senders that declare it (docs/architecture.md, "Who may reach a
+// handler"): an authentic delivery from another sender naming it is refused, never answered 2xx
+// unrun. A handler run inline that nears the sender's answer budget is said, naming `defer`.
 
+import { typeFieldEvent } from '../events/normalise.js'
 import type { Handler, HandlerContext, WebhookHandlers } from '../handlers.js'
+import { isPromiseLike } from '../runtime.js'
 import type { WebhookEvent } from '../senders/registry.js'
 import type { DeliveryBody, HeaderBag, Logger, VerifiedDelivery, Verifier, WebhookResult } from '../types.js'
 import { accepted, refuse } from './answer.js'
@@ -117,4 +121,38 @@ export function ignoring(settings: Ignoring): (event: WebhookEvent, context: Han
     }
     return accepted('ignored', context.deliveryId)
   }
+}
+
+/** The body as JSON, then as the verifier's own sender's event; throws a Refusal (400). */
+export function decode(body: DeliveryBody, verifier: Verifier, headers: HeaderBag): WebhookEvent {
+  let payload: unknown
+  try {
+    payload = JSON.parse(body.text)
+  } catch {
+    refuse(400, 'malformed_json', 'the body is not valid JSON')
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    refuse(400, 'malformed_json', 'the body must be a JSON object')
+  const event = (verifier.toEvent ?? typeFieldEvent)(payload as Record<string, unknown>, headers)
+  if (!event) refuse(400, 'missing_event_type', 'no event type in the body')
+  event.sender = verifier.name
+  return event
+}
+
+/**
+ * Runs an inline handler; one still running at 80 % of the sender's answer budget logs a warning
+ * naming `defer`, since the sender then times out and retries while the first run goes on.
+ */
+export function withinBudget(run: () => unknown, budgetMs: number, type: string, sender: string, logger: Logger): unknown {
+  const running = run()
+  if (!isPromiseLike(running)) return running
+  const timer = setTimeout(() => {
+    logger.warn(
+      `[upload-webhooks] the "${type}" handler is still running at 80% of ${sender}'s ${budgetMs / 1000} s answer budget: ` +
+        "past it the sender retries while this run goes on. Hand long work to a queue with the router's `defer` option " +
+        '(deferToBullMQ, deferToQStash, deferToCloudflareQueue); see core\'s README, "Long-running handlers".',
+    )
+  }, budgetMs * 0.8)
+  ;(timer as { unref?: () => void }).unref?.()
+  return Promise.resolve(running).finally(() => clearTimeout(timer))
 }
