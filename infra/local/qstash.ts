@@ -320,13 +320,17 @@ export class LocalQStash {
       record(404)
       return Response.json({ error: `topic ${urlGroup} not found` }, { status: 404 })
     }
+    // QStash answers a URL destination with one message and a URL group with a list; a duplicate
+    // with 202 and `deduplicated`, the publisher's only sign that nothing new was enqueued.
+    const answer = (messages: Record<string, unknown>[], status: number) =>
+      Response.json(topicName === undefined ? messages[0] : messages, { status })
     const dedupeId = headers['upstash-deduplication-id']
     const seen = dedupeId ? this.dedupe.get(dedupeId) : undefined
     if (seen) {
-      record(201, true, seen)
-      return Response.json(
+      record(202, true, seen)
+      return answer(
         seen.map((messageId, i) => ({ messageId, url: endpoints[i], deduplicated: true })),
-        { status: 201 },
+        202,
       )
     }
     const messageIds = endpoints.map(newMessageId)
@@ -337,9 +341,9 @@ export class LocalQStash {
         this.track(this.deliver(url, messageIds[i]!, body, headers, topicName))
       })
     }
-    return Response.json(
+    return answer(
       messageIds.map((messageId, i) => ({ messageId, url: endpoints[i] })),
-      { status: 201 },
+      201,
     )
   }
 

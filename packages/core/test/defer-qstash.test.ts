@@ -67,19 +67,22 @@ async function harness(handler: WorkerHandler, retries = 1) {
 }
 
 describe('deferToQStash + createWorker().handle on the local QStash', () => {
-  it('a deduplicated publish runs the handler once; a stale original timestamp is fine', async () => {
+  it('a deduplicated publish is published again under a fresh ID and runs the handler once; a stale original timestamp is fine', async () => {
     const effects: string[] = []
     const h = await harness((event, ctx) => void effects.push(`${event.file.id}@${ctx.receivedAt}`))
     const job = jobFor(fresh('d'), '2020-01-01T00:00:00.000Z')
+    const dedupeId = jobDedupeId(job.sender, job.deliveryId)
     await h.enqueue(job)
+    await h.qstash.idle()
     await h.enqueue(job)
     await h.qstash.idle()
     expect(h.qstash.publishes.map((p) => [p.status, p.deduplicated, p.headers['upstash-deduplication-id']])).toEqual([
-      [201, false, jobDedupeId(job.sender, job.deliveryId)],
-      [201, true, jobDedupeId(job.sender, job.deliveryId)],
+      [201, false, dedupeId],
+      [202, true, dedupeId],
+      [201, false, expect.stringMatching(new RegExp(`^${dedupeId}_[0-9a-f]{32}$`))],
     ])
     expect(h.qstash.publishes[0]!.headers['upstash-failure-callback']).toBe(h.url)
-    expect(h.qstash.deliveries.map((d) => d.status)).toEqual([200])
+    expect(h.qstash.deliveries.map((d) => d.status)).toEqual([200, 200])
     expect(effects).toEqual([`${job.deliveryId}@2020-01-01T00:00:00.000Z`])
   })
 
@@ -116,6 +119,23 @@ describe('deferToQStash + createWorker().handle on the local QStash', () => {
     ])
     expect(h.deadLetters.map(([dead]) => dead)).toEqual([job])
     expect(await h.store.claim(ingressKey, 'claim:f:2', 30)).toEqual({ state: 'claimed' })
+  })
+
+  it("the sender's re-delivery after a dead letter runs, though QStash still holds the dead job's dedupe ID", async () => {
+    let down = true
+    const effects: string[] = []
+    const h = await harness((event) => {
+      if (down) throw new Error('downstream is down')
+      effects.push(event.file.id)
+    })
+    const job = jobFor(fresh('d'))
+    await h.enqueue(job)
+    await h.qstash.idle()
+    expect(h.deadLetters).toHaveLength(1)
+    down = false
+    await h.enqueue(job)
+    await h.qstash.idle()
+    expect(effects).toEqual([job.deliveryId])
   })
 
   it('a malformed job is answered 489 non-retryable: QStash stops at once', async () => {

@@ -4,7 +4,7 @@
 import { Client } from '@upstash/qstash'
 import { WebhookConfigError } from '../errors.js'
 import { checkPublicUrl, numberOption } from '../options.js'
-import { readEnv } from '../runtime.js'
+import { randomId, readEnv } from '../runtime.js'
 import { type DeferEngine, untilAborted } from './job.js'
 
 export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'
@@ -43,7 +43,10 @@ function tokenOf(option: string | undefined): string {
 /**
  * Defers deliveries to QStash: `defer: deferToQStash({ url: 'https://your.app/api/jobs' })`.
  * Each job is published as JSON to `url` with `Upstash-Deduplication-Id` set to its dedupe ID and
- * `url` as its failure callback, so the consumer route also hears when QStash gives up.
+ * `url` as its failure callback, so the consumer route also hears when QStash gives up. A publish
+ * QStash reports deduplicated is published again under a fresh ID: the earlier job may be one
+ * QStash gave up on (a dead letter the sender now re-delivers), and the worker's own guard makes
+ * a second job harmless when it was not.
  */
 export function deferToQStash(options: DeferToQStashOptions): DeferEngine {
   if (!options || typeof options !== 'object') throw new WebhookConfigError(`${OWNER}: pass { url: 'https://your.app/api/jobs' }`)
@@ -62,15 +65,20 @@ export function deferToQStash(options: DeferToQStashOptions): DeferEngine {
   return {
     name: 'qstash',
     async enqueue({ job, dedupeId, signal }) {
-      const publishing = client.publishJSON({
-        url,
-        body: job,
-        deduplicationId: dedupeId,
-        failureCallback: url,
-        ...(retries === undefined ? {} : { retries }),
-        ...(timeout === undefined ? {} : { timeout }),
-        ...(flowControl ? { flowControl: flowControl as never } : {}),
-      })
+      const publish = (deduplicationId: string) =>
+        client.publishJSON({
+          url,
+          body: job,
+          deduplicationId,
+          failureCallback: url,
+          ...(retries === undefined ? {} : { retries }),
+          ...(timeout === undefined ? {} : { timeout }),
+          ...(flowControl ? { flowControl: flowControl as never } : {}),
+        })
+      const publishing = (async () => {
+        const published = await publish(dedupeId)
+        if (published.deduplicated) await publish(`${dedupeId}_${randomId('')}`)
+      })()
       await untilAborted(publishing, signal)
     },
   }
