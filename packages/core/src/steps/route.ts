@@ -19,6 +19,22 @@ export type Route = { kind: 'handler'; handler: Handler } | { kind: 'doctor' } |
 const DOCTOR: Route = Object.freeze({ kind: 'doctor' })
 const IGNORED: Route = Object.freeze({ kind: 'ignored' })
 
+/** The body as JSON, then as the verifier's own sender's event; throws a Refusal (400). */
+export function decode(body: DeliveryBody, verifier: Verifier, headers: HeaderBag): WebhookEvent {
+  let payload: unknown
+  try {
+    payload = JSON.parse(body.text)
+  } catch {
+    refuse(400, 'malformed_json', 'the body is not valid JSON')
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    refuse(400, 'malformed_json', 'the body must be a JSON object')
+  const event = (verifier.toEvent ?? typeFieldEvent)(payload as Record<string, unknown>, headers)
+  if (!event) refuse(400, 'missing_event_type', 'no event type in the body')
+  event.sender = verifier.name
+  return event
+}
+
 /** A handled type and the configured senders that declare it: only they reach its handler. */
 interface Scoped {
   kind: 'scoped'
@@ -121,22 +137,6 @@ export function ignoring(settings: Ignoring): (event: WebhookEvent, context: Han
     }
     return accepted('ignored', context.deliveryId)
   }
-}
-
-/** The body as JSON, then as the verifier's own sender's event; throws a Refusal (400). */
-export function decode(body: DeliveryBody, verifier: Verifier, headers: HeaderBag): WebhookEvent {
-  let payload: unknown
-  try {
-    payload = JSON.parse(body.text)
-  } catch {
-    refuse(400, 'malformed_json', 'the body is not valid JSON')
-  }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
-    refuse(400, 'malformed_json', 'the body must be a JSON object')
-  const event = (verifier.toEvent ?? typeFieldEvent)(payload as Record<string, unknown>, headers)
-  if (!event) refuse(400, 'missing_event_type', 'no event type in the body')
-  event.sender = verifier.name
-  return event
 }
 
 /**
