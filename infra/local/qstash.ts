@@ -1,9 +1,10 @@
 // A local stand-in for QStash, the one every test and `pnpm demo:pipeline` use: the publish API
 // (URL groups and URL destinations, deduplication IDs), delivery signed exactly as QStash signs
 // (core's `/testing` signer) with retries, the DLQ and the failure callback, and the management
-// API the CLI and the infra providers call (URL groups, signing keys, DLQ list/retry/delete).
+// API the CLI, the infra providers and the DLQ monitor call (URL groups, signing keys, DLQ
+// list/retry/delete).
 // Only ever talks to the URLs it is given.
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { devSigningKeys, signQStash } from '@upload-webhooks/core/testing'
 
@@ -20,6 +21,8 @@ export interface LocalQStashOptions {
   deliveryRetries?: number
   /** Pause between delivery attempts, in ms. Default: `50`. */
   retryDelayMs?: number
+  /** Most dead letters one `GET /v2/dlq` page holds, whatever `count` asks (smaller pages make paging testable). Default: `100`, QStash's cap. */
+  dlqPageSize?: number
   /** Sees every publish and delivery as it happens (the demo prints them). Default: none. */
   onEvent?: (event: LocalQStashEvent) => void
 }
@@ -75,8 +78,9 @@ export interface DlqMessage {
   body: string
   maxRetries: number
   createdAt: number
-  responseStatus: number
-  responseBody: string
+  /** Optional, as in QStash's API: a letter whose last attempt got no response may have none. */
+  responseStatus?: number
+  responseBody?: string
 }
 
 export type LocalQStashEvent = ({ type: 'publish' } & PublishRecord & { messageIds: string[] }) | ({ type: 'delivery' } & DeliveryRecord)
@@ -133,12 +137,17 @@ export class LocalQStash {
 
   constructor(options: LocalQStashOptions) {
     if (!options.token) throw new Error('LocalQStash: token is required (the Bearer token API calls send).')
+    const pageSize = options.dlqPageSize
+    if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize > 0 && pageSize <= MAX_PAGE)) {
+      throw new Error(`LocalQStash: dlqPageSize must be an integer from 1 to ${MAX_PAGE} (got ${pageSize}).`)
+    }
     this.options = {
       urlGroups: {},
       signingKeys: { current: devSigningKeys.currentSigningKey, next: devSigningKeys.nextSigningKey },
       deliver: true,
       deliveryRetries: 2,
       retryDelayMs: 50,
+      dlqPageSize: MAX_PAGE,
       ...options,
     }
     this.keys = { ...this.options.signingKeys }
@@ -189,7 +198,7 @@ export class LocalQStash {
     const forced = this.takeForced(request.method, false)
     if (forced) return new Response(forced.body, { status: forced.status, headers: forced.headers })
     const failure = this.fail?.(url, request.method)
-    if (failure) return Response.json({ error: 'Service Unavailable' }, { status: failure })
+    if (failure) return Response.json({ error: STATUS_CODES[failure] ?? 'error' }, { status: failure })
     return this.manage(request.method, url, parseBody(text))
   }
 
@@ -268,14 +277,25 @@ export class LocalQStash {
     return Response.json({ error: `no route for ${method} ${url.pathname}` }, { status: 404 })
   }
 
-  /** `GET /v2/dlq`: one page, optionally of one URL group, with a cursor while more remain. */
+  /** `GET /v2/dlq`: one page of the matching letters, with a cursor while more remain. */
   private dlqPage(url: URL): Response {
-    const group = url.searchParams.get('topicName')
-    const matching = this.dlq.filter((m) => !group || m.topicName === group)
+    const matching = this.dlqMatching(url.searchParams)
     const offset = Number(url.searchParams.get('cursor') ?? 0)
-    const count = Math.min(Number(url.searchParams.get('count') ?? MAX_PAGE), MAX_PAGE)
+    const pageSize = this.options.dlqPageSize
+    const count = Math.min(Number(url.searchParams.get('count') ?? pageSize), pageSize)
     const next = offset + count < matching.length ? String(offset + count) : undefined
     return Response.json({ messages: matching.slice(offset, offset + count), ...(next ? { cursor: next } : {}) })
+  }
+
+  /** The letters `GET /v2/dlq`'s filters select (URL group; `fromDate`/`toDate` inclusive, unix ms), in its `order`. */
+  private dlqMatching(query: URLSearchParams): DlqMessage[] {
+    const group = query.get('topicName')
+    const from = Number(query.get('fromDate') ?? Number.NEGATIVE_INFINITY)
+    const to = Number(query.get('toDate') ?? Number.POSITIVE_INFINITY)
+    const matching = this.dlq.filter((m) => (!group || m.topicName === group) && m.createdAt >= from && m.createdAt <= to)
+    // QStash sorts by time, earliest first unless told otherwise.
+    const direction = query.get('order') === 'latestFirst' ? -1 : 1
+    return matching.sort((a, b) => direction * (a.createdAt - b.createdAt))
   }
 
   /** A DLQ retry: the same body to the same URL under a new message ID. */
