@@ -1,6 +1,6 @@
 // Part 7b: Redis round trips of "answer fast, process later", counted as part 3 counts them
 // (redis-commands.ts), on a dedicated redis-server: per delivery at the ingress (ours with
-// `deferToBullMQ` against `Receiver.verify` + `queue.add`), and per job at the worker
+// `deferToBullMQ` against `Receiver.verify` + `queue.add`, with and without a claim and commit), and per job at the worker
 // (`createWorker().bullmq` against a bare BullMQ processor running the same handler).
 import { createWebhookRouter, createWorker, qstash } from '@upload-webhooks/core'
 import { type BullMQQueueLike, deferToBullMQ } from '@upload-webhooks/core/bullmq'
@@ -12,11 +12,12 @@ import { startRedis } from '../support/redis-server.js'
 import { WEBHOOK_PATH } from './payload.js'
 import { type CommandCounter, commandCounter } from './redis-commands.js'
 import { deferred, queued } from './servers/answers.js'
+import { receiverClaimQueueRecipe } from './servers/claim-queue-recipe.js'
 import { DEFER_JOB_OPTIONS } from './servers/defer-ingress.js'
-import { receiverQueueRecipe } from './servers/peer-recipe.js'
+import { type PeerRecipe, receiverQueueRecipe } from './servers/peer-recipe.js'
 import { type NextDelivery, signedDeliveries } from './signed-deliveries.js'
 
-export type DeferRoundTripScenario = 'ingress-ours' | 'ingress-recipe' | 'worker-bare' | 'worker-ours'
+export type DeferRoundTripScenario = 'ingress-ours' | 'ingress-recipe' | 'ingress-recipe-claim' | 'worker-bare' | 'worker-ours'
 
 export interface DeferRoundTripRow {
   scenario: DeferRoundTripScenario
@@ -24,7 +25,7 @@ export interface DeferRoundTripRow {
   items: number
   /** Client round trips per delivery or job; for the worker, the marginal cost of a job (start-up left out). */
   roundTrips: number
-  /** Of those, what the dedupe store sent, counted on the client: ours' claim and commit. */
+  /** Of those, what the dedupe store sent, counted on the client: ours' claim and commit, or the claiming recipe's. */
   storeCommands: number
   /** Calls made inside Lua scripts, per item. */
   inScript: number
@@ -91,6 +92,7 @@ export async function measureDeferRoundTrips(redisBinary: string, options: Defer
   const storeClient = new Redis(server.url)
   const queueConnection = new Redis(server.url, { maxRetriesPerRequest: null })
   const queues: Queue[] = []
+  const clients = [admin, monitorClient, storeClient, queueConnection]
   let counter: CommandCounter | undefined
   try {
     counter = await commandCounter(admin, monitorClient)
@@ -126,14 +128,25 @@ export async function measureDeferRoundTrips(redisBinary: string, options: Defer
         if (!deferred(answer.status, answer.body)) throw new Error(`bench: the deferring ingress answered ${answer.status} ${answer.body}`)
       }
     }
-    const recipe = receiverQueueRecipe(queueOf('bench-rt-recipe'), DEFER_JOB_OPTIONS)
-    const viaRecipe = async (amount: number) => {
+    // The claiming recipe's own client, every command it sends counted as the store's are.
+    const recipeStore = new Redis(server.url)
+    const sendCommand = recipeStore.sendCommand.bind(recipeStore)
+    recipeStore.sendCommand = (...args) => {
+      storeCommands++
+      return sendCommand(...args)
+    }
+    clients.push(recipeStore)
+    const recipes = {
+      plain: { recipe: receiverQueueRecipe(queueOf('bench-rt-recipe'), DEFER_JOB_OPTIONS), ok: queued },
+      claim: { recipe: receiverClaimQueueRecipe(recipeStore, queueOf('bench-rt-recipe-claim'), DEFER_JOB_OPTIONS), ok: deferred },
+    }
+    const viaRecipe = async ({ recipe, ok }: { recipe: PeerRecipe; ok: typeof queued }, amount: number) => {
       const next = deliveries()
       for (let i = 0; i < amount; i++) {
         const { body, headers } = next()
         const messageId = headers['upstash-message-id']
         const answer = await recipe({ body, signature: headers['upstash-signature'], messageId, url })
-        if (!queued(answer.status, answer.body)) throw new Error(`bench: the queue recipe answered ${answer.status} ${answer.body}`)
+        if (!ok(answer.status, answer.body)) throw new Error(`bench: a queue recipe answered ${answer.status} ${answer.body}`)
       }
     }
     const rows: DeferRoundTripRow[] = []
@@ -146,13 +159,17 @@ export async function measureDeferRoundTrips(redisBinary: string, options: Defer
     })
     // Unmeasured first: each script's first EVALSHA on a fresh server answers NOSCRIPT.
     await ingress(router, 3)
-    await viaRecipe(3)
+    await viaRecipe(recipes.plain, 3)
+    await viaRecipe(recipes.claim, 3)
     storeCommands = 0
     const ours = await counter.count(() => ingress(router, options.items))
     rows.push({ scenario: 'ingress-ours', ...perItem(options.items, ours, storeCommands) })
     storeCommands = 0
-    const theirs = await counter.count(() => viaRecipe(options.items))
+    const theirs = await counter.count(() => viaRecipe(recipes.plain, options.items))
     rows.push({ scenario: 'ingress-recipe', ...perItem(options.items, theirs, storeCommands) })
+    storeCommands = 0
+    const claiming = await counter.count(() => viaRecipe(recipes.claim, options.items))
+    rows.push({ scenario: 'ingress-recipe-claim', ...perItem(options.items, claiming, storeCommands) })
 
     const processors = {
       'worker-bare': { run: async (job: { data: { event: unknown } }) => void handler(job.data.event), expect: undefined },
@@ -197,7 +214,7 @@ export async function measureDeferRoundTrips(redisBinary: string, options: Defer
   } finally {
     counter?.stop()
     for (const queue of queues) await queue.close()
-    for (const client of [admin, monitorClient, storeClient, queueConnection]) client.disconnect()
+    for (const client of clients) client.disconnect()
     await server.stop()
   }
 }

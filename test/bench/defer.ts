@@ -1,5 +1,6 @@
 // Part 7a: ingress throughput with `defer` — ours (`deferToBullMQ` over `redisStore`) against the
-// queue recipe (`Receiver.verify` + `queue.add`), each server in its own child process, on one
+// queue recipe (`Receiver.verify` + `queue.add`) and against the same recipe with ours' guarantees
+// (a claim with replay nonce before the add, a commit after it), each server in its own child process, on one
 // redis-server. No worker runs: jobs wait in the queue, and each run's queue is counted (a 2xx
 // with no job is data loss, reported loudly) and obliterated before the next run.
 import { Queue } from 'bullmq'
@@ -45,11 +46,19 @@ export interface DeferRow {
   peerRatio?: number
   /** Ours: median over rounds of the recipe's server CPU per delivery ÷ ours' (above 1: ours is cheaper). */
   peerCpuRatio?: number
+  /** Ours: the same two ratios against the recipe with exactly-once. */
+  claimRatio?: number
+  claimCpuRatio?: number
+  /** The recipe with exactly-once: its req/s ÷ the plain recipe's, same round (what the guarantees cost it). */
+  guaranteeRatio?: number
   samples: DeferSample[]
 }
 
-/** What each variant must answer every delivery: ours 202 `accepted`, the recipe 200. */
-export const EXPECTED: Record<DeferVariant, Expected> = { defer: deferred, 'receiver-queue': queued }
+/** What each variant must answer every delivery: ours and the claiming recipe 202 `accepted`, the plain recipe 200. */
+export const EXPECTED: Record<DeferVariant, Expected> = { defer: deferred, 'receiver-queue': queued, 'receiver-claim-queue': deferred }
+const duplicate = (status: number, body: string) => status === 200 && body.includes('"duplicate"')
+/** What each answers a redelivery: the claiming variants 200 `duplicate`, the plain recipe as the first time. */
+const REDELIVERED: Record<DeferVariant, Expected> = { defer: duplicate, 'receiver-queue': queued, 'receiver-claim-queue': duplicate }
 
 interface Served {
   server: RunningServer
@@ -66,7 +75,8 @@ async function redisCpuMicros(admin: Redis): Promise<number> {
 
 /**
  * One delivery and its redelivery: the first answered as the variant answers, the second not
- * adding a job (ours answers it 200 `duplicate`, the recipe's `jobId` keeps BullMQ from adding it).
+ * adding a job (ours and the claiming recipe answer it 200 `duplicate`, the plain recipe's `jobId`
+ * keeps BullMQ from adding it).
  */
 async function preflight({ server, next, queue }: Served, variant: DeferVariant, name: string) {
   const delivery = next()
@@ -77,8 +87,8 @@ async function preflight({ server, next, queue }: Served, variant: DeferVariant,
   const first = await send()
   if (!EXPECTED[variant](first.status, first.body)) throw new Error(`bench: ${name} answered ${first.status} ${first.body} to a delivery`)
   const again = await send()
-  const duplicateOk = variant === 'defer' ? again.status === 200 && again.body.includes('"duplicate"') : queued(again.status, again.body)
-  if (!duplicateOk) throw new Error(`bench: ${name} answered ${again.status} ${again.body} to a redelivery`)
+  if (!REDELIVERED[variant](again.status, again.body))
+    throw new Error(`bench: ${name} answered ${again.status} ${again.body} to a redelivery`)
   const jobs = await queue.count()
   if (jobs !== 1) throw new Error(`bench: ${name} left ${jobs} jobs for one delivery and its redelivery, expected 1`)
   await queue.obliterate({ force: true })
@@ -139,6 +149,11 @@ function rowsOf(framework: Framework, rounds: Map<DeferVariant, DeferSample>[]):
   return DEFER_VARIANTS.map((variant) => {
     const s = rounds.map((round) => round.get(variant)!)
     const recipe = rounds.map((round) => round.get('receiver-queue')!)
+    const claiming = rounds.map((round) => round.get('receiver-claim-queue')!)
+    const against = (peer: DeferSample[]) => ({
+      rate: median(s.map((x, i) => x.reqPerSec / peer[i]!.reqPerSec)),
+      cpu: median(s.map((x, i) => peer[i]!.serverCpuMicrosPerRequest / x.serverCpuMicrosPerRequest)),
+    })
     return {
       framework,
       label: FRAMEWORKS[framework].label,
@@ -150,10 +165,13 @@ function rowsOf(framework: Framework, rounds: Map<DeferVariant, DeferSample>[]):
       redisCpuMicrosPerRequest: median(s.map((x) => x.redisCpuMicrosPerRequest)),
       ...(variant === 'defer'
         ? {
-            peerRatio: median(s.map((x, i) => x.reqPerSec / recipe[i]!.reqPerSec)),
-            peerCpuRatio: median(s.map((x, i) => recipe[i]!.serverCpuMicrosPerRequest / x.serverCpuMicrosPerRequest)),
+            peerRatio: against(recipe).rate,
+            peerCpuRatio: against(recipe).cpu,
+            claimRatio: against(claiming).rate,
+            claimCpuRatio: against(claiming).cpu,
           }
         : {}),
+      ...(variant === 'receiver-claim-queue' ? { guaranteeRatio: against(recipe).rate } : {}),
       samples: s,
     }
   })

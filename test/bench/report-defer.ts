@@ -1,4 +1,5 @@
-// The defer part's markdown tables: ingress throughput with the ratio ours ÷ recipe, and the
+// The defer part's markdown tables: ingress throughput with the ratios ours ÷ recipe and ours ÷
+// the recipe with exactly-once, and the
 // Redis round trips per delivery and per job with the worker's overhead over a bare processor.
 import type { DeferRow } from './defer.js'
 import type { DeferRoundTripRow, DeferRoundTripScenario } from './defer-worker.js'
@@ -13,6 +14,12 @@ import {
 } from './targets.js'
 
 const times = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '' : `${value.toFixed(2)}×`)
+
+const guaranteeCost = (rows: DeferRow[]) =>
+  rows
+    .filter((r) => r.guaranteeRatio !== undefined)
+    .map((r) => `${r.label} ${times(r.guaranteeRatio)}`)
+    .join(', ') || 'not measured'
 
 export function deferIngressTable(rows: DeferRow[]): string {
   const target = DEFER_RECIPE_RATIO_TARGET.toFixed(2)
@@ -29,6 +36,8 @@ export function deferIngressTable(rows: DeferRow[]): string {
         'ours ÷ recipe, deliveries/s ²',
         'recipe ÷ ours, CPU/delivery ²',
         'target',
+        'ours ÷ recipe with exactly-once, deliveries/s ²',
+        'that recipe ÷ ours, CPU/delivery ²',
       ],
       rows.map((r) => [
         r.label,
@@ -43,17 +52,21 @@ export function deferIngressTable(rows: DeferRow[]): string {
         r.peerRatio === undefined
           ? ''
           : `≥ ${target}× deliveries/s ${mark(ratioVerdict(r.peerRatio, DEFER_RECIPE_RATIO_TARGET))}, CPU ${mark(ratioVerdict(r.peerCpuRatio ?? NaN, DEFER_RECIPE_RATIO_TARGET))}`,
+        times(r.claimRatio),
+        times(r.claimCpuRatio),
       ]),
     ) +
+    `\n\nWhat the guarantees cost the recipe, its deliveries/s with exactly-once ÷ without, same round ²: ${guaranteeCost(rows)}.` +
     '\n\nNo worker runs: each run leaves its jobs in the queue, which is counted (at least one job per 2xx answer) and obliterated before the next run.' +
     "\n¹ redis-server's own CPU time (`INFO cpu`) per answered delivery: the queue's and the store's work, which the server process's CPU leaves out." +
-    '\n² in the same round: above 1× ours is ahead.'
+    '\n² in the same round: above 1× ours (in the line on what the guarantees cost, the recipe with exactly-once) is ahead.'
   )
 }
 
 const SCENARIOS: Record<DeferRoundTripScenario, string> = {
   'ingress-ours': 'ingress, ours: claim, `deferToBullMQ` (queue.add, getState), commit — per delivery',
   'ingress-recipe': 'ingress, recipe: Receiver.verify + queue.add — per delivery',
+  'ingress-recipe-claim': 'ingress, recipe with exactly-once: Receiver.verify + claim + queue.add + commit — per delivery',
   'worker-bare': 'worker, a bare BullMQ processor running the handler — per job',
   'worker-ours': 'worker, `createWorker().bullmq` running the handler — per job',
 }

@@ -44,6 +44,7 @@ export const VARIANT_LABELS: Record<ThroughputRow['variant'], string> = {
   'bound-redis': '(g) lower bound: our contract inline, Redis',
   defer: 'ours: `defer: deferToBullMQ(queue)`, Redis store',
   'receiver-queue': 'recipe: Receiver.verify + queue.add (jobId: message ID)',
+  'receiver-claim-queue': 'recipe with exactly-once: Receiver.verify + claim + queue.add + commit',
 }
 
 const times = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '' : `${value.toFixed(2)}×`)

@@ -1,12 +1,14 @@
 // The defer part's two ingresses over one redis-server and a BullMQ queue each: (ours) the
 // adapter with `defer: deferToBullMQ(queue)` over `redisStore()`, answering 202 once BullMQ holds
-// the job; (the recipe) `Receiver.verify` + `queue.add` under the message ID as `jobId`, then 200.
+// the job; (the recipe) `Receiver.verify` + `queue.add` under the message ID as `jobId`, then 200;
+// (the recipe with exactly-once) the same between a claim and a commit on ours' store client, then 202.
 import { qstash } from '@upload-webhooks/core'
 import { deferToBullMQ } from '@upload-webhooks/core/bullmq'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
+import { receiverClaimQueueRecipe } from './claim-queue-recipe.js'
 import { receiverQueueRecipe } from './peer-recipe.js'
 import type { DeferVariant, Route } from './variant.js'
 
@@ -27,9 +29,12 @@ export async function benchQueue(redisUrl: string | undefined, variant: DeferVar
   return new Queue(queueName(prefix, variant), { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }) })
 }
 
-/** The route of `variant`: `store` is ours' dedupe store client, unused by the recipe. */
+/** The route of `variant`: `store` is ours' dedupe store client, the claiming recipe's too, unused by the plain recipe. */
 export function deferIngress(variant: DeferVariant, store: Redis, queue: Queue): Route {
   if (variant === 'receiver-queue') return { kind: 'peer', recipe: receiverQueueRecipe(queue, DEFER_JOB_OPTIONS) }
+  if (variant === 'receiver-claim-queue') {
+    return { kind: 'peer', recipe: receiverClaimQueueRecipe(store, queue, DEFER_JOB_OPTIONS) }
+  }
   return {
     kind: 'ours',
     options: {

@@ -25,7 +25,7 @@ export type PeerRecipe = (input: PeerInput) => Promise<{ status: number; body: s
 const SEEN_SECONDS = 86_400
 
 /** The docs' check: `Receiver.verify`, whose throw is the refusal. */
-function verifier(): (body: string, signature: string | undefined, url: string) => Promise<boolean> {
+export function verifier(): (body: string, signature: string | undefined, url: string) => Promise<boolean> {
   const receiver = new Receiver({ ...devSigningKeys })
   return (body, signature, url) =>
     receiver.verify({ signature: signature ?? '', body, url }).then(

@@ -2,7 +2,8 @@
 // (c) our middleware + real Redis through ioredis, and the recipes users write from the vendor
 // docs instead: (d) `@upstash/qstash` Receiver.verify + JSON.parse, (e) the same + one SET NX;
 // and the lower bound, ours' contract written inline (`lower-bound.ts`): (f) in a Map, (g) in Redis.
-// The defer part's two ingresses: ours deferring to BullMQ over Redis, and the queue recipe.
+// The defer part's ingresses: ours deferring to BullMQ over Redis, the queue recipe, and the queue
+// recipe with ours' guarantees (claim with replay nonce, add, commit).
 import { memoryStore, qstash, type WebhookRouterOptions } from '@upload-webhooks/core'
 import { devSigningKeys, silentLogger } from '@upload-webhooks/core/testing'
 import { benchQueue, deferIngress } from './defer-ingress.js'
@@ -12,9 +13,13 @@ import { type PeerRecipe, receiverRecipe } from './peer-recipe.js'
 export type Variant = 'bare' | 'memory' | 'redis' | 'receiver' | 'receiver-setnx' | 'bound' | 'bound-redis' | DeferVariant
 /** The throughput part's variants. */
 export const VARIANTS: readonly Variant[] = ['bare', 'memory', 'redis', 'receiver', 'receiver-setnx', 'bound', 'bound-redis']
-/** The defer part's: ours with `defer: deferToBullMQ(queue)`, and `Receiver.verify` + `queue.add`. */
-export type DeferVariant = 'defer' | 'receiver-queue'
-export const DEFER_VARIANTS: readonly DeferVariant[] = ['defer', 'receiver-queue']
+/**
+ * The defer part's: ours with `defer: deferToBullMQ(queue)`, `Receiver.verify` + `queue.add`, and
+ * the same with a claim (and replay nonce) before the add and a commit after it.
+ */
+export type DeferVariant = 'defer' | 'receiver-queue' | 'receiver-claim-queue'
+export const DEFER_VARIANTS: readonly DeferVariant[] = ['defer', 'receiver-queue', 'receiver-claim-queue']
+const isDeferVariant = (variant: Variant): variant is DeferVariant => (DEFER_VARIANTS as readonly Variant[]).includes(variant)
 /** Every variant a server process can serve. */
 export const ALL_VARIANTS: readonly Variant[] = [...VARIANTS, ...DEFER_VARIANTS]
 
@@ -52,7 +57,7 @@ async function redisClient(redisUrl: string | undefined) {
  */
 export async function setupVariant(variant: Variant, redisUrl: string | undefined): Promise<VariantSetup> {
   const nothingToClose = async () => {}
-  if (variant === 'defer' || variant === 'receiver-queue') {
+  if (isDeferVariant(variant)) {
     const [client, queue] = await Promise.all([redisClient(redisUrl), benchQueue(redisUrl, variant)])
     const close = async () => {
       await queue.close()
