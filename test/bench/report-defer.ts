@@ -64,7 +64,7 @@ export function deferIngressTable(rows: DeferRow[]): string {
 }
 
 const SCENARIOS: Record<DeferRoundTripScenario, string> = {
-  'ingress-ours': 'ingress, ours: claim, `deferToBullMQ` (queue.add, getState), commit — per delivery',
+  'ingress-ours': 'ingress, ours: claim, `deferToBullMQ` (queue.add with getJobState beside it), commit — per delivery',
   'ingress-recipe': 'ingress, recipe: Receiver.verify + queue.add — per delivery',
   'ingress-recipe-claim': 'ingress, recipe with exactly-once: Receiver.verify + claim + queue.add + commit — per delivery',
   'worker-bare': 'worker, a bare BullMQ processor running the handler — per job',

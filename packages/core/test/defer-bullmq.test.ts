@@ -196,7 +196,7 @@ describe('createWorker options', () => {
   })
 
   it('deferToBullMQ refuses a jobId of its own and what is not a queue', () => {
-    const queue = { name: 'q', add: async () => ({ getState: async () => 'waiting', retry: async () => {} }) }
+    const queue = { name: 'q', add: async () => ({ retry: async () => {} }), getJobState: async () => 'waiting' }
     expect(() => deferToBullMQ(queue, { jobId: 'x' } as never)).toThrow(/jobOptions.jobId/)
     expect(() => deferToBullMQ({} as never)).toThrow(/pass a BullMQ Queue/)
   })

@@ -7,7 +7,6 @@ export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'
 
 /** The part of a BullMQ `Job` that `add` answers with. */
 export interface BullMQAddedJobLike {
-  getState(): Promise<string>
   retry(state?: 'failed' | 'completed'): Promise<void>
 }
 
@@ -15,6 +14,7 @@ export interface BullMQAddedJobLike {
 export interface BullMQQueueLike {
   readonly name: string
   add(name: string, data: unknown, options?: Record<string, unknown>): Promise<BullMQAddedJobLike>
+  getJobState(jobId: string): Promise<string>
 }
 
 /**
@@ -36,7 +36,7 @@ const DEFAULTS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } }
  * own guard, not the `jobId`, is what keeps an effect from running twice.
  */
 export function deferToBullMQ(queue: BullMQQueueLike, jobOptions: BullMQJobOptions = {}): DeferEngine {
-  if (typeof queue?.add !== 'function') {
+  if (typeof queue?.add !== 'function' || typeof queue.getJobState !== 'function') {
     throw new WebhookConfigError(`${OWNER}: pass a BullMQ Queue, e.g. deferToBullMQ(new Queue('webhooks', { connection }))`)
   }
   if (typeof jobOptions !== 'object' || jobOptions === null) throw new WebhookConfigError(`${OWNER}: \`jobOptions\` must be an object`)
@@ -48,9 +48,12 @@ export function deferToBullMQ(queue: BullMQQueueLike, jobOptions: BullMQJobOptio
     name: 'bullmq',
     async enqueue({ job, dedupeId, signal }) {
       const adding = (async () => {
-        const added = await queue.add(job.type, job, { ...options, jobId: dedupeId })
-        // A duplicate jobId leaves the existing job as it is; one that failed for good runs again.
-        if ((await added.getState()) === 'failed') await added.retry('failed')
+        // A duplicate jobId leaves the existing job as it is, so one that failed for good (a dead
+        // letter the sender re-delivers) must be retried. Only a job that existed before the add
+        // can be failed, and the add leaves it as it was: the state is read beside the add, in the
+        // same round trip, whichever of the two Redis runs first.
+        const [added, state] = await Promise.all([queue.add(job.type, job, { ...options, jobId: dedupeId }), queue.getJobState(dedupeId)])
+        if (state === 'failed') await added.retry('failed')
       })()
       await untilAborted(adding, signal)
     },
