@@ -17,7 +17,7 @@ it('pnpm demo:pipeline walks one upload through every hop to GET /uploads and ex
   ])
   expect(hops[2]).toMatch(/POST \/v2\/publish\/uploads → 201$/)
   expect(hops[4]).toMatch(/app answered 200 \{"status":"processed","deliveryId":"msg_local_\w+"\}$/)
-  expect(result.stdout).toContain('publish answered 201, deduplicated: true; deliveries: 1')
+  expect(result.stdout).toContain('publish answered 202, deduplicated: true; deliveries: 1')
   expect(result.stdout).toContain('GET /uploads now lists 1 upload:')
   expect(result.stdout).toMatch(/hello\.txt {2}text\/plain {2}15 bytes {2}key users\/user_123\/hello\.txt/)
 })

@@ -89,7 +89,7 @@ describe('upload pipeline: R2 → queue → consumer worker → QStash → examp
     await until('the second publish', () => qstash.publishes.length === 3)
     await qstash.idle()
 
-    expect(qstash.publishes.at(-1)).toMatchObject({ status: 201, deduplicated: true })
+    expect(qstash.publishes.at(-1)).toMatchObject({ status: 202, deduplicated: true })
     expect((await received()).uploads.filter((u) => u.file.key === 'docs/once.pdf')).toHaveLength(1)
   })
 
