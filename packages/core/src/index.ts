@@ -60,7 +60,7 @@ export { DOCTOR_EVENT } from './steps/route.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export { type UpstashRedisLike, upstashStore } from './stores/upstash.js'
 export type * from './types.js'
-export type { BullMQJobLike, BullMQProcessor } from './worker/bullmq.js'
+export type { BullMQFailedListener, BullMQJobLike, BullMQProcessor } from './worker/bullmq.js'
 export type { CloudflareMessageBatchLike, CloudflareMessageLike, CloudflareQueueHandler } from './worker/cloudflare.js'
 export { createWorker, type WebhookWorker } from './worker/create-worker.js'
 export type {

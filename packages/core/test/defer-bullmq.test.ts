@@ -1,13 +1,13 @@
 // deferToBullMQ and createWorker().bullmq on real BullMQ over a real redis-server: duplicate
 // enqueues in every job state, a worker SIGKILLed mid-handler, and a dead letter the sender's
-// re-delivery runs again.
+// re-delivery runs again, whether the processor's last attempt or BullMQ's stall check gave up.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createWorker, type DeferredJob, WebhookConfigError, type WorkerHandler } from '@upload-webhooks/core'
 import { type BullMQQueueLike, deferToBullMQ } from '@upload-webhooks/core/bullmq'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { silentLogger } from '@upload-webhooks/core/testing'
-import { Queue, Worker } from 'bullmq'
+import { Queue, Worker, type WorkerOptions } from 'bullmq'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { jobDedupeId } from '../src/defer/job.js'
@@ -27,10 +27,11 @@ function harness(handler: WorkerHandler, jobOptions: Record<string, unknown> = {
   const connection = new Redis(redisUrl!, { maxRetriesPerRequest: null })
   const queue = new Queue(queueName, { connection })
   const deadLetters: [DeferredJob, unknown][] = []
+  const errors: string[] = []
   const store = redisStore(adminClient())
   const consumer = createWorker({
     store,
-    logger: silentLogger,
+    logger: { ...silentLogger, error: (message) => void errors.push(message) },
     dedupe: { keyPrefix, lockSeconds: 2 },
     onDeadLetter: (job, error) => void deadLetters.push([job, error]),
     handlers: { [TYPE]: handler },
@@ -52,16 +53,17 @@ function harness(handler: WorkerHandler, jobOptions: Record<string, unknown> = {
     await store.commit(key, 'claim:f:1', 3600)
     return 'accepted'
   }
-  function startWorker() {
+  function startWorker(options: Partial<WorkerOptions> = {}) {
     const worker = new Worker(queueName, consumer.bullmq, {
       connection: new Redis(redisUrl!, { maxRetriesPerRequest: null }),
       lockDuration: 1000,
       stalledInterval: 1000,
-    })
+      ...options,
+    }).on('failed', consumer.bullmqFailed)
     closers.push(() => worker.close(true))
     return worker
   }
-  return { queue, queueName, keyPrefix, engine, enqueue, ingress, startWorker, deadLetters }
+  return { queue, queueName, keyPrefix, engine, enqueue, ingress, startWorker, deadLetters, errors }
 }
 
 describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ', () => {
@@ -150,37 +152,93 @@ describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ
   it('a worker SIGKILLed mid-handler: the stalled job runs once elsewhere after the claim expires', async () => {
     const effects: string[] = []
     const h = harness((event) => void effects.push(`done:${event.file.id}`), { attempts: 20, backoff: { type: 'fixed', delay: 300 } })
-    const startedList = fresh('started')
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=@upload-webhooks/source',
-        fileURLToPath(new URL('./support/bullmq-worker-child.ts', import.meta.url)),
-        redisUrl!,
-        h.queueName,
-        h.keyPrefix,
-        startedList,
-      ],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'inherit', 'inherit'] },
-    )
-    const exited = new Promise((r) => child.once('exit', r))
-    closers.push(async () => {
-      child.kill('SIGKILL')
-      await exited
-    })
     const job = jobFor(fresh('d'))
     await h.enqueue(job)
-    await until(async () => (await adminClient().llen(startedList)) === 1, 30_000)
-    child.kill('SIGKILL')
-    await exited
+    await killMidHandler(h.queueName, h.keyPrefix)
     h.startWorker()
     await until(async () => (await h.queue.getJobCounts('completed')).completed === 1, 30_000)
     expect(effects).toEqual([`done:${job.deliveryId}`])
     expect(h.deadLetters).toEqual([])
   }, 60_000)
+
+  it('a job BullMQ fails for stalling, without running the processor, is dead-lettered and its re-delivery runs', async () => {
+    const effects: string[] = []
+    const h = harness((event) => void effects.push(`done:${event.file.id}`), { attempts: 40, backoff: { type: 'fixed', delay: 250 } })
+    const job = jobFor(fresh('d'))
+    expect(await h.ingress(job)).toBe('accepted')
+    await killMidHandler(h.queueName, h.keyPrefix)
+    // One stall is too many: the stall checker defers the failure, and this worker fails the job on taking it.
+    h.startWorker({ maxStalledCount: 0, stalledInterval: 300 })
+    await until(async () => h.deadLetters.length === 1 && (await h.queue.getJobCounts('failed')).failed === 1)
+    expect(effects).toEqual([])
+    expect(h.deadLetters[0]![0]).toEqual(job)
+    expect((h.deadLetters[0]![1] as Error).message).toBe('job stalled more than allowable limit')
+    expect(h.errors.filter((message) => message.includes('dead-lettered'))).toHaveLength(1)
+    expect(await adminClient().exists(`${h.keyPrefix}:${job.sender}:${job.deliveryId}`)).toBe(0)
+
+    expect(await h.ingress(job)).toBe('accepted') // the failed job runs again
+    await until(async () => (await h.queue.getJobCounts('completed')).completed === 1)
+    expect(effects).toEqual([`done:${job.deliveryId}`])
+    expect(h.deadLetters).toHaveLength(1)
+  }, 20_000)
+
+  it('a job BullMQ fails for starting more than maxStartedAttempts, without running the processor, is dead-lettered', async () => {
+    const effects: string[] = []
+    const h = harness((event) => void effects.push(`done:${event.file.id}`), { attempts: 20 })
+    const job = jobFor(fresh('d'))
+    expect(await h.ingress(job)).toBe('accepted')
+    await killMidHandler(h.queueName, h.keyPrefix)
+    h.startWorker({ maxStartedAttempts: 1, stalledInterval: 300 })
+    await until(async () => h.deadLetters.length === 1 && (await h.queue.getJobCounts('failed')).failed === 1)
+    expect(effects).toEqual([])
+    expect((h.deadLetters[0]![1] as Error).message).toBe('job started more than allowable limit')
+    expect(await adminClient().exists(`${h.keyPrefix}:${job.sender}:${job.deliveryId}`)).toBe(0)
+  }, 20_000)
+
+  it("a final attempt the processor dead-letters is not dead-lettered again by the 'failed' listener", async () => {
+    const h = harness(
+      () => {
+        throw new Error('downstream is down')
+      },
+      { attempts: 1 },
+    )
+    const job = jobFor(fresh('d'))
+    expect(await h.ingress(job)).toBe('accepted')
+    const worker = h.startWorker()
+    // Registered after the listener under test, so it runs once that one has decided.
+    await new Promise((resolve) => worker.once('failed', resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(h.deadLetters.map(([dead]) => dead)).toEqual([job])
+    expect(h.errors.filter((message) => message.includes('dead-lettered'))).toHaveLength(1)
+  })
 })
+
+/** Starts a worker process over the queue, waits until its handler runs, and SIGKILLs it there. */
+async function killMidHandler(queueName: string, keyPrefix: string) {
+  const startedList = fresh('started')
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@upload-webhooks/source',
+      fileURLToPath(new URL('./support/bullmq-worker-child.ts', import.meta.url)),
+      redisUrl!,
+      queueName,
+      keyPrefix,
+      startedList,
+    ],
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  const exited = new Promise((r) => child.once('exit', r))
+  closers.push(async () => {
+    child.kill('SIGKILL')
+    await exited
+  })
+  await until(async () => (await adminClient().llen(startedList)) === 1, 30_000)
+  child.kill('SIGKILL')
+  await exited
+}
 
 describe('createWorker options', () => {
   it.each([

@@ -1,6 +1,6 @@
 // `createWorker()`: the consumer side of "Answer fast, process later" (docs/architecture.md). One
 // job processor, and a thin entry per engine over it.
-import { type BullMQProcessor, bullmqProcessor } from './bullmq.js'
+import { type BullMQFailedListener, type BullMQProcessor, bullmqConsumer } from './bullmq.js'
 import { type CloudflareQueueHandler, cloudflareConsumer } from './cloudflare.js'
 import { resolveWorkerSettings, type WorkerOptions } from './options.js'
 import { type JobAttempt, type JobOutcome, jobProcessor } from './process.js'
@@ -14,8 +14,20 @@ export interface WebhookWorker {
    * failure first dead-letters the job (`onDeadLetter`, the router's record cleared).
    */
   process(job: unknown, attempt?: JobAttempt): Promise<JobOutcome>
-  /** A BullMQ processor: `new Worker(queueName, worker.bullmq, { connection })`. Its last attempt dead-letters. */
+  /**
+   * A BullMQ processor; its last attempt dead-letters. Run it with {@link WebhookWorker.bullmqFailed}
+   * attached: `new Worker(queueName, worker.bullmq, { connection }).on('failed', worker.bullmqFailed)`.
+   */
   readonly bullmq: BullMQProcessor
+  /**
+   * The listener for the BullMQ Worker's `'failed'` event that runs {@link WebhookWorker.bullmq}:
+   * `new Worker(queueName, worker.bullmq, { connection }).on('failed', worker.bullmqFailed)`.
+   * BullMQ fails some jobs for good without the processor's last attempt: one that stalled more than
+   * `maxStalledCount` times (its worker was killed mid-job) or started more than `maxStartedAttempts`.
+   * This dead-letters those (`onDeadLetter`, the error log, the router's record cleared) and leaves
+   * the ones the processor already dead-lettered alone. It never throws; its failures are logged.
+   */
+  readonly bullmqFailed: BullMQFailedListener
   /**
    * The QStash consumer route (`deferToQStash({ url })` publishes to it): verifies QStash's
    * signature for the `qstash.url` option, runs the job, and answers 200, 500 (QStash retries),
@@ -30,7 +42,10 @@ export interface WebhookWorker {
   readonly queue: CloudflareQueueHandler
 }
 
-/** Builds the worker that runs deferred deliveries' handlers. Options are checked here. */
+/**
+ * Builds the worker that runs deferred deliveries' handlers. Options are checked here. On BullMQ:
+ * `new Worker(queueName, worker.bullmq, { connection }).on('failed', worker.bullmqFailed)`.
+ */
 export function createWorker(options: WorkerOptions): WebhookWorker {
   const settings = resolveWorkerSettings(options)
   settings.store.useLogger?.(settings.logger)
@@ -45,5 +60,6 @@ export function createWorker(options: WorkerOptions): WebhookWorker {
         return Response.json({ status: 'error', reason: 'worker_not_configured' }, { status: 500 })
       }
   const queue = cloudflareConsumer({ ...settings.queue, process, deadLetter, logger })
-  return { process, bullmq: bullmqProcessor(process), handle, queue }
+  const bullmq = bullmqConsumer({ process, deadLetter, logger })
+  return { process, bullmq: bullmq.processor, bullmqFailed: bullmq.failed, handle, queue }
 }

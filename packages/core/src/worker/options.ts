@@ -54,7 +54,8 @@ export interface WorkerOptions {
   dedupe?: WorkerDedupeOptions
   /**
    * Called once when the engine gives up on a job (attempts exhausted, a `NonRetryableError`, its
-   * failure callback, the last Cloudflare retry), after which the router's record of the delivery
+   * failure callback, the last Cloudflare retry, a job BullMQ failed without running it, through
+   * `bullmqFailed`), after which the router's record of the delivery
    * is cleared so the sender's re-delivery is enqueued again. An error it throws is logged. Default: none (the error log only).
    */
   onDeadLetter?: (job: DeferredJob, error: unknown) => unknown

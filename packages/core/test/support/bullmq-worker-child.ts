@@ -21,4 +21,4 @@ new Worker(queueName, worker.bullmq, {
   connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
   lockDuration: 1000,
   stalledInterval: 1000,
-})
+}).on('failed', worker.bullmqFailed)
