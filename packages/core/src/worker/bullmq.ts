@@ -16,7 +16,7 @@ export interface BullMQJobLike {
   finishedOn?: number | null
 }
 
-/** A BullMQ processor: `new Worker(queueName, worker.bullmq, { connection })`. */
+/** A BullMQ processor: `new Worker(queueName, worker.bullmq, { connection }).on('failed', worker.bullmqFailed)`. */
 export type BullMQProcessor = (job: BullMQJobLike) => Promise<JobOutcome>
 
 /** A listener for a BullMQ Worker's `'failed'` event: `worker.on('failed', listener)`. Never throws. */
