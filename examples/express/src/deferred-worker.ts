@@ -63,7 +63,9 @@ export async function startWorker({ redisUrl, handlers, lockSeconds, bullmq = {}
     onDeadLetter: (job, error) => tell(newsOf(job, 'dead-lettered', 0, error)),
   })
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null }) // BullMQ's requirement for workers
-  const worker = new Worker(QUEUE_NAME, consumer.bullmq, { ...bullmq, connection })
+  // The 'failed' listener dead-letters a job BullMQ fails without running the processor (one whose
+  // worker was killed mid-job too often): without it that job would be lost behind a done record.
+  const worker = new Worker(QUEUE_NAME, consumer.bullmq, { ...bullmq, connection }).on('failed', consumer.bullmqFailed)
   // A duplicate is a job whose handler already ran: its news went out then.
   worker.on('completed', (job, outcome) => {
     // Completed means the processor accepted the job's shape.
