@@ -88,6 +88,8 @@ async function main() {
     return outcome
   }
   const worker = new Worker(env.deferQueue, processor, bullmqWorkerOptions(env.name, bullmqConnection(env.redisUrl)))
+  // As users run it, so a job BullMQ fails without running it would count as a dead letter.
+  worker.on('failed', consumer.bullmqFailed)
   worker.on('error', () => {})
   await worker.waitUntilReady()
   print('ready worker')
