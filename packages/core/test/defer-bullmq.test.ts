@@ -3,7 +3,7 @@
 // re-delivery runs again, whether the processor's last attempt or BullMQ's stall check gave up.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { createWorker, type DeferredJob, WebhookConfigError, type WorkerHandler } from '@upload-webhooks/core'
+import { createWorker, type DeferredJob, memoryStore, WebhookConfigError, type WorkerHandler } from '@upload-webhooks/core'
 import { type BullMQQueueLike, deferToBullMQ } from '@upload-webhooks/core/bullmq'
 import { redisStore } from '@upload-webhooks/core/redis'
 import { silentLogger } from '@upload-webhooks/core/testing'
@@ -239,6 +239,48 @@ async function killMidHandler(queueName: string, keyPrefix: string) {
   child.kill('SIGKILL')
   await exited
 }
+
+describe("createWorker().bullmqFailed on what BullMQ's types allow", () => {
+  const stalled = Object.assign(new Error('job stalled more than allowable limit'), { name: 'UnrecoverableError' })
+  const failedForGood = (data: unknown) => ({ data, attemptsMade: 0, opts: {}, finishedOn: Date.now() })
+
+  it('logs a job it cannot dead-letter, leaves a retried one alone, and dead-letters one failed for good', async () => {
+    const errors: string[] = []
+    const deadLetters: DeferredJob[] = []
+    const worker = createWorker({
+      store: memoryStore(),
+      logger: { ...silentLogger, error: (message) => void errors.push(message) },
+      onDeadLetter: (job) => void deadLetters.push(job),
+      handlers: { [TYPE]: () => {} },
+    })
+    worker.bullmqFailed(undefined, stalled)
+    worker.bullmqFailed(failedForGood({ v: 2 }), stalled)
+    worker.bullmqFailed({ data: jobFor(fresh('d')), attemptsMade: 0, opts: { attempts: 3 } }, new Error('BullMQ retries this'))
+    await until(() => errors.length === 2)
+    expect(errors).toEqual([expect.stringMatching(/without the job/), expect.stringMatching(/malformed deferred job/)])
+    const job = jobFor(fresh('d'))
+    worker.bullmqFailed(failedForGood(job), stalled)
+    await until(() => deadLetters.length === 1)
+    expect(deadLetters).toEqual([job])
+  })
+
+  it('never throws nor rejects, even through a logger that throws', async () => {
+    const worker = createWorker({
+      store: memoryStore(),
+      logger: {
+        ...silentLogger,
+        error: () => {
+          throw new Error('logger down')
+        },
+      },
+      handlers: { [TYPE]: () => {} },
+    })
+    expect(() => worker.bullmqFailed(failedForGood(jobFor(fresh('d'))), stalled)).not.toThrow()
+    expect(() => worker.bullmqFailed(undefined, stalled)).not.toThrow()
+    // An unhandled rejection, settled within this turn of the event loop, would fail the run.
+    await new Promise((resolve) => setImmediate(resolve))
+  })
+})
 
 describe('createWorker options', () => {
   it.each([
