@@ -112,7 +112,8 @@ describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ
     const h = harness(
       (event) => {
         calls++
-        if (calls <= 2) throw new Error('downstream is down')
+        // Two failures dead-letter the job; the re-delivery fails once more, then succeeds.
+        if (calls <= 3) throw new Error('downstream is down')
         effects.push(event.file.id)
       },
       { attempts: 2, backoff: { type: 'fixed', delay: 100 } },
@@ -128,12 +129,13 @@ describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ
     expect(await adminClient().exists(`${h.keyPrefix}:${job.sender}:${job.deliveryId}`)).toBe(0)
     expect(await h.queue.getJobCounts('failed')).toEqual({ failed: 1 })
 
-    expect(await h.ingress(job)).toBe('accepted') // the failed job runs again
+    expect(await h.ingress(job)).toBe('accepted') // the failed job runs again, with its attempts anew
     await until(async () => (await h.queue.getJobCounts('completed')).completed === 1)
     expect(await h.ingress(job)).toBe('done')
     await h.enqueue(job) // completed: nothing more
     await new Promise((r) => setTimeout(r, 300))
     expect(effects).toEqual([job.deliveryId])
+    expect(calls).toBe(4)
     expect(h.deadLetters).toHaveLength(1)
   })
 
@@ -176,7 +178,7 @@ describe.skipIf(!redisUrl)('deferToBullMQ + createWorker().bullmq on real BullMQ
     expect(h.errors.filter((message) => message.includes('dead-lettered'))).toHaveLength(1)
     expect(await adminClient().exists(`${h.keyPrefix}:${job.sender}:${job.deliveryId}`)).toBe(0)
 
-    expect(await h.ingress(job)).toBe('accepted') // the failed job runs again
+    expect(await h.ingress(job)).toBe('accepted') // the failed job runs again, with its attempts anew
     await until(async () => (await h.queue.getJobCounts('completed')).completed === 1)
     expect(effects).toEqual([`done:${job.deliveryId}`])
     expect(h.deadLetters).toHaveLength(1)

@@ -7,7 +7,7 @@ export type { DeferEngine, DeferredJob, EnqueueRequest } from './job.js'
 
 /** The part of a BullMQ `Job` that `add` answers with. */
 export interface BullMQAddedJobLike {
-  retry(state?: 'failed' | 'completed'): Promise<void>
+  retry(state?: 'failed' | 'completed', options?: { resetAttemptsMade?: boolean; resetAttemptsStarted?: boolean }): Promise<void>
 }
 
 /** The part of a BullMQ `Queue` the adapter uses: `new Queue(name, { connection })`. */
@@ -53,7 +53,8 @@ export function deferToBullMQ(queue: BullMQQueueLike, jobOptions: BullMQJobOptio
         // can be failed, and the add leaves it as it was: the state is read beside the add, in the
         // same round trip, whichever of the two Redis runs first.
         const [added, state] = await Promise.all([queue.add(job.type, job, { ...options, jobId: dedupeId }), queue.getJobState(dedupeId)])
-        if (state === 'failed') await added.retry('failed')
+        // The re-delivery gets every attempt again: the dead job had used them all.
+        if (state === 'failed') await added.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
       })()
       await untilAborted(adding, signal)
     },
