@@ -18,7 +18,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/
 
 /** At most 256 UTF-8 bytes and no control characters: an unsigned header never becomes a huge key or a log injection. */
-export function validDeliveryId(id: string): boolean {
+function validDeliveryId(id: string): boolean {
   if (id.length === 0 || id.length > MAX_DELIVERY_ID_BYTES) return false
   if (PRINTABLE_ASCII.test(id)) return true
   return !CONTROL.test(id) && new TextEncoder().encode(id).length <= MAX_DELIVERY_ID_BYTES
